@@ -1,0 +1,84 @@
+-- Core schema: keys, jobs and their events/artifacts, the external-call ledger, the BrightData cache.
+
+create table api_keys (
+  id text primary key,
+  name text not null check (length(name) between 1 and 100),
+  prefix text not null,
+  key_hash bytea not null unique,
+  rate_limit_per_min integer,
+  daily_job_quota integer,
+  webhook_secret text not null,
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+
+create table pipeline_jobs (
+  id text primary key,
+  api_key_id text not null references api_keys (id),
+  status text not null default 'pending'
+    check (status in ('pending', 'running', 'completed', 'failed', 'cancelled')),
+  stage text check (stage in ('expand', 'search', 'enrich', 'score', 'rank')),
+  progress real not null default 0 check (progress between 0 and 1),
+  params jsonb not null,
+  meta jsonb not null default '{}',
+  error jsonb,
+  cancel_requested boolean not null default false,
+  idempotency_key text,
+  request_hash text,
+  webhook_url text,
+  last_event_seq integer not null default 0,
+  attempts integer not null default 0,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  started_at timestamptz,
+  finished_at timestamptz
+);
+create index pipeline_jobs_key_created_idx on pipeline_jobs (api_key_id, created_at desc);
+create index pipeline_jobs_status_created_idx on pipeline_jobs (status, created_at);
+create index pipeline_jobs_created_idx on pipeline_jobs (created_at);
+create unique index pipeline_jobs_idempotency_idx on pipeline_jobs (api_key_id, idempotency_key)
+  where idempotency_key is not null;
+
+create table pipeline_job_events (
+  job_id text not null references pipeline_jobs (id) on delete cascade,
+  seq integer not null,
+  type text not null,
+  data jsonb not null default '{}',
+  created_at timestamptz not null default now(),
+  primary key (job_id, seq)
+);
+
+create table pipeline_job_artifacts (
+  job_id text not null references pipeline_jobs (id) on delete cascade,
+  kind text not null,
+  data jsonb not null,
+  updated_at timestamptz not null default now(),
+  primary key (job_id, kind)
+);
+
+create table external_calls (
+  id bigserial primary key,
+  job_id text references pipeline_jobs (id) on delete cascade,
+  service text not null,
+  operation text not null,
+  status text not null check (status in ('ok', 'error')),
+  http_status integer,
+  duration_ms integer not null,
+  units jsonb not null default '{}',
+  cost_usd numeric(14, 8) not null default 0,
+  error text,
+  created_at timestamptz not null default now()
+);
+create index external_calls_job_idx on external_calls (job_id, id);
+create index external_calls_created_idx on external_calls (created_at);
+
+create table brightdata_cache (
+  platform text not null,
+  handle text not null,
+  payload jsonb not null,
+  fetched_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  primary key (platform, handle)
+);
+create index brightdata_cache_expires_idx on brightdata_cache (expires_at);

@@ -1,0 +1,241 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Every variable is validated at boot and every bad one
+ * is listed at once (ConfigError), so a misconfigured deployment fails with one clear message.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const num = (def: number, min = 0, max = Number.MAX_VALUE) => z.coerce.number().min(min).max(max).default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = (def?: string) => (def === undefined ? z.url().optional() : z.url().default(def));
+
+/** USD prices used to estimate the cost of each external call; override with PRICES_JSON. */
+export const defaultPrices = {
+  /** per 1M tokens */
+  llmPromptPer1M: 0.15,
+  llmCompletionPer1M: 0.6,
+  embeddingsPer1M: 0.02,
+  /** per 1k records returned (failed records are not billed) */
+  brightdataPer1kRecords: 1.5,
+  /** per 1k queries / objects */
+  weaviateQueryPer1k: 0,
+  weaviateUpsertPer1k: 0,
+};
+export type Prices = typeof defaultPrices;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(8080, 0, 65535),
+  PUBLIC_BASE_URL: url(),
+  DATA_DIR: z.string().default('data'),
+
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/scout'),
+  DATABASE_POOL_MAX: int(10, 1, 200),
+  MIGRATE_ON_START: bool.default(true),
+
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('scout'),
+
+  ADMIN_KEY: optionalString,
+  CORS_ORIGINS: z.string().default(''),
+  TRUST_PROXY: z.string().default('loopback'),
+  BODY_LIMIT: z.string().default('64kb'),
+
+  RATE_LIMIT_PER_MIN: int(120, 1),
+  RATE_LIMIT_BURST: int(60, 1),
+  START_RATE_LIMIT_PER_MIN: int(20, 1),
+  START_RATE_LIMIT_BURST: int(10, 1),
+  DAILY_JOB_QUOTA: int(1000, 1),
+
+  WORKER_CONCURRENCY: int(4, 1, 256),
+  JOB_ATTEMPTS: int(3, 1, 20),
+  JOB_TIMEOUT_MS: int(15 * 60_000, 1000),
+  SWEEP_INTERVAL_MS: int(30_000, 100),
+  RETENTION_DAYS: int(30, 1),
+  RETENTION_INTERVAL_MS: int(60 * 60_000, 1000),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+
+  SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
+  LANCEDB_DIR: optionalString,
+  WEAVIATE_URL: url(),
+  WEAVIATE_GRPC_URL: url(),
+  WEAVIATE_API_KEY: optionalString,
+  WEAVIATE_COLLECTION: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/).default('Creator'),
+  WEAVIATE_ALPHA: num(0.5, 0, 1),
+  WEAVIATE_FUSION: z.enum(['Ranked', 'RelativeScore']).default('RelativeScore'),
+
+  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'openai']).default('hashing'),
+  EMBEDDINGS_DIM: int(384, 8, 8192),
+  EMBEDDINGS_BASE_URL: url(),
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_MODEL: optionalString,
+  EMBEDDINGS_BATCH_SIZE: int(64, 1, 2048),
+
+  LLM_PROVIDER: z.enum(['heuristic', 'openai']).default('heuristic'),
+  LLM_BASE_URL: url(),
+  LLM_API_KEY: optionalString,
+  LLM_MODEL: optionalString,
+  LLM_TIMEOUT_MS: int(60_000, 100),
+  LLM_MAX_RETRIES: int(2, 0, 10),
+
+  SCORE_BATCH_SIZE: int(10, 1, 100),
+  SCORE_CONCURRENCY: int(4, 1, 64),
+
+  PROFILE_SOURCE: z.enum(['index', 'brightdata']).default('index'),
+  BRIGHTDATA_BASE_URL: url('https://api.brightdata.com'),
+  BRIGHTDATA_API_KEY: optionalString,
+  BRIGHTDATA_INSTAGRAM_DATASET: z.string().default('gd_l1vikfch901nx3by4'),
+  BRIGHTDATA_TIKTOK_DATASET: z.string().default('gd_l1villgoiiidt09ci'),
+  BRIGHTDATA_CACHE_TTL_HOURS: num(24 * 7, 0),
+  BRIGHTDATA_CONCURRENCY: int(2, 1, 16),
+  BRIGHTDATA_TIMEOUT_MS: int(120_000, 100),
+  BRIGHTDATA_POLL_INTERVAL_MS: int(10_000, 10),
+  BRIGHTDATA_MAX_429_PER_5MIN: int(10, 1, 24),
+
+  PROVIDER_MAX_RETRIES: int(3, 0, 10),
+  PROVIDER_TIMEOUT_MS: int(30_000, 100),
+  PRICES_JSON: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function requireFor(env: Env, problems: string[], when: string, vars: (keyof Env)[]) {
+  for (const v of vars) if (env[v] === undefined) problems.push(`${v}: required when ${when}`);
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.SEARCH_BACKEND === 'weaviate') requireFor(env, problems, 'SEARCH_BACKEND=weaviate', ['WEAVIATE_URL']);
+  if (env.EMBEDDINGS_PROVIDER === 'openai')
+    requireFor(env, problems, 'EMBEDDINGS_PROVIDER=openai', ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL']);
+  if (env.LLM_PROVIDER === 'openai') requireFor(env, problems, 'LLM_PROVIDER=openai', ['LLM_BASE_URL', 'LLM_MODEL']);
+  if (env.PROFILE_SOURCE === 'brightdata')
+    requireFor(env, problems, 'PROFILE_SOURCE=brightdata', ['BRIGHTDATA_API_KEY']);
+  if (env.NODE_ENV === 'production' && (env.ADMIN_KEY === undefined || env.ADMIN_KEY.length < 24))
+    problems.push('ADMIN_KEY: required in production, at least 24 characters');
+
+  let prices: Prices = { ...defaultPrices };
+  if (env.PRICES_JSON !== undefined) {
+    const p = z
+      .object(Object.fromEntries(Object.keys(defaultPrices).map((k) => [k, z.number().min(0).optional()])))
+      .strict()
+      .safeParse(safeJson(env.PRICES_JSON));
+    if (p.success) prices = { ...prices, ...(p.data as Partial<Prices>) };
+    else problems.push(`PRICES_JSON: ${p.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      corsOrigins: env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      trustProxy: env.TRUST_PROXY,
+      bodyLimit: env.BODY_LIMIT,
+    },
+    dataDir,
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, migrateOnStart: env.MIGRATE_ON_START },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    adminKey: env.ADMIN_KEY,
+    limits: {
+      ratePerMin: env.RATE_LIMIT_PER_MIN,
+      burst: env.RATE_LIMIT_BURST,
+      startRatePerMin: env.START_RATE_LIMIT_PER_MIN,
+      startBurst: env.START_RATE_LIMIT_BURST,
+      dailyJobQuota: env.DAILY_JOB_QUOTA,
+    },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      jobTimeoutMs: env.JOB_TIMEOUT_MS,
+      sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+      retentionDays: env.RETENTION_DAYS,
+      retentionIntervalMs: env.RETENTION_INTERVAL_MS,
+      webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    },
+    search: {
+      backend: env.SEARCH_BACKEND,
+      lancedbDir: path.resolve(env.LANCEDB_DIR ?? path.join(dataDir, 'lancedb')),
+      weaviate: {
+        url: env.WEAVIATE_URL,
+        grpcUrl: env.WEAVIATE_GRPC_URL,
+        apiKey: env.WEAVIATE_API_KEY,
+        collection: env.WEAVIATE_COLLECTION,
+        alpha: env.WEAVIATE_ALPHA,
+        fusion: env.WEAVIATE_FUSION,
+      },
+    },
+    embeddings: {
+      provider: env.EMBEDDINGS_PROVIDER,
+      dim: env.EMBEDDINGS_DIM,
+      baseUrl: env.EMBEDDINGS_BASE_URL,
+      apiKey: env.EMBEDDINGS_API_KEY,
+      model: env.EMBEDDINGS_MODEL,
+      batchSize: env.EMBEDDINGS_BATCH_SIZE,
+    },
+    llm: {
+      provider: env.LLM_PROVIDER,
+      baseUrl: env.LLM_BASE_URL,
+      apiKey: env.LLM_API_KEY,
+      model: env.LLM_MODEL,
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      maxRetries: env.LLM_MAX_RETRIES,
+    },
+    scoring: { batchSize: env.SCORE_BATCH_SIZE, concurrency: env.SCORE_CONCURRENCY },
+    profiles: {
+      source: env.PROFILE_SOURCE,
+      brightdata: {
+        baseUrl: env.BRIGHTDATA_BASE_URL,
+        apiKey: env.BRIGHTDATA_API_KEY,
+        datasets: { instagram: env.BRIGHTDATA_INSTAGRAM_DATASET, tiktok: env.BRIGHTDATA_TIKTOK_DATASET },
+        cacheTtlHours: env.BRIGHTDATA_CACHE_TTL_HOURS,
+        concurrency: env.BRIGHTDATA_CONCURRENCY,
+        timeoutMs: env.BRIGHTDATA_TIMEOUT_MS,
+        pollIntervalMs: env.BRIGHTDATA_POLL_INTERVAL_MS,
+        max429Per5Min: env.BRIGHTDATA_MAX_429_PER_5MIN,
+      },
+    },
+    providers: { maxRetries: env.PROVIDER_MAX_RETRIES, timeoutMs: env.PROVIDER_TIMEOUT_MS },
+    prices,
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

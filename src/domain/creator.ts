@@ -1,0 +1,87 @@
+/** Platforms the service knows about. Index and search work for all; live profiles exist for IG and TikTok. */
+export const platforms = ['instagram', 'tiktok', 'youtube'] as const;
+export type Platform = (typeof platforms)[number];
+
+/** `platform:handle`, lowercase handle: the identity of a creator everywhere in the service. */
+export type CreatorKey = `${Platform}:${string}`;
+
+export function creatorKey(platform: Platform, handle: string): CreatorKey {
+  return `${platform}:${normalizeHandle(handle)}`;
+}
+
+export function normalizeHandle(handle: string): string {
+  return handle.trim().replace(/^@/, '').toLowerCase();
+}
+
+export function parseCreatorKey(key: string): { platform: Platform; handle: string } | null {
+  const i = key.indexOf(':');
+  if (i <= 0) return null;
+  const platform = key.slice(0, i) as Platform;
+  const handle = normalizeHandle(key.slice(i + 1));
+  if (!platforms.includes(platform) || !/^[a-z0-9._-]{1,100}$/.test(handle)) return null;
+  return { platform, handle };
+}
+
+export function profileUrl(platform: Platform, handle: string): string {
+  switch (platform) {
+    case 'instagram':
+      return `https://www.instagram.com/${handle}/`;
+    case 'tiktok':
+      return `https://www.tiktok.com/@${handle}`;
+    case 'youtube':
+      return `https://www.youtube.com/@${handle}`;
+  }
+}
+
+/** A creator as stored in the index. Numbers are null when the source did not have them. */
+export interface Creator {
+  key: CreatorKey;
+  platform: Platform;
+  handle: string;
+  displayName: string | null;
+  /** bio or, where there is none, recent captions: the free text that search and scoring read */
+  bio: string;
+  /** niche labels from the source (e.g. Kim's category, Kaggle's Category_1/2), lowercase */
+  categories: string[];
+  /** hashtags and topic words, lowercase, without '#' */
+  topics: string[];
+  followers: number | null;
+  following: number | null;
+  postsCount: number | null;
+  /** (avg likes + avg comments) / followers, as a fraction (0.034 = 3.4 %) */
+  engagementRate: number | null;
+  /** ISO 3166-1 alpha-2, upper case */
+  country: string | null;
+  /** ISO 639-1, lower case */
+  language: string | null;
+  verified: boolean;
+  profileUrl: string;
+  /** where this record came from (import source name) and when it was last written */
+  source: string;
+  updatedAt: string;
+}
+
+/** Hard filters: applied inside the index, never after the fact. */
+export interface HardFilters {
+  platforms?: Platform[];
+  followersMin?: number;
+  followersMax?: number;
+  countries?: string[];
+  languages?: string[];
+  minEngagementRate?: number;
+}
+
+export interface HybridQuery {
+  text: string;
+  /** query vector from the configured embedder; the index embeds `text` itself when absent */
+  vector?: number[];
+  filters: HardFilters;
+  limit: number;
+  excludeKeys?: CreatorKey[];
+}
+
+export interface SearchHit {
+  creator: Creator;
+  /** fused relevance, higher is better; comparable only within one result list */
+  score: number;
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { platforms, parseCreatorKey } from './creator.js';
+import type { CreatorKey, HardFilters, Platform } from './creator.js';
+import type { DataSource } from './profile.js';
+
+export const jobStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+export const terminalStatuses: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+export const isTerminal = (s: JobStatus) => terminalStatuses.includes(s);
+
+export const stages = ['expand', 'search', 'enrich', 'score', 'rank'] as const;
+export type Stage = (typeof stages)[number];
+
+export const eventTypes = [
+  'stage_started',
+  'stage_completed',
+  'progress',
+  'partial_results',
+  'warning',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+export const terminalEventTypes: readonly EventType[] = ['completed', 'failed', 'cancelled'];
+
+/** Artifacts clients may read; `final` is served by /results. */
+export const publicArtifactKinds = ['candidates', 'progressive', 'remaining', 'timing'] as const;
+export const artifactKinds = [...publicArtifactKinds, 'final', 'expansion'] as const;
+export type ArtifactKind = (typeof artifactKinds)[number];
+
+export const LIMITS = {
+  briefMin: 10,
+  briefMax: 4000,
+  topKMax: 100,
+  candidateLimitMax: 500,
+  excludeMax: 500,
+  countriesMax: 50,
+  languagesMax: 20,
+} as const;
+
+const countryCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "US"')
+  .transform((s) => s.toUpperCase());
+const languageCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'must be an ISO 639-1 language code such as "en"')
+  .transform((s) => s.toLowerCase());
+
+export const filtersSchema = z
+  .strictObject({
+    followers_min: z.number().int().min(0).max(5_000_000_000).optional(),
+    followers_max: z.number().int().min(0).max(5_000_000_000).optional(),
+    countries: z.array(countryCode).min(1).max(LIMITS.countriesMax).optional(),
+    languages: z.array(languageCode).min(1).max(LIMITS.languagesMax).optional(),
+    min_engagement_rate: z.number().min(0).max(1).optional(),
+  })
+  .refine((f) => f.followers_min === undefined || f.followers_max === undefined || f.followers_min <= f.followers_max, {
+    message: 'followers_min must not be greater than followers_max',
+    path: ['followers_min'],
+  });
+
+/** Body of POST /pipeline/start. Unknown fields are rejected. */
+export const startJobSchema = z.strictObject({
+  brief: z.string().trim().min(LIMITS.briefMin).max(LIMITS.briefMax),
+  platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
+  filters: filtersSchema.optional(),
+  top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25),
+  candidate_limit: z.number().int().min(1).max(LIMITS.candidateLimitMax).default(150),
+  exclude_handles: z
+    .array(
+      z.string().refine((s) => parseCreatorKey(s) !== null, {
+        message: 'must look like "platform:handle", e.g. "instagram:foo"',
+      }),
+    )
+    .max(LIMITS.excludeMax)
+    .optional(),
+  webhook_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+});
+export type StartJobRequest = z.output<typeof startJobSchema>;
+
+/** What the worker needs to run a job; stored in pipeline_jobs.params. */
+export interface JobParams {
+  brief: string;
+  platforms: Platform[] | null;
+  filters: HardFilters;
+  topK: number;
+  candidateLimit: number;
+  excludeKeys: CreatorKey[];
+  webhookUrl: string | null;
+}
+
+export function toJobParams(req: StartJobRequest): JobParams {
+  const f = req.filters;
+  const filters: HardFilters = {};
+  if (f?.followers_min !== undefined) filters.followersMin = f.followers_min;
+  if (f?.followers_max !== undefined) filters.followersMax = f.followers_max;
+  if (f?.countries) filters.countries = f.countries;
+  if (f?.languages) filters.languages = f.languages;
+  if (f?.min_engagement_rate !== undefined) filters.minEngagementRate = f.min_engagement_rate;
+  if (req.platforms) filters.platforms = req.platforms;
+  return {
+    brief: req.brief,
+    platforms: req.platforms ?? null,
+    filters,
+    topK: req.top_k,
+    candidateLimit: Math.max(req.candidate_limit, req.top_k),
+    excludeKeys: (req.exclude_handles ?? []).map((s) => {
+      const p = parseCreatorKey(s)!;
+      return `${p.platform}:${p.handle}` as CreatorKey;
+    }),
+    webhookUrl: req.webhook_url ?? null,
+  };
+}
+
+export interface JobMeta {
+  candidates: number;
+  enriched: number;
+  scored: number;
+  cache_hits: number;
+  cost_usd: number;
+  /** batches whose LLM scoring fell back to the rule-based scorer */
+  fallback_batches?: number;
+  /** profiles whose fresh fetch failed, so index data stands in */
+  stale_profiles?: number;
+}
+
+export const emptyMeta = (): JobMeta => ({ candidates: 0, enriched: 0, scored: 0, cache_hits: 0, cost_usd: 0 });
+
+/** The LLM's reading of a brief. */
+export interface BriefExpansion {
+  /** search queries to run against the index (the first is the brief itself, condensed) */
+  queries: string[];
+  /** niche labels (e.g. "fitness") and topic words (e.g. "protein", "gym") */
+  niches: string[];
+  topics: string[];
+  /** filters inferred from the brief text; explicit request filters win over these */
+  filters: HardFilters;
+}
+
+export interface FitScore {
+  key: CreatorKey;
+  /** 0–100 */
+  score: number;
+  rationale: string;
+  matchedTopics: string[];
+  /** true when this score came from the rule-based fallback after the LLM failed */
+  fallback?: boolean;
+}
+
+/** One row of GET /pipeline/jobs/:id/results and of the progressive artifact. */
+export interface RankedResult {
+  rank: number;
+  platform: Platform;
+  handle: string;
+  display_name: string | null;
+  profile_url: string;
+  fit_score: number;
+  rationale: string;
+  matched_topics: string[];
+  followers: number | null;
+  engagement_rate: number | null;
+  country: string | null;
+  language: string | null;
+  data_source: DataSource;
+  stale: boolean;
+  fetched_at: string;
+  score_fallback: boolean;
+}

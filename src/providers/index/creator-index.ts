@@ -1,0 +1,51 @@
+import type { Creator, CreatorKey, HybridQuery, SearchHit } from '../../domain/creator.js';
+import type { CallContext } from '../ledger.js';
+
+/** A creator with the vector the index stores for it. */
+export interface IndexedCreator {
+  creator: Creator;
+  vector: number[];
+}
+
+export interface IndexInfo {
+  backend: string;
+  /** id of the embedder that built the vectors (e.g. "hashing-v1", "openai:text-embedding-3-small") */
+  embedder: string | null;
+  dimension: number | null;
+  count: number;
+}
+
+/**
+ * The creator index: hybrid (keyword + vector) search with hard filters applied inside the index.
+ * Implementations: LanceDB on local disk (default) and Weaviate.
+ */
+export interface CreatorIndex {
+  readonly backend: string;
+  /** opens or creates the index; `embedder`/`dimension` are recorded on creation and checked later */
+  open(): Promise<void>;
+  upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void>;
+  hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]>;
+  /** exact lookups by key; unknown keys are left out */
+  get(keys: CreatorKey[], ctx: CallContext): Promise<Creator[]>;
+  count(): Promise<number>;
+  info(): Promise<IndexInfo>;
+  /** throws when the index cannot answer (health check) */
+  ping(): Promise<void>;
+  /** drops everything (used by `scout import --reindex`) */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown when a query's embedder does not match the one that built the index. */
+export class IndexEmbedderMismatchError extends Error {
+  constructor(
+    readonly indexEmbedder: string,
+    readonly queryEmbedder: string,
+  ) {
+    super(
+      `the index was built with embedder "${indexEmbedder}" but the service is configured with "${queryEmbedder}"; ` +
+        'run `scout import --reindex FILE` to rebuild it with the current embedder',
+    );
+    this.name = 'IndexEmbedderMismatchError';
+  }
+}

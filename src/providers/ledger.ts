@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { Prices } from '../config.js';
+import type { ExternalCall, ExternalCallsRepository } from '../repositories/external-calls.repository.js';
+
+/** Per-call context every provider method takes: which job pays, and when to give up. */
+export interface CallContext {
+  jobId: string | null;
+  signal?: AbortSignal;
+}
+
+export const noJob: CallContext = { jobId: null };
+
+export interface CallOutcome<T> {
+  result: T;
+  units?: Record<string, number>;
+  costUsd?: number;
+  httpStatus?: number;
+}
+
+/**
+ * The external-call ledger. Every provider call goes through `track`, success or failure, so
+ * `external_calls` is the complete record of what the service spent and how long it waited.
+ * A ledger write that fails is logged, never allowed to fail the call it describes.
+ */
+export class Ledger {
+  constructor(
+    private readonly repo: ExternalCallsRepository,
+    readonly prices: Prices,
+    private readonly logger?: Logger,
+  ) {}
+
+  async record(ctx: CallContext, call: Omit<ExternalCall, 'jobId'>): Promise<void> {
+    try {
+      await this.repo.insert({ ...call, jobId: ctx.jobId });
+    } catch (err) {
+      this.logger?.warn({ err, service: call.service, operation: call.operation }, 'ledger write failed');
+    }
+  }
+
+  async track<T>(
+    ctx: CallContext,
+    service: string,
+    operation: string,
+    fn: () => Promise<CallOutcome<T>>,
+    onError?: (err: unknown) => { units?: Record<string, number>; costUsd?: number; httpStatus?: number },
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const out = await fn();
+      await this.record(ctx, {
+        service,
+        operation,
+        status: 'ok',
+        httpStatus: out.httpStatus ?? null,
+        durationMs: performance.now() - started,
+        units: out.units ?? {},
+        costUsd: out.costUsd ?? 0,
+      });
+      return out.result;
+    } catch (err) {
+      const extra = onError?.(err) ?? {};
+      await this.record(ctx, {
+        service,
+        operation,
+        status: 'error',
+        httpStatus: extra.httpStatus ?? httpStatusOf(err),
+        durationMs: performance.now() - started,
+        units: extra.units ?? {},
+        costUsd: extra.costUsd ?? 0,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  }
+}
+
+function httpStatusOf(err: unknown): number | null {
+  if (err && typeof err === 'object' && 'status' in err && typeof err.status === 'number') return err.status;
+  if (err && typeof err === 'object' && 'options' in err) {
+    const o = (err as { options?: { status?: unknown } }).options;
+    if (typeof o?.status === 'number') return o.status;
+  }
+  return null;
+}

@@ -1,0 +1,49 @@
+import { Queue } from 'bullmq';
+import type { ConnectionOptions, JobsOptions } from 'bullmq';
+
+/** The job catalog: one queue, one job name, one payload shape, one retry policy. */
+export const PIPELINE_QUEUE = 'pipeline';
+export const PIPELINE_JOB = 'scout';
+
+export interface PipelineJobData {
+  jobId: string;
+}
+
+export function pipelineJobOptions(attempts: number): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  };
+}
+
+export class PipelineQueue {
+  readonly queue: Queue<PipelineJobData>;
+
+  constructor(
+    connection: ConnectionOptions,
+    prefix: string,
+    private readonly attempts: number,
+  ) {
+    this.queue = new Queue<PipelineJobData>(PIPELINE_QUEUE, { connection, prefix });
+  }
+
+  /** BullMQ job id = our job id, so enqueueing the same job twice is harmless. */
+  async enqueue(jobId: string): Promise<void> {
+    await this.queue.add(PIPELINE_JOB, { jobId }, { ...pipelineJobOptions(this.attempts), jobId });
+  }
+
+  async isQueued(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    return job !== undefined && job !== null;
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized');
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

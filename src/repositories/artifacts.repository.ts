@@ -1,0 +1,38 @@
+import type { Queryable } from '../db/pool.js';
+import type { ArtifactKind } from '../domain/job.js';
+
+export interface Artifact<T = unknown> {
+  kind: ArtifactKind;
+  data: T;
+  updatedAt: Date;
+}
+
+export class ArtifactsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Upsert: a re-run of a stage overwrites its artifact rather than adding a second one. */
+  async put(jobId: string, kind: ArtifactKind, data: unknown): Promise<void> {
+    await this.db.query(
+      `insert into pipeline_job_artifacts (job_id, kind, data) values ($1, $2, $3::jsonb)
+       on conflict (job_id, kind) do update set data = excluded.data, updated_at = now()`,
+      [jobId, kind, JSON.stringify(data)],
+    );
+  }
+
+  async get<T = unknown>(jobId: string, kind: ArtifactKind): Promise<Artifact<T> | null> {
+    const { rows } = await this.db.query<Artifact<T>>(
+      `select kind, data, updated_at as "updatedAt" from pipeline_job_artifacts where job_id = $1 and kind = $2`,
+      [jobId, kind],
+    );
+    return rows[0] ?? null;
+  }
+
+  async listKinds(jobId: string): Promise<{ kind: ArtifactKind; updatedAt: Date; bytes: number }[]> {
+    const { rows } = await this.db.query<{ kind: ArtifactKind; updatedAt: Date; bytes: number }>(
+      `select kind, updated_at as "updatedAt", pg_column_size(data)::int as bytes
+       from pipeline_job_artifacts where job_id = $1 order by kind`,
+      [jobId],
+    );
+    return rows;
+  }
+}

@@ -1,0 +1,164 @@
+import type { Queryable } from '../db/pool.js';
+import type { JobMeta, JobParams, JobStatus, Stage } from '../domain/job.js';
+
+export interface JobRow {
+  id: string;
+  apiKeyId: string;
+  status: JobStatus;
+  stage: Stage | null;
+  progress: number;
+  params: JobParams;
+  meta: JobMeta;
+  error: { code: string; message: string } | null;
+  cancelRequested: boolean;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  webhookUrl: string | null;
+  lastEventSeq: number;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const columns = `id, api_key_id as "apiKeyId", status, stage, progress, params, meta, error,
+  cancel_requested as "cancelRequested", idempotency_key as "idempotencyKey", request_hash as "requestHash",
+  webhook_url as "webhookUrl", last_event_seq as "lastEventSeq", attempts, created_at as "createdAt",
+  updated_at as "updatedAt", started_at as "startedAt", finished_at as "finishedAt"`;
+
+export interface NewJob {
+  id: string;
+  apiKeyId: string;
+  params: JobParams;
+  meta: JobMeta;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+}
+
+export class JobsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(job: NewJob): Promise<JobRow> {
+    const { rows } = await this.db.query<JobRow>(
+      `insert into pipeline_jobs (id, api_key_id, params, meta, idempotency_key, request_hash, webhook_url)
+       values ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7) returning ${columns}`,
+      [
+        job.id,
+        job.apiKeyId,
+        JSON.stringify(job.params),
+        JSON.stringify(job.meta),
+        job.idempotencyKey ?? null,
+        job.requestHash ?? null,
+        job.params.webhookUrl,
+      ],
+    );
+    return rows[0]!;
+  }
+
+  async get(id: string): Promise<JobRow | null> {
+    const { rows } = await this.db.query<JobRow>(`select ${columns} from pipeline_jobs where id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** A job as its owner sees it: another key's job does not exist. */
+  async getForKey(id: string, apiKeyId: string): Promise<JobRow | null> {
+    const { rows } = await this.db.query<JobRow>(
+      `select ${columns} from pipeline_jobs where id = $1 and api_key_id = $2`,
+      [id, apiKeyId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findByIdempotencyKey(apiKeyId: string, key: string): Promise<JobRow | null> {
+    const { rows } = await this.db.query<JobRow>(
+      `select ${columns} from pipeline_jobs where api_key_id = $1 and idempotency_key = $2`,
+      [apiKeyId, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** pending → running (or running again after a crash). Returns null when the job is terminal or gone. */
+  async markRunning(id: string): Promise<JobRow | null> {
+    const { rows } = await this.db.query<JobRow>(
+      `update pipeline_jobs set status = 'running', attempts = attempts + 1,
+         started_at = coalesce(started_at, now()), updated_at = now()
+       where id = $1 and status in ('pending', 'running') returning ${columns}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async updateProgress(id: string, patch: { stage?: Stage; progress?: number; meta?: Partial<JobMeta> }): Promise<void> {
+    await this.db.query(
+      `update pipeline_jobs set stage = coalesce($2, stage), progress = coalesce($3::real, progress),
+         meta = meta || coalesce($4::jsonb, '{}'::jsonb), updated_at = now()
+       where id = $1 and status = 'running'`,
+      [id, patch.stage ?? null, patch.progress ?? null, patch.meta ? JSON.stringify(patch.meta) : null],
+    );
+  }
+
+  /** Moves a non-terminal job to a terminal status; false if it was already terminal. */
+  async finish(
+    id: string,
+    status: 'completed' | 'failed' | 'cancelled',
+    extra: { error?: { code: string; message: string }; meta?: Partial<JobMeta> } = {},
+  ): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `update pipeline_jobs set status = $2, error = $3::jsonb, progress = case when $2 = 'completed' then 1 else progress end,
+         meta = meta || coalesce($4::jsonb, '{}'::jsonb), finished_at = now(), updated_at = now()
+       where id = $1 and status in ('pending', 'running')`,
+      [id, status, extra.error ? JSON.stringify(extra.error) : null, extra.meta ? JSON.stringify(extra.meta) : null],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Cancel as the owner asks: a pending job is cancelled at once, a running one gets cancel_requested.
+   * Returns the job after the change, or null when it does not exist for this key.
+   */
+  async requestCancel(id: string, apiKeyId: string): Promise<{ job: JobRow; cancelledNow: boolean } | null> {
+    const { rows } = await this.db.query<JobRow & { cancelledNow: boolean }>(
+      `update pipeline_jobs set
+         cancel_requested = case when status in ('pending', 'running') then true else cancel_requested end,
+         status = case when status = 'pending' then 'cancelled' else status end,
+         finished_at = case when status = 'pending' then now() else finished_at end,
+         updated_at = now()
+       where id = $1 and api_key_id = $2
+       returning ${columns}, (status = 'cancelled' and finished_at = now()) as "cancelledNow"`,
+      [id, apiKeyId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { cancelledNow, ...job } = row;
+    return { job, cancelledNow };
+  }
+
+  async isCancelRequested(id: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ c: boolean }>(
+      'select cancel_requested as c from pipeline_jobs where id = $1',
+      [id],
+    );
+    return rows[0]?.c ?? true;
+  }
+
+  /** Pending jobs older than `olderThanMs`: candidates for re-enqueueing by the sweeper. */
+  async listStalePending(olderThanMs: number, limit = 500): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `select id from pipeline_jobs where status = 'pending' and created_at < now() - make_interval(secs => $1::double precision / 1000)
+       order by created_at limit $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Jobs created by a key since the start of the current UTC day (daily quota). */
+  async countCreatedToday(apiKeyId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `select count(*)::int as n from pipeline_jobs
+       where api_key_id = $1 and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'`,
+      [apiKeyId],
+    );
+    return rows[0]!.n;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { EventType } from '../domain/job.js';
+import type { EventsRepository, JobEvent } from '../repositories/events.repository.js';
+
+type Listener = (seq: number) => void;
+
+/**
+ * Job events: durable in Postgres (the source of truth, with a per-job sequence), announced on one
+ * Redis pub/sub channel so every API process can push them to its SSE clients without polling.
+ * Each process holds at most one subscriber connection and fans messages out in memory.
+ */
+export class JobEventsService {
+  private subscriber: Redis | null = null;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  readonly channel: string;
+
+  constructor(
+    private readonly repo: EventsRepository,
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.channel = `${prefix}:job-events`;
+  }
+
+  async emit(jobId: string, type: EventType, data: Record<string, unknown> = {}): Promise<JobEvent> {
+    const event = await this.repo.append(jobId, type, data);
+    // Announcing is best effort: a subscriber that misses it catches up from Postgres.
+    await this.redis.publish(this.channel, `${jobId} ${event.seq}`).catch(() => 0);
+    return event;
+  }
+
+  list(jobId: string, after: number, limit: number): Promise<JobEvent[]> {
+    return this.repo.list(jobId, after, limit);
+  }
+
+  /** Calls `listener` with the new sequence number whenever job `jobId` gets an event. */
+  async subscribe(jobId: string, listener: Listener): Promise<() => void> {
+    await this.ensureSubscriber();
+    let set = this.listeners.get(jobId);
+    if (!set) this.listeners.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const s = this.listeners.get(jobId);
+      if (!s) return;
+      s.delete(listener);
+      if (s.size === 0) this.listeners.delete(jobId);
+    };
+  }
+
+  get subscriberCount(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+
+  private async ensureSubscriber(): Promise<void> {
+    if (this.subscriber) return;
+    const sub = this.redis.duplicate();
+    this.subscriber = sub;
+    sub.on('error', () => {});
+    sub.on('message', (_channel: string, message: string) => {
+      const [jobId, seqText] = message.split(' ');
+      const set = jobId ? this.listeners.get(jobId) : undefined;
+      if (!set) return;
+      const seq = Number(seqText);
+      for (const l of [...set]) l(seq);
+    });
+    await sub.subscribe(this.channel);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    const sub = this.subscriber;
+    this.subscriber = null;
+    if (sub) await sub.quit().catch(() => sub.disconnect());
+  }
+}

@@ -51,6 +51,9 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().default('loopback'),
   BODY_LIMIT: z.string().default('64kb'),
+  SSE_HEARTBEAT_MS: int(15_000, 10),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  ENQUEUE_TIMEOUT_MS: int(3_000, 50),
 
   RATE_LIMIT_PER_MIN: int(120, 1),
   RATE_LIMIT_BURST: int(60, 1),
@@ -65,6 +68,9 @@ const envSchema = z.object({
   RETENTION_DAYS: int(30, 1),
   RETENTION_INTERVAL_MS: int(60 * 60_000, 1000),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_ATTEMPTS: int(8, 1, 30),
+  WEBHOOK_BACKOFF_MS: int(10_000, 1),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
 
   SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
   LANCEDB_DIR: optionalString,
@@ -162,6 +168,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       corsOrigins: env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
       trustProxy: env.TRUST_PROXY,
       bodyLimit: env.BODY_LIMIT,
+      sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
     },
     dataDir,
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, migrateOnStart: env.MIGRATE_ON_START },
@@ -182,6 +191,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       retentionDays: env.RETENTION_DAYS,
       retentionIntervalMs: env.RETENTION_INTERVAL_MS,
       webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    },
+    webhooks: {
+      attempts: env.WEBHOOK_ATTEMPTS,
+      backoffMs: env.WEBHOOK_BACKOFF_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     search: {
       backend: env.SEARCH_BACKEND,

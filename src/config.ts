@@ -48,6 +48,13 @@ const envSchema = z.object({
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('scout'),
 
   ADMIN_KEY: optionalString,
+  ADMIN_SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
+  ADMIN_SESSION_MAX_HOURS: int(8, 1, 24 * 7),
+  ADMIN_LOGIN_MAX_ATTEMPTS: int(10, 1, 1000),
+  ADMIN_LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  METRICS_ALLOW: z.string().default(''),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: int(0, 0, 65535),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().default('loopback'),
   BODY_LIMIT: z.string().default('64kb'),
@@ -67,6 +74,7 @@ const envSchema = z.object({
   SWEEP_INTERVAL_MS: int(30_000, 100),
   RETENTION_DAYS: int(30, 1),
   RETENTION_INTERVAL_MS: int(60 * 60_000, 1000),
+  RETENTION_BATCH_SIZE: int(500, 1, 10_000),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_ATTEMPTS: int(8, 1, 30),
   WEBHOOK_BACKOFF_MS: int(10_000, 1),
@@ -176,6 +184,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, migrateOnStart: env.MIGRATE_ON_START },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     adminKey: env.ADMIN_KEY,
+    admin: {
+      sessionIdleMs: env.ADMIN_SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: env.ADMIN_SESSION_MAX_HOURS * 3_600_000,
+      loginMaxAttempts: env.ADMIN_LOGIN_MAX_ATTEMPTS,
+      loginWindowSeconds: env.ADMIN_LOGIN_WINDOW_SECONDS,
+    },
+    metrics: {
+      /** IPs/CIDRs that may read /metrics on the API port without the admin key (direct, unproxied requests only) */
+      allow: env.METRICS_ALLOW.split(',').map((s) => s.trim()).filter(Boolean),
+      /** separate listener serving only /metrics, unauthenticated (internal bind); 0 = none */
+      host: env.METRICS_HOST,
+      port: env.METRICS_PORT,
+    },
     limits: {
       ratePerMin: env.RATE_LIMIT_PER_MIN,
       burst: env.RATE_LIMIT_BURST,
@@ -190,6 +211,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       sweepIntervalMs: env.SWEEP_INTERVAL_MS,
       retentionDays: env.RETENTION_DAYS,
       retentionIntervalMs: env.RETENTION_INTERVAL_MS,
+      retentionBatchSize: env.RETENTION_BATCH_SIZE,
       webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     webhooks: {

@@ -1,0 +1,309 @@
+import { mkdir } from 'node:fs/promises';
+import * as lancedb from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { Creator, CreatorKey, HybridQuery, SearchHit } from '../../domain/creator.js';
+import type { Embedder } from '../embeddings/embedder.js';
+import { creatorDocument } from '../embeddings/embedder.js';
+import type { CallContext, Ledger } from '../ledger.js';
+import { noJob } from '../ledger.js';
+import { IndexEmbedderMismatchError } from './creator-index.js';
+import type { CreatorIndex, IndexedCreator, IndexInfo } from './creator-index.js';
+import {
+  META_DIMENSION,
+  META_EMBEDDER,
+  TABLE_NAME,
+  creatorColumns,
+  creatorSchema,
+  fromArrowTable,
+  toArrowTable,
+} from './lancedb/arrow.js';
+import { buildWhere, keysWhere } from './lancedb/filters.js';
+import {
+  DEFAULT_VECTOR_INDEX_MIN_ROWS,
+  FTS_INDEX,
+  ensureFtsIndex,
+  hasIndex,
+  optimizeTable,
+} from './lancedb/maintenance.js';
+import type { OptimizeReport } from './lancedb/maintenance.js';
+import { reciprocalRankFusion } from './lancedb/rrf.js';
+
+export interface LanceDbIndexOptions {
+  dir: string;
+  embedder: Embedder;
+  /** build the HNSW vector index once the table has this many rows (flat search below) */
+  vectorIndexMinRows?: number;
+}
+
+interface TableMeta {
+  embedder: string | null;
+  dimension: number | null;
+}
+
+/** Each leg fetches more than the caller wants so that fusion can promote items found by both. */
+const LEG_DEPTH = 2;
+const MAX_LEG_LIMIT = 2_000;
+const REFINE_FACTOR = 2;
+const GET_CHUNK = 500;
+
+/**
+ * The embedded creator index: one LanceDB table on local disk with a BM25 full-text index on the
+ * creator document, an HNSW_SQ vector index (once big enough) and scalar indexes on the filter
+ * columns. Hybrid search runs both legs with the hard filters pushed down and fuses them with RRF.
+ *
+ * The API process searches while a CLI import writes: reads check for new versions on every call
+ * (readConsistencyInterval 0), and a handle left behind by another process's reset is reopened.
+ * The embedder that built the vectors is recorded in the table's schema metadata.
+ */
+export class LanceDbIndex implements CreatorIndex {
+  readonly backend = 'lancedb';
+  private readonly dir: string;
+  private readonly embedder: Embedder;
+  private readonly vectorIndexMinRows: number;
+  private db: Connection | null = null;
+  private table: Table | null = null;
+  /** serialises this process's writes; concurrent merge-inserts on one table only conflict */
+  private writeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
+    this.dir = opts.dir;
+    this.embedder = opts.embedder;
+    this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
+  }
+
+  async open(): Promise<void> {
+    await this.connection();
+    await this.currentTable(true);
+  }
+
+  async upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void> {
+    if (batch.length === 0) return;
+    const byKey = new Map<string, IndexedCreator>();
+    for (const item of batch) byKey.set(item.creator.key, item);
+    const rows = [...byKey.values()].map((b) => ({ creator: b.creator, doc: creatorDocument(b.creator), vector: b.vector }));
+    await this.exclusive(() =>
+      this.ledger.track(ctx, 'index', 'upsert', async () => {
+        const table = await this.writableTable();
+        const data = toArrowTable(await table.schema(), rows);
+        await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+        await ensureFtsIndex(table);
+        return { result: undefined, units: { objects: rows.length }, costUsd: 0 };
+      }),
+    );
+  }
+
+  /**
+   * Compacts, folds new rows into the indexes and builds missing ones. Call once after a bulk
+   * import; upserts are searchable without it, only slower.
+   */
+  async optimize(): Promise<OptimizeReport> {
+    return this.exclusive(async () => {
+      const table = await this.currentTable(false);
+      if (!table) return { rows: 0, created: [], durationMs: 0 };
+      return optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows, dimension: this.embedder.dimension });
+    });
+  }
+
+  async hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]> {
+    const limit = Math.max(1, Math.floor(query.limit));
+    const where = buildWhere(query.filters, query.excludeKeys);
+    const vector = query.vector ?? (await this.embedder.embed([query.text], ctx))[0]!;
+    if (vector.length !== this.embedder.dimension) {
+      throw new RangeError(`query vector has ${vector.length} dimensions, the embedder ${this.embedder.id} has ${this.embedder.dimension}`);
+    }
+    return this.ledger.track(ctx, 'index', 'hybrid_search', async () => {
+      const hits = await this.withTable(async (t) => {
+        this.assertEmbedder(await this.metaOf(t));
+        return this.searchLegs(t, query.text, vector, where, limit);
+      }, (): SearchHit[] => []);
+      return { result: hits, units: { queries: 1, results: hits.length }, costUsd: 0 };
+    });
+  }
+
+  async get(keys: CreatorKey[], _ctx: CallContext = noJob): Promise<Creator[]> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return [];
+    return this.withTable(async (t) => {
+      const found = new Map<string, Creator>();
+      for (let i = 0; i < unique.length; i += GET_CHUNK) {
+        const chunk = unique.slice(i, i + GET_CHUNK);
+        const result = await t.query().where(keysWhere(chunk)).select([...creatorColumns]).limit(chunk.length).toArrow();
+        for (const c of fromArrowTable(result)) found.set(c.key, c);
+      }
+      return unique.flatMap((k) => found.get(k) ?? []);
+    }, () => []);
+  }
+
+  async count(): Promise<number> {
+    return this.withTable((t) => t.countRows(), () => 0);
+  }
+
+  async info(): Promise<IndexInfo> {
+    return this.withTable(
+      async (t) => {
+        const meta = await this.metaOf(t);
+        return { backend: this.backend, embedder: meta.embedder, dimension: meta.dimension, count: await t.countRows() };
+      },
+      () => ({ backend: this.backend, embedder: null, dimension: null, count: 0 }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    const db = await this.connection();
+    await db.tableNames();
+    const table = await this.currentTable(false);
+    if (table) await table.countRows();
+  }
+
+  async reset(): Promise<void> {
+    await this.exclusive(async () => {
+      const db = await this.connection();
+      this.table?.close();
+      this.table = null;
+      if ((await db.tableNames()).includes(TABLE_NAME)) {
+        await db.dropTable(TABLE_NAME).catch((err: unknown) => {
+          if (!isMissingTable(err)) throw err;
+        });
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain.catch(() => {});
+    this.table?.close();
+    this.table = null;
+    this.db?.close();
+    this.db = null;
+  }
+
+  private async searchLegs(
+    table: Table,
+    text: string,
+    vector: number[],
+    where: string | null,
+    limit: number,
+  ): Promise<SearchHit[]> {
+    const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
+    const columns = [...creatorColumns];
+    const keywordLeg = async () => {
+      if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
+      let q = table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc'));
+      if (where) q = q.where(where);
+      return fromArrowTable(await q.select([...columns, '_score']).limit(legLimit).toArrow());
+    };
+    const vectorLeg = async () => {
+      // a text with no features embeds to zero, which has no direction to compare
+      if (!vector.some((x) => x !== 0)) return [];
+      let q = table
+        .vectorSearch(vector)
+        .distanceType('cosine')
+        .ef(Math.max(64, legLimit * REFINE_FACTOR))
+        .refineFactor(REFINE_FACTOR);
+      if (where) q = q.where(where);
+      return fromArrowTable(await q.select([...columns, '_distance']).limit(legLimit).toArrow());
+    };
+    const [keyword, semantic] = await Promise.all([keywordLeg(), vectorLeg()]);
+    const byKey = new Map<string, Creator>();
+    for (const c of [...keyword, ...semantic]) byKey.set(c.key, c);
+    return reciprocalRankFusion([keyword.map((c) => c.key), semantic.map((c) => c.key)])
+      .slice(0, limit)
+      .map(({ id, score }) => ({ creator: byKey.get(id)!, score }));
+  }
+
+  private async connection(): Promise<Connection> {
+    if (!this.db) {
+      await mkdir(this.dir, { recursive: true });
+      this.db = await lancedb.connect(this.dir, { readConsistencyInterval: 0 });
+    }
+    return this.db;
+  }
+
+  /** The open table, (re)opened from disk when needed; created when `create` and it does not exist. */
+  private async currentTable(create: true): Promise<Table>;
+  private async currentTable(create: boolean): Promise<Table | null>;
+  private async currentTable(create: boolean): Promise<Table | null> {
+    if (this.table) return this.table;
+    const db = await this.connection();
+    if ((await db.tableNames()).includes(TABLE_NAME)) {
+      try {
+        this.table = await db.openTable(TABLE_NAME);
+        return this.table;
+      } catch (err) {
+        if (!isMissingTable(err)) throw err;
+      }
+    }
+    if (!create) return null;
+    this.table = await db.createEmptyTable(TABLE_NAME, creatorSchema(this.embedder.dimension, this.embedder.id), {
+      existOk: true,
+    });
+    return this.table;
+  }
+
+  /**
+   * Runs `fn` on the table; if another process dropped or replaced it under us, reopens once and
+   * retries. `empty` answers when there is no table at all.
+   */
+  private async withTable<T>(fn: (t: Table) => Promise<T>, empty: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const table = await this.currentTable(false);
+      if (!table) return empty();
+      try {
+        return await fn(table);
+      } catch (err) {
+        if (attempt > 0 || !isStaleHandle(err)) throw err;
+        this.table?.close();
+        this.table = null;
+      }
+    }
+  }
+
+  /** The table to write to, created if missing; an empty table built by another embedder is rebuilt. */
+  private async writableTable(): Promise<Table> {
+    const existing = await this.withTable<Table | null>(
+      async (table) => {
+        const meta = await this.metaOf(table);
+        if (meta.embedder === this.embedder.id) return table;
+        if ((await table.countRows()) > 0) this.assertEmbedder(meta);
+        const db = await this.connection();
+        table.close();
+        this.table = null;
+        await db.dropTable(TABLE_NAME);
+        return this.currentTable(true);
+      },
+      () => null,
+    );
+    return existing ?? this.currentTable(true);
+  }
+
+  private async metaOf(table: Table): Promise<TableMeta> {
+    const schema = await table.schema();
+    const embedder = schema.metadata.get(META_EMBEDDER) ?? null;
+    const dim = schema.metadata.get(META_DIMENSION);
+    return { embedder, dimension: dim === undefined ? null : Number(dim) };
+  }
+
+  private assertEmbedder(meta: TableMeta): void {
+    if (meta.embedder !== this.embedder.id) {
+      throw new IndexEmbedderMismatchError(meta.embedder ?? 'unknown', this.embedder.id);
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(fn, fn);
+    this.writeChain = run.catch(() => {});
+    return run;
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isMissingTable(err: unknown): boolean {
+  return /not found|was not found|does not exist/i.test(message(err));
+}
+
+/** errors a handle shows after another process dropped, recreated or compacted the table */
+function isStaleHandle(err: unknown): boolean {
+  return isMissingTable(err) || /no such file|object at location .* not found/i.test(message(err));
+}

@@ -1,0 +1,176 @@
+import { createRequire } from 'node:module';
+import type * as Arrow from 'apache-arrow';
+import type { Creator, CreatorKey, Platform } from '../../../domain/creator.js';
+
+/**
+ * LanceDB is CommonJS and checks schemas against its own copy of apache-arrow; an ESM import would
+ * load a second copy and table creation fails with "schemas must be equivalent". So we load the
+ * same CommonJS module it does.
+ */
+const require = createRequire(import.meta.url);
+export const arrow = require('apache-arrow') as typeof Arrow;
+
+export const TABLE_NAME = 'creators';
+/** schema metadata keys: which embedder built the vectors */
+export const META_EMBEDDER = 'scout.embedder';
+export const META_DIMENSION = 'scout.dimension';
+export const META_SCHEMA_VERSION = 'scout.schema_version';
+export const SCHEMA_VERSION = '1';
+
+/** every column except the vector: what searches read back */
+export const creatorColumns = [
+  'key',
+  'platform',
+  'handle',
+  'display_name',
+  'bio',
+  'categories',
+  'topics',
+  'followers',
+  'following',
+  'posts_count',
+  'engagement_rate',
+  'country',
+  'language',
+  'verified',
+  'profile_url',
+  'source',
+  'updated_at',
+] as const;
+
+export function creatorSchema(dimension: number, embedderId: string): Arrow.Schema {
+  const { Field, Schema, Utf8, Int64, Float64, Bool, List, FixedSizeList, Float32 } = arrow;
+  const text = (name: string, nullable = false) => new Field(name, new Utf8(), nullable);
+  const int = (name: string) => new Field(name, new Int64(), true);
+  const strings = (name: string) => new Field(name, new List(new Field('item', new Utf8(), true)), false);
+  return new Schema(
+    [
+      text('key'),
+      text('platform'),
+      text('handle'),
+      text('display_name', true),
+      text('bio'),
+      strings('categories'),
+      strings('topics'),
+      int('followers'),
+      int('following'),
+      int('posts_count'),
+      new Field('engagement_rate', new Float64(), true),
+      text('country', true),
+      text('language', true),
+      new Field('verified', new Bool(), false),
+      text('profile_url'),
+      text('source'),
+      text('updated_at'),
+      text('doc'),
+      new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
+    ],
+    new Map([
+      [META_EMBEDDER, embedderId],
+      [META_DIMENSION, String(dimension)],
+      [META_SCHEMA_VERSION, SCHEMA_VERSION],
+    ]),
+  );
+}
+
+export interface Row {
+  creator: Creator;
+  doc: string;
+  vector: ArrayLike<number>;
+}
+
+/** One Arrow table (a single record batch) with exactly `schema`, built column by column. */
+export function toArrowTable(schema: Arrow.Schema, rows: Row[]): Arrow.Table {
+  const vectorField = schema.fields.find((f) => f.name === 'vector')!;
+  const dimension = (vectorField.type as Arrow.FixedSizeList).listSize;
+  const n = rows.length;
+  const flat = new Float32Array(n * dimension);
+  rows.forEach((r, i) => {
+    if (r.vector.length !== dimension) {
+      throw new RangeError(`vector of ${r.creator.key} has ${r.vector.length} dimensions, the index has ${dimension}`);
+    }
+    flat.set(r.vector, i * dimension);
+  });
+  const int = (v: number | null) => (v === null || !Number.isFinite(v) ? null : BigInt(Math.round(v)));
+  const values: Record<string, unknown[]> = {
+    key: rows.map((r) => r.creator.key),
+    platform: rows.map((r) => r.creator.platform),
+    handle: rows.map((r) => r.creator.handle),
+    display_name: rows.map((r) => r.creator.displayName),
+    bio: rows.map((r) => r.creator.bio),
+    categories: rows.map((r) => r.creator.categories),
+    topics: rows.map((r) => r.creator.topics),
+    followers: rows.map((r) => int(r.creator.followers)),
+    following: rows.map((r) => int(r.creator.following)),
+    posts_count: rows.map((r) => int(r.creator.postsCount)),
+    engagement_rate: rows.map((r) => finiteOrNull(r.creator.engagementRate)),
+    country: rows.map((r) => r.creator.country),
+    language: rows.map((r) => r.creator.language),
+    verified: rows.map((r) => r.creator.verified),
+    profile_url: rows.map((r) => r.creator.profileUrl),
+    source: rows.map((r) => r.creator.source),
+    updated_at: rows.map((r) => r.creator.updatedAt),
+    doc: rows.map((r) => r.doc),
+  };
+  const children = schema.fields.map((field) => {
+    if (field.name === 'vector') {
+      const child = arrow.makeData({ type: new arrow.Float32(), length: n * dimension, data: flat });
+      return arrow.makeData({ type: field.type as Arrow.FixedSizeList, length: n, nullCount: 0, child });
+    }
+    return column(field.type as Arrow.DataType, values[field.name]!);
+  });
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
+}
+
+function column(type: Arrow.DataType, values: unknown[]): Arrow.Data {
+  const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
+  for (const v of values) builder.append(v);
+  return builder.finish().flush();
+}
+
+function finiteOrNull(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : v;
+}
+
+/** Creators out of a query result (any subset of rows, with at least the creator columns). */
+export function fromArrowTable(table: Arrow.Table): Creator[] {
+  if (table.numRows === 0) return [];
+  const col = (name: string) => {
+    const c = table.getChild(name);
+    if (!c) throw new Error(`index result lacks column ${name}`);
+    return c;
+  };
+  const [key, platform, handle, displayName, bio, categories, topics] = [
+    col('key'), col('platform'), col('handle'), col('display_name'), col('bio'), col('categories'), col('topics'),
+  ];
+  const [followers, following, postsCount, er, country, language, verified, url, source, updatedAt] = [
+    col('followers'), col('following'), col('posts_count'), col('engagement_rate'), col('country'),
+    col('language'), col('verified'), col('profile_url'), col('source'), col('updated_at'),
+  ];
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const list = (v: unknown): string[] => (v ? ((v as Arrow.Vector).toArray() as string[]) : []);
+  const out: Creator[] = [];
+  for (let i = 0; i < table.numRows; i++) {
+    out.push({
+      key: key.get(i) as CreatorKey,
+      platform: platform.get(i) as Platform,
+      handle: handle.get(i) as string,
+      displayName: (displayName.get(i) as string | null) ?? null,
+      bio: bio.get(i) as string,
+      categories: list(categories.get(i)),
+      topics: list(topics.get(i)),
+      followers: num(followers.get(i)),
+      following: num(following.get(i)),
+      postsCount: num(postsCount.get(i)),
+      engagementRate: num(er.get(i)),
+      country: (country.get(i) as string | null) ?? null,
+      language: (language.get(i) as string | null) ?? null,
+      verified: Boolean(verified.get(i)),
+      profileUrl: url.get(i) as string,
+      source: source.get(i) as string,
+      updatedAt: updatedAt.get(i) as string,
+    });
+  }
+  return out;
+}

@@ -33,6 +33,11 @@ export interface CreatorIndex {
   ping(): Promise<void>;
   /** drops everything (used by `scout import --reindex`) */
   reset(): Promise<void>;
+  /**
+   * Optional: called once after a bulk import (compaction, index maintenance). Upserts must be
+   * searchable without it; it only makes searches faster.
+   */
+  optimize?(): Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -34,7 +34,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      /** extra members of the problem body (never secrets) */
+      members?: Record<string, unknown>;
+    } = {},
   ) {
     super(message);
     this.name = 'AppError';

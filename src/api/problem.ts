@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { FieldError } from '../errors.js';
 
@@ -14,6 +14,8 @@ export interface Problem {
   code: string;
   request_id: string;
   errors?: FieldError[];
+  /** extension members (RFC 9457 §3.2), e.g. `job_id` on a 503 after the job was accepted */
+  [member: string]: unknown;
 }
 
 const titles: Record<number, string> = {
@@ -40,6 +42,7 @@ export function sendProblem(res: Response, err: AppError, requestId: string): vo
     request_id: requestId,
   };
   if (err.extra.errors) body.errors = err.extra.errors;
+  Object.assign(body, err.extra.members);
   if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(err.extra.retryAfterSeconds)));
   for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
   res.status(err.status).type('application/problem+json').send(JSON.stringify(body));

@@ -1,0 +1,134 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import type { Config } from '../config.js';
+import { newApiKeyId } from '../domain/ids.js';
+import type { ApiKeyRow, ApiKeysRepository } from '../repositories/api-keys.repository.js';
+
+/**
+ * API keys look like `isk_` + 27 base62 characters (160 random bits) + a 6-character base62
+ * CRC32 of everything before it. The checksum lets secret scanners (and our own auth) recognise a
+ * real key without a database lookup; only the SHA-256 of the key is stored.
+ */
+export const API_KEY_PREFIX = 'isk_';
+const RANDOM_BYTES = 20;
+const BODY_LENGTH = 27;
+const CHECKSUM_LENGTH = 6;
+const DISPLAY_LENGTH = 8;
+export const API_KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function base62(n: bigint, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = BASE62[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out;
+}
+
+function checksum(text: string): string {
+  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH);
+}
+
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** True when `key` has the shape of one of our keys and its checksum matches. */
+export function isWellFormedApiKey(key: string): boolean {
+  if (!API_KEY_PATTERN.test(key)) return false;
+  const cut = key.length - CHECKSUM_LENGTH;
+  return checksum(key.slice(0, cut)) === key.slice(cut);
+}
+
+/** A new random key, its SHA-256 and the short prefix shown in listings. */
+export function generateApiKey(): { key: string; hash: Buffer; prefix: string } {
+  const body = base62(BigInt(`0x${randomBytes(RANDOM_BYTES).toString('hex')}`), BODY_LENGTH);
+  const head = `${API_KEY_PREFIX}${body}`;
+  const key = `${head}${checksum(head)}`;
+  return { key, hash: hashApiKey(key), prefix: `${API_KEY_PREFIX}${body.slice(0, DISPLAY_LENGTH)}` };
+}
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface CreateApiKeyOptions {
+  name: string;
+  rateLimitPerMin?: number | null;
+  dailyJobQuota?: number | null;
+}
+
+export interface CreatedApiKey {
+  /** the plaintext key: shown once, never stored */
+  key: string;
+  row: ApiKeyRow;
+}
+
+export async function createApiKey(repo: ApiKeysRepository, opts: CreateApiKeyOptions): Promise<CreatedApiKey> {
+  const name = opts.name.trim();
+  if (name.length < 1 || name.length > 100) throw new RangeError('name must be 1–100 characters');
+  for (const [field, v] of [
+    ['rateLimitPerMin', opts.rateLimitPerMin],
+    ['dailyJobQuota', opts.dailyJobQuota],
+  ] as const) {
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 1 || v > 1_000_000)) {
+      throw new RangeError(`${field} must be an integer between 1 and 1000000`);
+    }
+  }
+  const { key, hash, prefix } = generateApiKey();
+  const row = await repo.insert({
+    id: newApiKeyId(),
+    name,
+    prefix,
+    keyHash: hash,
+    webhookSecret: generateWebhookSecret(),
+    rateLimitPerMin: opts.rateLimitPerMin ?? null,
+    dailyJobQuota: opts.dailyJobQuota ?? null,
+  });
+  return { key, row };
+}
+
+export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked';
+export type AuthResult = { ok: true; key: ApiKeyRow } | { ok: false; reason: AuthFailure };
+
+/**
+ * Resolves a presented key to its row. The lookup is by hash; the stored hash is then compared in
+ * constant time so the answer does not depend on how much of it matched.
+ */
+export async function authenticateApiKey(repo: ApiKeysRepository, presented: string | undefined): Promise<AuthResult> {
+  if (presented === undefined || presented === '') return { ok: false, reason: 'missing' };
+  if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'malformed' };
+  const hash = hashApiKey(presented);
+  const row = await repo.findByHash(hash);
+  if (!row || !timingSafeEqual(row.keyHash, hash)) return { ok: false, reason: 'unknown' };
+  const { keyHash: _keyHash, ...key } = row;
+  if (key.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  return { ok: true, key };
+}
+
+/** The limits that apply to a key: its own where set, the configured defaults otherwise. */
+export function effectiveLimits(key: Pick<ApiKeyRow, 'rateLimitPerMin' | 'dailyJobQuota'>, limits: Config['limits']) {
+  return {
+    ratePerMin: key.rateLimitPerMin ?? limits.ratePerMin,
+    burst: limits.burst,
+    startRatePerMin: Math.min(limits.startRatePerMin, key.rateLimitPerMin ?? limits.startRatePerMin),
+    startBurst: limits.startBurst,
+    dailyJobQuota: key.dailyJobQuota ?? limits.dailyJobQuota,
+  };
+}
+
+/** Key metadata safe to print or serve (no hash, no webhook secret). */
+export function describeApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    rate_limit_per_min: row.rateLimitPerMin,
+    daily_job_quota: row.dailyJobQuota,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}

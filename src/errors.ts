@@ -54,7 +54,7 @@ export class ProviderError extends Error {
     readonly service: string,
     readonly operation: string,
     message: string,
-    readonly options: { status?: number; retryable?: boolean; cause?: unknown } = {},
+    readonly options: { status?: number; retryable?: boolean; cause?: unknown; attempts?: number } = {},
   ) {
     super(`${service}.${operation}: ${message}`, { cause: options.cause });
     this.name = 'ProviderError';

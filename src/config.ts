@@ -95,6 +95,7 @@ const envSchema = z.object({
   EMBEDDINGS_API_KEY: optionalString,
   EMBEDDINGS_MODEL: optionalString,
   EMBEDDINGS_BATCH_SIZE: int(64, 1, 2048),
+  EMBEDDINGS_SEND_DIMENSIONS: bool.default(false),
 
   LLM_PROVIDER: z.enum(['heuristic', 'openai']).default('heuristic'),
   LLM_BASE_URL: url(),
@@ -116,9 +117,15 @@ const envSchema = z.object({
   BRIGHTDATA_TIMEOUT_MS: int(120_000, 100),
   BRIGHTDATA_POLL_INTERVAL_MS: int(10_000, 10),
   BRIGHTDATA_MAX_429_PER_5MIN: int(10, 1, 24),
+  BRIGHTDATA_MAX_WAIT_MS: int(600_000, 100),
+  BRIGHTDATA_RETRY_BASE_MS: int(2000, 1),
 
   PROVIDER_MAX_RETRIES: int(3, 0, 10),
   PROVIDER_TIMEOUT_MS: int(30_000, 100),
+  PROVIDER_RETRY_BASE_MS: int(500, 1),
+  PROVIDER_RETRY_MAX_DELAY_MS: int(30_000, 1),
+  PROVIDER_BREAKER_THRESHOLD: int(5, 1, 1000),
+  PROVIDER_BREAKER_COOLDOWN_MS: int(30_000, 10),
   PRICES_JSON: optionalString,
 });
 
@@ -147,6 +154,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   if (env.SEARCH_BACKEND === 'weaviate') requireFor(env, problems, 'SEARCH_BACKEND=weaviate', ['WEAVIATE_URL']);
   if (env.EMBEDDINGS_PROVIDER === 'openai')
     requireFor(env, problems, 'EMBEDDINGS_PROVIDER=openai', ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL']);
+  // The index records the dimension at creation, before any embedding call: it must be stated, not guessed.
+  if (env.EMBEDDINGS_PROVIDER === 'openai' && !source.EMBEDDINGS_DIM)
+    problems.push("EMBEDDINGS_DIM: required when EMBEDDINGS_PROVIDER=openai (the model's vector size, e.g. 1536)");
   if (env.LLM_PROVIDER === 'openai') requireFor(env, problems, 'LLM_PROVIDER=openai', ['LLM_BASE_URL', 'LLM_MODEL']);
   if (env.PROFILE_SOURCE === 'brightdata')
     requireFor(env, problems, 'PROFILE_SOURCE=brightdata', ['BRIGHTDATA_API_KEY']);
@@ -239,6 +249,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       apiKey: env.EMBEDDINGS_API_KEY,
       model: env.EMBEDDINGS_MODEL,
       batchSize: env.EMBEDDINGS_BATCH_SIZE,
+      sendDimensions: env.EMBEDDINGS_SEND_DIMENSIONS,
     },
     llm: {
       provider: env.LLM_PROVIDER,
@@ -260,9 +271,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         timeoutMs: env.BRIGHTDATA_TIMEOUT_MS,
         pollIntervalMs: env.BRIGHTDATA_POLL_INTERVAL_MS,
         max429Per5Min: env.BRIGHTDATA_MAX_429_PER_5MIN,
+        maxWaitMs: env.BRIGHTDATA_MAX_WAIT_MS,
+        retryBaseMs: env.BRIGHTDATA_RETRY_BASE_MS,
       },
     },
-    providers: { maxRetries: env.PROVIDER_MAX_RETRIES, timeoutMs: env.PROVIDER_TIMEOUT_MS },
+    providers: {
+      maxRetries: env.PROVIDER_MAX_RETRIES,
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+      retryBaseMs: env.PROVIDER_RETRY_BASE_MS,
+      retryMaxDelayMs: env.PROVIDER_RETRY_MAX_DELAY_MS,
+      breakerThreshold: env.PROVIDER_BREAKER_THRESHOLD,
+      breakerCooldownMs: env.PROVIDER_BREAKER_COOLDOWN_MS,
+    },
     prices,
   };
 }

@@ -90,6 +90,27 @@ create table brightdata_cache (
 create index brightdata_cache_expires_idx on brightdata_cache (expires_at);
 insert into schema_migrations (version, name) values (1, '001_init');
 
+-- 003_webhook_deliveries
+-- One row per webhook delivery attempt, so operators (and the key's owner) can see what was sent,
+-- when, and how the receiver answered.
+
+create table webhook_deliveries (
+  id bigserial primary key,
+  job_id text not null references pipeline_jobs (id) on delete cascade,
+  event text not null check (event in ('job.completed', 'job.failed', 'job.cancelled')),
+  delivery_id text not null,
+  url text not null,
+  attempt integer not null check (attempt >= 1),
+  outcome text not null check (outcome in ('delivered', 'failed', 'gave_up', 'skipped')),
+  http_status integer,
+  duration_ms integer not null default 0,
+  error text,
+  created_at timestamptz not null default now()
+);
+create index webhook_deliveries_job_idx on webhook_deliveries (job_id, id);
+create index webhook_deliveries_created_idx on webhook_deliveries (created_at);
+insert into schema_migrations (version, name) values (3, '003_webhook_deliveries');
+
 -- 005_admin
 -- Admin dashboard: server-side sessions, and per-key daily usage that outlives the job rows.
 

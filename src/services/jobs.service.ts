@@ -1,0 +1,205 @@
+import type { AppContext } from '../app/context.js';
+import { withTransaction } from '../db/pool.js';
+import { AppError } from '../errors.js';
+import { newJobId } from '../domain/ids.js';
+import { emptyMeta, isTerminal, toJobParams } from '../domain/job.js';
+import type { StartJobRequest } from '../domain/job.js';
+import type { ApiKeyRow } from '../repositories/api-keys.repository.js';
+import { JobsRepository } from '../repositories/jobs.repository.js';
+import type { JobRow } from '../repositories/jobs.repository.js';
+import { validateWebhookUrl, WebhookUrlError } from '../webhooks/webhook-url.js';
+import { enqueueJobWebhook } from '../webhooks/webhook.queue.js';
+import { webhookUrlPolicy } from '../webhooks/webhook.worker.js';
+import { effectiveLimits } from './api-keys.service.js';
+import { IdempotencyStore, requestHash } from './idempotency.service.js';
+import type { IdempotencyState } from './idempotency.service.js';
+
+type Ctx = Pick<AppContext, 'config' | 'logger' | 'pool' | 'redis' | 'repos' | 'queue' | 'jobEvents'>;
+
+export interface StartOutcome {
+  job: JobRow;
+  /** true when an earlier request with the same Idempotency-Key created the job */
+  replayed: boolean;
+}
+
+// Two-int advisory lock space of its own (first int) so it never collides with migration/retention locks.
+const START_LOCK_SPACE = 7140;
+const UNIQUE_VIOLATION = '23505';
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function secondsToUtcMidnight(now = new Date()): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((next - now.getTime()) / 1000));
+}
+
+function reusedKey(): AppError {
+  return new AppError(
+    'idempotency_key_reused',
+    'this Idempotency-Key was already used with a different request body; use a new key for a new request',
+    { errors: [{ field: 'Idempotency-Key', message: 'already used with a different request body' }] },
+  );
+}
+
+/**
+ * Accepts a job: the row is committed before anything touches the queue, so an accepted job is never
+ * lost. If the enqueue then fails, the client gets a 503 naming the job and the worker's sweeper
+ * queues it later (BullMQ job id = our job id, so a second enqueue is harmless).
+ */
+export async function startJob(
+  ctx: Ctx,
+  apiKey: ApiKeyRow,
+  body: StartJobRequest,
+  idempotencyKey: string | undefined,
+): Promise<StartOutcome> {
+  if (body.webhook_url !== undefined) {
+    try {
+      await validateWebhookUrl(body.webhook_url, webhookUrlPolicy(ctx.config));
+    } catch (err) {
+      if (!(err instanceof WebhookUrlError)) throw err;
+      throw new AppError('validation_failed', `invalid body: webhook_url: ${err.message}`, {
+        errors: [{ field: 'webhook_url', message: err.message }],
+      });
+    }
+  }
+
+  const hash = requestHash(body);
+  const store = new IdempotencyStore(ctx.redis, ctx.config.redis.prefix);
+  let claim: IdempotencyState | null = null;
+  if (idempotencyKey !== undefined) {
+    try {
+      claim = await store.begin(apiKey.id, idempotencyKey, hash);
+    } catch (err) {
+      // Redis is down: the database's unique index still makes the key idempotent.
+      ctx.logger.warn({ err: (err as Error).message }, 'idempotency store unavailable; relying on the database');
+    }
+    if (claim && claim.state !== 'acquired') {
+      if (claim.requestHash !== hash) throw reusedKey();
+      if (claim.state === 'in_progress') {
+        throw new AppError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', {
+          retryAfterSeconds: 1,
+        });
+      }
+      const job = await ctx.repos.jobs.getForKey(claim.jobId, apiKey.id);
+      if (job) return replay(ctx, job);
+    }
+  }
+
+  let created: StartOutcome;
+  try {
+    created = await insertJob(ctx, apiKey, body, idempotencyKey, hash);
+  } catch (err) {
+    if (claim?.state === 'acquired') await store.release(apiKey.id, idempotencyKey!, claim.token).catch(() => {});
+    throw err;
+  }
+  if (idempotencyKey !== undefined) {
+    await store.complete(apiKey.id, idempotencyKey, hash, created.job.id).catch((err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message }, 'could not record the idempotency key in Redis');
+    });
+  }
+  if (created.replayed) return replay(ctx, created.job);
+
+  try {
+    await withTimeout(ctx.queue.enqueue(created.job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue');
+  } catch (err) {
+    ctx.logger.error({ err: (err as Error).message, job_id: created.job.id }, 'job accepted but not queued; the sweeper will queue it');
+    throw new AppError(
+      'service_unavailable',
+      `job ${created.job.id} was accepted but could not be queued right now; it will be queued automatically. ` +
+        'Poll its status, or retry with the same Idempotency-Key to get the same job.',
+      { retryAfterSeconds: 5, members: { job_id: created.job.id } },
+    );
+  }
+  return created;
+}
+
+async function insertJob(
+  ctx: Ctx,
+  apiKey: ApiKeyRow,
+  body: StartJobRequest,
+  idempotencyKey: string | undefined,
+  hash: string,
+): Promise<StartOutcome> {
+  const quota = effectiveLimits(apiKey, ctx.config.limits).dailyJobQuota;
+  try {
+    return await withTransaction(ctx.pool, async (client) => {
+      // Serialises starts of one key: the quota count and the idempotency check below are exact.
+      await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [START_LOCK_SPACE, apiKey.id]);
+      const jobs = new JobsRepository(client);
+      if (idempotencyKey !== undefined) {
+        // Keys live 24 h: an older job gives its key up so the key can be used again.
+        await client.query(
+          `update pipeline_jobs set idempotency_key = null
+           where api_key_id = $1 and idempotency_key = $2 and created_at < now() - interval '24 hours'`,
+          [apiKey.id, idempotencyKey],
+        );
+        const existing = await jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
+        if (existing) {
+          if (existing.requestHash !== hash) throw reusedKey();
+          return { job: existing, replayed: true };
+        }
+      }
+      const today = await jobs.countCreatedToday(apiKey.id);
+      if (today >= quota) {
+        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
+          retryAfterSeconds: secondsToUtcMidnight(),
+        });
+      }
+      const job = await jobs.insert({
+        id: newJobId(),
+        apiKeyId: apiKey.id,
+        params: toJobParams(body),
+        meta: emptyMeta(),
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash: hash,
+      });
+      return { job, replayed: false };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === UNIQUE_VIOLATION && idempotencyKey !== undefined) {
+      const existing = await ctx.repos.jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
+      if (existing) {
+        if (existing.requestHash !== hash) throw reusedKey();
+        return { job: existing, replayed: true };
+      }
+    }
+    throw err;
+  }
+}
+
+async function replay(ctx: Ctx, job: JobRow): Promise<StartOutcome> {
+  // A replay is also a retry after a 503: make sure a still-pending job is queued (harmless if it is).
+  if (job.status === 'pending') {
+    await withTimeout(ctx.queue.enqueue(job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue').catch((err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message, job_id: job.id }, 'replayed job still not queued; the sweeper will queue it');
+    });
+  }
+  return { job, replayed: true };
+}
+
+/**
+ * Cancels as the owner asks: a pending job is cancelled at once (with its `cancelled` event and
+ * webhook), a running one gets cancel_requested and the worker stops at its next safe point.
+ */
+export async function cancelJob(ctx: Ctx, jobId: string, apiKeyId: string): Promise<JobRow> {
+  const result = await ctx.repos.jobs.requestCancel(jobId, apiKeyId);
+  if (!result) throw new AppError('not_found', `job ${jobId} not found`);
+  const { job, cancelledNow } = result;
+  if (cancelledNow) {
+    await ctx.jobEvents.emit(job.id, 'cancelled', { reason: 'cancelled before it started' });
+    await enqueueJobWebhook(ctx, job.id).catch((err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message, job_id: job.id }, 'could not queue the cancellation webhook');
+    });
+    return job;
+  }
+  if (isTerminal(job.status)) {
+    throw new AppError('job_finished', `job ${jobId} already ${job.status}; there is nothing to cancel`);
+  }
+  return job;
+}

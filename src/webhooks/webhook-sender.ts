@@ -1,0 +1,41 @@
+import http from 'node:http';
+import https from 'node:https';
+import { guardedLookup } from './webhook-url.js';
+
+export interface SendResult {
+  status: number;
+}
+
+/**
+ * One POST to a webhook receiver: no redirects, a hard timeout, the response body drained and
+ * discarded, and a connection-time address check (see guardedLookup).
+ */
+export function postWebhook(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  opts: { timeoutMs: number; allowPrivate: boolean },
+): Promise<SendResult> {
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        lookup: guardedLookup(opts.allowPrivate),
+        signal: AbortSignal.timeout(opts.timeoutMs),
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err: Error) =>
+      reject(err.name === 'AbortError' ? new Error(`no response within ${opts.timeoutMs} ms`) : err),
+    );
+    req.end(body);
+  });
+}

@@ -1,0 +1,279 @@
+import type { HardFilters, Platform } from '../../domain/creator.js';
+import { foldText, tokens } from './text-features.js';
+
+/**
+ * Hard filters a brief states in words: platforms, the audience's country and language, a follower
+ * band ("micro-influencers", "over 50k followers") and a minimum engagement rate. Country and
+ * language words count only where they describe the creators or audience ("US gym-goers",
+ * "Spanish-speaking", "based in Germany"), not a topic ("Italian recipes", "travel to Japan").
+ */
+
+const platformWords: [string, Platform][] = [
+  ['instagram', 'instagram'],
+  ['insta', 'instagram'],
+  ['ig', 'instagram'],
+  ['reel', 'instagram'],
+  ['instagrammer', 'instagram'],
+  ['tiktok', 'tiktok'],
+  ['tiktoker', 'tiktok'],
+  ['youtube', 'youtube'],
+  ['youtuber', 'youtube'],
+  ['yt', 'youtube'],
+];
+
+/** ISO code, names (folded), demonyms (folded). */
+const countryTable: [string, string, string][] = [
+  ['US', 'united states, united states of america, usa, america', 'american'],
+  ['GB', 'united kingdom, great britain, britain, england, scotland, wales', 'british, english, scottish, welsh'],
+  ['CA', 'canada', 'canadian'],
+  ['AU', 'australia', 'australian, aussie'],
+  ['NZ', 'new zealand', 'kiwi'],
+  ['IE', 'ireland', 'irish'],
+  ['DE', 'germany, deutschland', 'german'],
+  ['FR', 'france', 'french'],
+  ['ES', 'spain, espana', 'spanish'],
+  ['IT', 'italy, italia', 'italian'],
+  ['PT', 'portugal', 'portuguese'],
+  ['NL', 'netherlands, holland', 'dutch'],
+  ['BE', 'belgium', 'belgian'],
+  ['CH', 'switzerland', 'swiss'],
+  ['AT', 'austria', 'austrian'],
+  ['SE', 'sweden', 'swedish'],
+  ['NO', 'norway', 'norwegian'],
+  ['DK', 'denmark', 'danish'],
+  ['FI', 'finland', 'finnish'],
+  ['PL', 'poland', 'polish'],
+  ['GR', 'greece', 'greek'],
+  ['TR', 'turkey, turkiye', 'turkish'],
+  ['RU', 'russia', 'russian'],
+  ['UA', 'ukraine', 'ukrainian'],
+  ['IN', 'india', 'indian'],
+  ['PK', 'pakistan', 'pakistani'],
+  ['ID', 'indonesia', 'indonesian'],
+  ['MY', 'malaysia', 'malaysian'],
+  ['SG', 'singapore', 'singaporean'],
+  ['PH', 'philippines', 'filipino, filipina'],
+  ['TH', 'thailand', 'thai'],
+  ['VN', 'vietnam', 'vietnamese'],
+  ['JP', 'japan', 'japanese'],
+  ['KR', 'south korea, korea', 'korean'],
+  ['CN', 'china', 'chinese'],
+  ['TW', 'taiwan', 'taiwanese'],
+  ['HK', 'hong kong', ''],
+  ['AE', 'united arab emirates, uae, dubai', 'emirati'],
+  ['SA', 'saudi arabia', 'saudi'],
+  ['IL', 'israel', 'israeli'],
+  ['EG', 'egypt', 'egyptian'],
+  ['NG', 'nigeria', 'nigerian'],
+  ['ZA', 'south africa', 'south african'],
+  ['KE', 'kenya', 'kenyan'],
+  ['MX', 'mexico', 'mexican'],
+  ['BR', 'brazil, brasil', 'brazilian'],
+  ['AR', 'argentina', 'argentinian, argentine'],
+  ['CL', 'chile', 'chilean'],
+  ['CO', 'colombia', 'colombian'],
+  ['PE', 'peru', 'peruvian'],
+];
+
+/** Codes written in capitals that are unambiguous wherever they appear. */
+const capitalCodes: Record<string, string> = { US: 'US', USA: 'US', 'U.S.': 'US', 'U.S.A.': 'US', UK: 'GB', 'U.K.': 'GB', UAE: 'AE', KSA: 'SA' };
+
+const languageTable: [string, string][] = [
+  ['en', 'english, anglophone'],
+  ['es', 'spanish, castilian, hispanohablante, hispanophone'],
+  ['fr', 'french, francophone'],
+  ['de', 'german'],
+  ['it', 'italian'],
+  ['pt', 'portuguese, lusophone'],
+  ['nl', 'dutch'],
+  ['sv', 'swedish'],
+  ['no', 'norwegian'],
+  ['da', 'danish'],
+  ['fi', 'finnish'],
+  ['pl', 'polish'],
+  ['el', 'greek'],
+  ['tr', 'turkish'],
+  ['ru', 'russian'],
+  ['uk', 'ukrainian'],
+  ['ar', 'arabic'],
+  ['he', 'hebrew'],
+  ['hi', 'hindi'],
+  ['id', 'indonesian, bahasa'],
+  ['ms', 'malay'],
+  ['th', 'thai'],
+  ['vi', 'vietnamese'],
+  ['ja', 'japanese'],
+  ['ko', 'korean'],
+  ['zh', 'chinese, mandarin, cantonese'],
+  ['tl', 'tagalog, filipino'],
+];
+
+/** Words after a country/demonym that make it describe people: "American moms", "UK-based". */
+const peopleWords = new Set(
+  tokens(`based audience audiences market markets creator creators influencer influencers user users follower followers
+    consumer consumers customer customers shopper shoppers people residents locals mom moms mum mums dad dads parent parents
+    family families gamer gamers women men girls guys students teens millennials gym goers runners travelers travellers
+    foodies fans viewers blogger bloggers youtubers tiktokers instagrammers creatives athletes`),
+);
+const placeCues = new Set(tokens('in from across within throughout inside located living residing'));
+const languageCues = new Set(tokens('speaking speaker speakers language languages content captions posts videos'));
+
+const tiers: Record<string, [number, number | undefined]> = {
+  nano: [1_000, 10_000],
+  micro: [10_000, 100_000],
+  mid: [100_000, 500_000],
+  macro: [500_000, 1_000_000],
+  mega: [1_000_000, undefined],
+};
+
+const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Tables in token form, computed once. */
+const languageWords: [string, string][] = languageTable.flatMap(([code, names]) =>
+  splitList(names).map((n): [string, string] => [code, tokens(n)[0]!]),
+);
+const countryPhrases: [string, string[]][] = countryTable.flatMap(([code, names, demonyms]) =>
+  [...splitList(names), ...splitList(demonyms)].map((n): [string, string[]] => [code, tokens(n)]),
+);
+
+export interface InferredFilters {
+  filters: HardFilters;
+  /** the brief words that produced filters, so expansion can leave them out of topic words */
+  consumed: Set<string>;
+}
+
+export function inferFilters(brief: string): InferredFilters {
+  const words = tokens(brief);
+  const consumed = new Set<string>();
+  const filters: HardFilters = {};
+
+  const platforms = new Set<Platform>();
+  for (const [w, p] of platformWords) {
+    if (words.includes(w)) {
+      platforms.add(p);
+      consumed.add(w);
+    }
+  }
+  if (words.includes('tik') && words.includes('tok')) platforms.add('tiktok');
+  if (platforms.size > 0) filters.platforms = [...platforms].sort();
+
+  const languagePositions = new Set<number>();
+  const languages = inferLanguages(words, consumed, languagePositions);
+  if (languages.length > 0) filters.languages = languages;
+  const countries = inferCountries(brief, words, consumed, languagePositions);
+  if (countries.length > 0) filters.countries = countries;
+
+  Object.assign(filters, inferFollowerBand(brief, words, consumed));
+  const er = inferMinEngagement(brief);
+  if (er !== undefined) filters.minEngagementRate = er;
+  return { filters, consumed };
+}
+
+function findSequence(words: string[], phrase: string[]): number[] {
+  const at: number[] = [];
+  for (let i = 0; i + phrase.length <= words.length; i++) {
+    if (phrase.every((p, j) => words[i + j] === p)) at.push(i);
+  }
+  return at;
+}
+
+function inferLanguages(words: string[], consumed: Set<string>, positions: Set<number>): string[] {
+  const found = new Set<string>();
+  for (const [code, w] of languageWords) {
+    for (const i of findSequence(words, [w])) {
+      const next = words[i + 1];
+      const prev = words[i - 1];
+      const intrinsic = /phone$|hablante$/.test(w);
+      if (intrinsic || (next !== undefined && languageCues.has(next)) || prev === 'in' || prev === 'speak') {
+        found.add(code);
+        consumed.add(w);
+        positions.add(i);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+function inferCountries(brief: string, words: string[], consumed: Set<string>, languagePositions: Set<number>): string[] {
+  const found = new Set<string>();
+  for (const raw of brief.split(/[\s,;:/()"“”]+/)) {
+    const w = raw.replace(/[-–—].*$/, '').replace(/[!?'’]+$/, '');
+    const code = capitalCodes[w] ?? capitalCodes[w.replace(/\.$/, '')];
+    if (code) {
+      found.add(code);
+      consumed.add(foldText(w.replace(/\./g, '')));
+    }
+  }
+  for (const [code, seq] of countryPhrases) {
+    for (const i of findSequence(words, seq)) {
+      // "Spanish-speaking" and "in English" name a language, already handled
+      if (languagePositions.has(i)) continue;
+      const prev = words[i - 1];
+      const next = words[i + seq.length];
+      const isPlace = (prev !== undefined && placeCues.has(prev)) || (next !== undefined && peopleWords.has(next));
+      if (isPlace) {
+        found.add(code);
+        for (const s of seq) consumed.add(s);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+const numberPattern = String.raw`(\d+(?:[.,]\d+)?)\s*(k|m|mm|thousand|million)?`;
+
+function parseCount(n: string, unit: string | undefined): number {
+  const value = Number(n.replace(',', '.'));
+  const mult = unit === 'k' || unit === 'thousand' ? 1_000 : unit === 'm' || unit === 'mm' || unit === 'million' ? 1_000_000 : 1;
+  return Math.round(value * mult);
+}
+
+function inferFollowerBand(brief: string, words: string[], consumed: Set<string>): Pick<HardFilters, 'followersMin' | 'followersMax'> {
+  const text = foldText(brief).replace(/(\d),(\d{3})\b/g, '$1$2');
+  const audience = String.raw`\s*\+?\s*(?:followers|follower|subscribers|subs|fans)`;
+  const between = new RegExp(String.raw`(?:between\s+)?${numberPattern}\s*(?:-|–|—|to|and)\s*${numberPattern}${audience}`).exec(text);
+  if (between) {
+    const lo = parseCount(between[1]!, between[2] ?? between[4]);
+    const hi = parseCount(between[3]!, between[4]);
+    if (lo <= hi) return { followersMin: lo, followersMax: hi };
+  }
+  const band: { followersMin?: number; followersMax?: number } = {};
+  const min = new RegExp(String.raw`(?:over|more than|at least|above|min(?:imum)?|>=?)\s*${numberPattern}${audience}|${numberPattern}\s*\+${audience}`).exec(text);
+  if (min) band.followersMin = parseCount(min[1] ?? min[3]!, min[2] ?? min[4]);
+  const max = new RegExp(String.raw`(?:under|less than|fewer than|below|at most|up to|max(?:imum)?|<=?)\s*${numberPattern}${audience}`).exec(text);
+  if (max) band.followersMax = parseCount(max[1]!, max[2]);
+  if (band.followersMin !== undefined || band.followersMax !== undefined) return band;
+
+  let lo: number | undefined;
+  let hi: number | undefined;
+  let open = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    let tier: string | undefined;
+    if (w in tiers && w !== 'mid') tier = w;
+    else if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid';
+    else if (w === 'midtier') tier = 'mid';
+    else {
+      const m = /^(nano|micro|macro|mega)(influencer|creator)$/.exec(w);
+      if (m) tier = m[1];
+    }
+    if (!tier) continue;
+    consumed.add(w);
+    const [tlo, thi] = tiers[tier]!;
+    lo = lo === undefined ? tlo : Math.min(lo, tlo);
+    if (thi === undefined) open = true;
+    else hi = hi === undefined ? thi : Math.max(hi, thi);
+  }
+  if (lo === undefined) return {};
+  return open ? { followersMin: lo } : { followersMin: lo, followersMax: hi };
+}
+
+function inferMinEngagement(brief: string): number | undefined {
+  const text = foldText(brief);
+  const m =
+    /(\d+(?:\.\d+)?)\s*%\s*\+?\s*(?:or more\s+)?(?:avg\.?\s+|average\s+)?engagement/.exec(text) ??
+    /engagement(?:\s+rate)?\s*(?:of|above|over|at least|>=?|of at least|min(?:imum)?)?\s*(\d+(?:\.\d+)?)\s*%/.exec(text);
+  if (!m) return undefined;
+  const pct = Number(m[1]);
+  return pct > 0 && pct < 100 ? Math.round(pct * 100) / 10_000 : undefined;
+}

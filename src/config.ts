@@ -72,6 +72,9 @@ const envSchema = z.object({
   JOB_ATTEMPTS: int(3, 1, 20),
   JOB_TIMEOUT_MS: int(15 * 60_000, 1000),
   SWEEP_INTERVAL_MS: int(30_000, 100),
+  WORKER_LOCK_DURATION_MS: int(30_000, 1000),
+  WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
+  WORKER_SHUTDOWN_GRACE_MS: int(20_000, 0),
   RETENTION_DAYS: int(30, 1),
   RETENTION_INTERVAL_MS: int(60 * 60_000, 1000),
   RETENTION_BATCH_SIZE: int(500, 1, 10_000),
@@ -106,6 +109,8 @@ const envSchema = z.object({
 
   SCORE_BATCH_SIZE: int(10, 1, 100),
   SCORE_CONCURRENCY: int(4, 1, 64),
+  ENRICH_BATCH_SIZE: int(20, 1, 500),
+  ENRICH_CONCURRENCY: int(4, 1, 64),
 
   PROFILE_SOURCE: z.enum(['index', 'brightdata']).default('index'),
   BRIGHTDATA_BASE_URL: url('https://api.brightdata.com'),
@@ -222,6 +227,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       attempts: env.JOB_ATTEMPTS,
       jobTimeoutMs: env.JOB_TIMEOUT_MS,
       sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
       retentionDays: env.RETENTION_DAYS,
       retentionIntervalMs: env.RETENTION_INTERVAL_MS,
       retentionBatchSize: env.RETENTION_BATCH_SIZE,
@@ -263,6 +271,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       maxRetries: env.LLM_MAX_RETRIES,
     },
     scoring: { batchSize: env.SCORE_BATCH_SIZE, concurrency: env.SCORE_CONCURRENCY },
+    enrich: { batchSize: env.ENRICH_BATCH_SIZE, concurrency: env.ENRICH_CONCURRENCY },
     profiles: {
       source: env.PROFILE_SOURCE,
       brightdata: {

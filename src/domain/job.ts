@@ -26,7 +26,8 @@ export const terminalEventTypes: readonly EventType[] = ['completed', 'failed', 
 
 /** Artifacts clients may read; `final` is served by /results. */
 export const publicArtifactKinds = ['candidates', 'progressive', 'remaining', 'timing'] as const;
-export const artifactKinds = [...publicArtifactKinds, 'final', 'expansion'] as const;
+/** `final` is served by /results; `expansion` and `scores` (all fit scores so far) let a re-run resume. */
+export const artifactKinds = [...publicArtifactKinds, 'final', 'expansion', 'scores'] as const;
 export type ArtifactKind = (typeof artifactKinds)[number];
 
 export const LIMITS = {
@@ -137,6 +138,8 @@ export interface BriefExpansion {
   topics: string[];
   /** filters inferred from the brief text; explicit request filters win over these */
   filters: HardFilters;
+  /** true when the LLM failed and the rule-based expansion stands in */
+  fallback?: boolean;
 }
 
 export interface FitScore {

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { platforms } from '../../domain/creator.js';
+import type { HardFilters } from '../../domain/creator.js';
+import type { BriefExpansion } from '../../domain/job.js';
+
+/**
+ * The JSON schemas sent as `response_format: json_schema` (strict: every property required, no
+ * extra properties, nullable through a type union) and the zod schemas that check the answer again
+ * on our side: a server may not enforce the schema (Ollama Cloud does not), so we never trust it.
+ */
+
+export const FIT_SCORES_NAME = 'fit_scores';
+export const BRIEF_EXPANSION_NAME = 'brief_expansion';
+
+const stringArray = { type: 'array', items: { type: 'string' } } as const;
+
+export const fitScoresJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['scores'],
+  properties: {
+    scores: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'score', 'rationale', 'matched_topics'],
+        properties: {
+          id: { type: 'string', description: 'the creator id exactly as given in the data' },
+          score: { type: 'integer', minimum: 0, maximum: 100, description: '0 = no fit, 100 = perfect fit' },
+          rationale: { type: 'string', description: 'one sentence, at most 300 characters' },
+          matched_topics: { ...stringArray, description: 'topics of the brief this creator covers' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const briefExpansionJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['queries', 'niches', 'topics', 'filters'],
+  properties: {
+    queries: { ...stringArray, description: '1-5 short search queries; the first condenses the brief' },
+    niches: { ...stringArray, description: 'lowercase niche labels such as fitness, beauty, food, travel' },
+    topics: { ...stringArray, description: 'lowercase topic words and hashtags without #' },
+    filters: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['platforms', 'countries', 'languages', 'followers_min', 'followers_max', 'min_engagement_rate'],
+      properties: {
+        platforms: { type: 'array', items: { type: 'string', enum: [...platforms] } },
+        countries: { ...stringArray, description: 'ISO 3166-1 alpha-2 codes stated in the brief' },
+        languages: { ...stringArray, description: 'ISO 639-1 codes stated in the brief' },
+        followers_min: { type: ['integer', 'null'] },
+        followers_max: { type: ['integer', 'null'] },
+        min_engagement_rate: { type: ['number', 'null'], description: 'a fraction, 0.02 = 2 %' },
+      },
+    },
+  },
+} as const;
+
+export const fitScoresAnswer = z.object({
+  scores: z.array(
+    z.object({
+      id: z.string(),
+      score: z.number().min(0).max(100),
+      rationale: z.string(),
+      matched_topics: z.array(z.string()),
+    }),
+  ),
+});
+export type FitScoresAnswer = z.infer<typeof fitScoresAnswer>;
+
+export const briefExpansionAnswer = z.object({
+  queries: z.array(z.string()),
+  niches: z.array(z.string()),
+  topics: z.array(z.string()),
+  filters: z.object({
+    platforms: z.array(z.string()),
+    countries: z.array(z.string()),
+    languages: z.array(z.string()),
+    followers_min: z.number().nullable(),
+    followers_max: z.number().nullable(),
+    min_engagement_rate: z.number().nullable(),
+  }),
+});
+export type BriefExpansionAnswer = z.infer<typeof briefExpansionAnswer>;
+
+const clean = (list: string[], max: number, maxLength: number) => [
+  ...new Set(list.map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0 && s.length <= maxLength)),
+].slice(0, max);
+
+/**
+ * Our BriefExpansion from a validated answer. Values that are well-formed JSON but make no sense
+ * (a country "USA", a negative follower count, min above max) are dropped rather than trusted.
+ */
+export function toBriefExpansion(answer: BriefExpansionAnswer, brief: string): BriefExpansion {
+  const queries = [...new Set(answer.queries.map((q) => q.trim().slice(0, 200)).filter((q) => q.length > 0))].slice(0, 5);
+  if (queries.length === 0) queries.push(brief.trim().slice(0, 200));
+  const f = answer.filters;
+  const filters: HardFilters = {};
+  const plats = [...new Set(f.platforms.map((p) => p.toLowerCase()))].filter((p): p is (typeof platforms)[number] =>
+    (platforms as readonly string[]).includes(p),
+  );
+  if (plats.length > 0) filters.platforms = plats;
+  const countries = [...new Set(f.countries.map((c) => c.trim().toUpperCase()))].filter((c) => /^[A-Z]{2}$/.test(c));
+  if (countries.length > 0) filters.countries = countries;
+  const languages = [...new Set(f.languages.map((l) => l.trim().toLowerCase()))].filter((l) => /^[a-z]{2}$/.test(l));
+  if (languages.length > 0) filters.languages = languages;
+  const count = (n: number | null) => (n !== null && Number.isFinite(n) && n >= 0 ? Math.round(n) : undefined);
+  const min = count(f.followers_min);
+  const max = count(f.followers_max);
+  if (min === undefined || max === undefined || min <= max) {
+    if (min !== undefined) filters.followersMin = min;
+    if (max !== undefined) filters.followersMax = max;
+  }
+  let er = f.min_engagement_rate;
+  if (er !== null && er > 1 && er <= 100) er = er / 100; // a percentage where a fraction was asked for
+  if (er !== null && er >= 0 && er <= 1) filters.minEngagementRate = er;
+  return {
+    queries,
+    niches: clean(answer.niches, 10, 40),
+    topics: clean(answer.topics, 20, 40),
+    filters,
+  };
+}

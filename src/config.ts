@@ -99,6 +99,7 @@ const envSchema = z.object({
   EMBEDDINGS_MODEL: optionalString,
   EMBEDDINGS_BATCH_SIZE: int(64, 1, 2048),
   EMBEDDINGS_SEND_DIMENSIONS: bool.default(false),
+  EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
 
   LLM_PROVIDER: z.enum(['heuristic', 'openai']).default('heuristic'),
   LLM_BASE_URL: url(),
@@ -261,6 +262,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       model: env.EMBEDDINGS_MODEL,
       batchSize: env.EMBEDDINGS_BATCH_SIZE,
       sendDimensions: env.EMBEDDINGS_SEND_DIMENSIONS,
+      encoding: env.EMBEDDINGS_ENCODING,
     },
     llm: {
       provider: env.LLM_PROVIDER,

@@ -1,13 +1,30 @@
 import type { Config } from '../../config.js';
+import { breakerFrom, retryPolicyFrom } from '../http/policy.js';
 import type { Ledger } from '../ledger.js';
 import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing.embedder.js';
+import { OpenAiEmbedder } from './openai.embedder.js';
 
 export function createEmbedder(config: Config, ledger: Ledger): Embedder {
   switch (config.embeddings.provider) {
     case 'hashing':
       return new HashingEmbedder({ dimension: config.embeddings.dim }, ledger);
     case 'openai':
-      throw new Error('EMBEDDINGS_PROVIDER=openai is not available in this build');
+      return new OpenAiEmbedder(
+        {
+          baseUrl: config.embeddings.baseUrl!,
+          apiKey: config.embeddings.apiKey,
+          model: config.embeddings.model!,
+          dimension: config.embeddings.dim,
+          sendDimensions: config.embeddings.sendDimensions,
+          encoding: config.embeddings.encoding,
+          batchSize: config.embeddings.batchSize,
+          timeoutMs: config.providers.timeoutMs,
+          retry: retryPolicyFrom(config),
+          breaker: breakerFrom(config),
+          prices: config.prices,
+        },
+        ledger,
+      );
   }
 }

@@ -29,7 +29,16 @@ export class Ledger {
     private readonly logger?: Logger,
   ) {}
 
+  private readonly observers = new Set<(call: ExternalCall) => void>();
+
+  /** Sees every call as it is recorded (used by metrics); returns the function that unsubscribes. */
+  observe(fn: (call: ExternalCall) => void): () => void {
+    this.observers.add(fn);
+    return () => void this.observers.delete(fn);
+  }
+
   async record(ctx: CallContext, call: Omit<ExternalCall, 'jobId'>): Promise<void> {
+    for (const fn of this.observers) fn({ ...call, jobId: ctx.jobId });
     try {
       await this.repo.insert({ ...call, jobId: ctx.jobId });
     } catch (err) {

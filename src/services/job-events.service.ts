@@ -22,8 +22,17 @@ export class JobEventsService {
     this.channel = `${prefix}:job-events`;
   }
 
+  private readonly observers = new Set<(jobId: string, event: JobEvent) => void>();
+
+  /** Sees every event this process emits (used by metrics); returns the function that unsubscribes. */
+  observe(fn: (jobId: string, event: JobEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => void this.observers.delete(fn);
+  }
+
   async emit(jobId: string, type: EventType, data: Record<string, unknown> = {}): Promise<JobEvent> {
     const event = await this.repo.append(jobId, type, data);
+    for (const fn of this.observers) fn(jobId, event);
     // Announcing is best effort: a subscriber that misses it catches up from Postgres.
     await this.redis.publish(this.channel, `${jobId} ${event.seq}`).catch(() => 0);
     return event;

@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import type { Request, Response } from 'express';
+import type { AppContext } from '../app/context.js';
+import { AppError } from '../errors.js';
+import { labelRoute } from '../metrics/http-metrics.js';
+import { AdminJobsRepository } from '../repositories/admin-jobs.repository.js';
+import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
+import { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
+import {
+  AdminSessionManager,
+  adminKeyMatches,
+  assertCsrfToken,
+  assertSameOrigin,
+  clientIp,
+  requireAdmin,
+} from './admin-auth.js';
+import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
+import { LoginLimiter } from './login-limiter.js';
+import { jobRoutes } from './routes/jobs.route.js';
+import { keyRoutes } from './routes/keys.route.js';
+import { overviewRoutes } from './routes/overview.route.js';
+import { queueRoutes } from './routes/queue.route.js';
+import { usageRoutes } from './routes/usage.route.js';
+
+export const ADMIN_STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+
+function sendHtml(res: Response, status: number, html: string): void {
+  res.setHeader('Content-Security-Policy', ADMIN_CSP);
+  res.status(status).type('html').send(html);
+}
+
+const wantsJson = (req: Request) => Boolean(req.is('application/json'));
+
+/**
+ * Everything under /admin: the sign-in and sign-out endpoints, the dashboard page and its static
+ * files, and the JSON API the dashboard reads (also usable with `X-Admin-Key` from scripts).
+ */
+export function createAdminRouter(ctx: AppContext): express.Router {
+  const { config } = ctx;
+  const sessions = new AdminSessionManager(new AdminSessionsRepository(ctx.pool), config.admin);
+  const limiter = new LoginLimiter(ctx.redis, config.redis.prefix, config.admin.loginMaxAttempts, config.admin.loginWindowSeconds);
+  const stats = new AdminStatsRepository(ctx.pool);
+  const adminJobs = new AdminJobsRepository(ctx.pool);
+  const extraOrigins = config.http.publicBaseUrl ? [config.http.publicBaseUrl] : [];
+  const forms = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+  const json = express.json({ limit: '16kb' });
+
+  const router = express.Router();
+  router.use(cookieParser());
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+    next();
+  });
+  router.use('/static', (req, _res, next) => {
+    labelRoute(req, '/admin/static/*');
+    next();
+  });
+  router.use('/static', express.static(ADMIN_STATIC_DIR, { index: false, redirect: false }));
+  router.use('/static', (req, _res, next) => next(new AppError('not_found', `no admin asset ${req.path}`)));
+
+  router.get('/', async (req, res) => {
+    if (config.adminKey === undefined) {
+      sendHtml(res, 503, loginPage({ error: 'The admin dashboard is disabled: start the service with ADMIN_KEY set.' }));
+      return;
+    }
+    const session = await sessions.resolve(req);
+    if (!session) {
+      if (sessions.hasCookie(req)) sessions.clearCookie(req, res);
+      sendHtml(res, 200, loginPage(req.query.signed_out !== undefined ? { notice: 'You are signed out.' } : {}));
+      return;
+    }
+    sendHtml(res, 200, shellPage({ csrfToken: session.csrfToken }));
+  });
+
+  router.post('/login', forms, json, async (req, res) => {
+    const fail = (err: AppError, html: string) => {
+      if (wantsJson(req)) throw err;
+      if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.extra.retryAfterSeconds));
+      sendHtml(res, err.status, loginPage({ error: html }));
+    };
+    if (config.adminKey === undefined) throw new AppError('service_unavailable', 'admin is disabled: ADMIN_KEY is not set');
+    try {
+      assertSameOrigin(req, extraOrigins);
+    } catch (err) {
+      fail(err as AppError, 'Sign-in refused: the form must be submitted from this site.');
+      return;
+    }
+    const ip = clientIp(req);
+    let decision;
+    try {
+      decision = await limiter.hit(ip);
+    } catch {
+      fail(new AppError('service_unavailable', 'sign-in is unavailable: Redis cannot be reached', { retryAfterSeconds: 5 }), 'Sign-in is unavailable right now; try again shortly.');
+      return;
+    }
+    if (!decision.allowed) {
+      const err = new AppError('rate_limited', 'too many sign-in attempts from this address', { retryAfterSeconds: decision.retryAfterSeconds });
+      fail(err, `Too many sign-in attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} min.`);
+      return;
+    }
+    const body = req.body as Record<string, unknown> | undefined;
+    const presented = typeof body?.key === 'string' ? body.key : undefined;
+    if (!adminKeyMatches(presented, config.adminKey)) {
+      fail(new AppError('unauthorized', 'wrong admin key', { errors: [{ field: 'key', message: 'wrong admin key' }] }), 'Wrong admin key.');
+      return;
+    }
+    await limiter.reset(ip);
+    const session = await sessions.create(req, res);
+    res.locals.log?.info({ ip }, 'admin signed in');
+    if (wantsJson(req)) res.json({ csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() });
+    else res.redirect(303, '/admin');
+  });
+
+  router.post('/logout', forms, json, async (req, res) => {
+    const session = await sessions.resolve(req);
+    if (session) {
+      assertSameOrigin(req, extraOrigins);
+      assertCsrfToken(req, session);
+    }
+    await sessions.destroy(req, res);
+    if (wantsJson(req)) res.status(204).end();
+    else res.redirect(303, '/admin?signed_out');
+  });
+
+  const api = express.Router();
+  api.use(requireAdmin({ config, sessions, limiter }));
+  api.get('/session', (_req, res) => {
+    const admin = res.locals.admin!;
+    res.json(
+      admin.via === 'session'
+        ? { via: 'session', csrf_token: admin.session.csrfToken, expires_at: admin.session.expiresAt.toISOString() }
+        : { via: 'key' },
+    );
+  });
+  api.use(overviewRoutes(ctx, stats));
+  api.use(jobRoutes(ctx, adminJobs));
+  api.use(usageRoutes(stats));
+  api.use(queueRoutes(ctx, adminJobs));
+  api.use(keyRoutes(ctx, stats));
+  api.use((req, _res, next) => next(new AppError('not_found', `no admin endpoint ${req.method} /admin/api${req.path}`)));
+  router.use('/api', json, api);
+
+  return router;
+}

@@ -1,0 +1,53 @@
+import type { Request, RequestHandler } from 'express';
+import { Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+const routeLabel = Symbol('metricsRoute');
+type Labelled = Request & { [routeLabel]?: string };
+
+/** For mounts that have no route pattern of their own (static files): the label to use. */
+export function labelRoute(req: Request, pattern: string): void {
+  (req as Labelled)[routeLabel] = pattern;
+}
+
+export function httpDurationHistogram(registry: Registry): Histogram<'method' | 'route' | 'status_code'> {
+  return new Histogram({
+    name: 'scout_http_request_duration_seconds',
+    help: 'HTTP request duration by method, matched route pattern and status code (SSE streams count their whole life)',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+}
+
+/**
+ * Times every request and labels it with the route pattern that matched (`/pipeline/jobs/:jobId`),
+ * never the raw URL, so ids cannot blow up the label set. Express resets `req.baseUrl` when an
+ * error unwinds the router stack, so the full pattern is captured at the moment Express assigns
+ * `req.route`, while the mount path is still right. Requests no route matched are `unmatched`.
+ */
+export function httpMetricsMiddleware(histogram: Histogram<'method' | 'route' | 'status_code'>): RequestHandler {
+  return (req, res, next) => {
+    const end = histogram.startTimer();
+    let route: unknown;
+    Object.defineProperty(req, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => route,
+      set: (value: unknown) => {
+        route = value;
+        const path = (value as { path?: unknown } | undefined)?.path;
+        if (typeof path === 'string') labelRoute(req, `${req.baseUrl}${path}`);
+      },
+    });
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      end({ method: req.method, route: (req as Labelled)[routeLabel] ?? 'unmatched', status_code: String(res.statusCode) });
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
+    next();
+  };
+}

@@ -7,6 +7,7 @@ import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
 import { abortReason, attemptSignal } from '../http/abort.js';
 import { CircuitBreaker } from '../http/circuit-breaker.js';
+import { mapLimit } from '../http/limiter.js';
 import { withRetry } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { IndexEmbedderMismatchError } from './creator-index.js';
@@ -42,7 +43,12 @@ export interface WeaviateIndexOptions extends WeaviateConnection {
 
 /** How long a read of the collection's embedder metadata is trusted before it is read again. */
 const META_TTL_MS = 10_000;
-const DEFAULT_BATCH = 200;
+const DEFAULT_BATCH = 250;
+/**
+ * Batches in flight at once. The client's insertMany polls its own serialisation every 500 ms, so
+ * a batch never takes less than that; overlapping batches hides the idle wait.
+ */
+const BATCH_CONCURRENCY = 4;
 const GET_CHUNK = 500;
 
 type Prices = Ledger['prices'];
@@ -99,13 +105,14 @@ export class WeaviateIndex implements CreatorIndex {
       vectors: { [VECTOR_NAME]: vector },
     }));
     const size = this.opts.batchSize ?? DEFAULT_BATCH;
-    for (let i = 0; i < objects.length; i += size) {
-      const chunk = objects.slice(i, i + size);
+    const chunks: (typeof objects)[] = [];
+    for (let i = 0; i < objects.length; i += size) chunks.push(objects.slice(i, i + size));
+    await mapLimit(chunks, BATCH_CONCURRENCY, (chunk) => {
       const account = (): Account => ({
         units: { objects: chunk.length },
         costUsd: (chunk.length / 1000) * this.prices.weaviateUpsertPer1k,
       });
-      await this.call(ctx, 'upsert', account, async (col) => {
+      return this.call(ctx, 'upsert', account, async (col) => {
         const res = await col.data.insertMany(chunk);
         if (res.hasErrors) {
           const errors = Object.values(res.errors);
@@ -117,7 +124,7 @@ export class WeaviateIndex implements CreatorIndex {
           );
         }
       });
-    }
+    });
   }
 
   async hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]> {

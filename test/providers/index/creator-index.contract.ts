@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { Creator, CreatorKey, HardFilters, Platform } from '../../../src/domain/creator.js';
+import { creatorKey, profileUrl } from '../../../src/domain/creator.js';
+import type { Embedder } from '../../../src/providers/embeddings/embedder.js';
+import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
+import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
+import type { Ledger } from '../../../src/providers/ledger.js';
+import { noJob } from '../../../src/providers/ledger.js';
+import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
+import type { CreatorIndex, IndexedCreator } from '../../../src/providers/index/creator-index.js';
+
+/**
+ * Behaviour every CreatorIndex backend must show, run against each one by its own test file
+ * (`creatorIndexContract('weaviate', ...)`). Expected results are derived from the fixture with a
+ * reference predicate, never written down by hand.
+ */
+
+export interface ContractStore {
+  /** an index (not yet opened) on this store that uses `embedder` */
+  build(embedder: Embedder): CreatorIndex;
+}
+
+export interface ContractHarness {
+  ledger: Ledger;
+  /** a fresh, empty store (its own directory / collection) */
+  newStore(): Promise<ContractStore>;
+  cleanup(): Promise<void>;
+}
+
+function creator(
+  platform: Platform,
+  handle: string,
+  fields: Partial<Omit<Creator, 'key' | 'platform' | 'handle'>>,
+): Creator {
+  return {
+    key: creatorKey(platform, handle),
+    platform,
+    handle,
+    displayName: null,
+    bio: '',
+    categories: [],
+    topics: [],
+    followers: null,
+    following: null,
+    postsCount: null,
+    engagementRate: null,
+    country: null,
+    language: null,
+    verified: false,
+    profileUrl: profileUrl(platform, handle),
+    source: 'contract-fixture',
+    updatedAt: '2026-01-02T03:04:05.000Z',
+    ...fields,
+  };
+}
+
+export const fixture: Creator[] = [
+  creator('instagram', 'vegan_lifts', {
+    displayName: 'Vegan Lifts',
+    bio: 'Plant-based strength coach. Vegan protein recipes and gym workouts for busy people.',
+    categories: ['fitness'],
+    topics: ['vegan', 'protein', 'gym'],
+    followers: 85_000,
+    following: 410,
+    postsCount: 930,
+    engagementRate: 0.045,
+    country: 'US',
+    language: 'en',
+  }),
+  creator('instagram', 'wander_ella', {
+    displayName: 'Ella Wanders',
+    bio: 'Travel photographer chasing sunsets. Backpacking guides and photography tips.',
+    categories: ['travel'],
+    topics: ['travel', 'photography', 'backpacking'],
+    followers: 240_000,
+    engagementRate: 0.021,
+    country: 'GB',
+    language: 'en',
+  }),
+  creator('tiktok', 'glow_by_mia', {
+    displayName: 'Mia',
+    bio: 'Skincare routines, makeup tutorials and honest beauty reviews.',
+    categories: ['beauty'],
+    topics: ['skincare', 'makeup'],
+    followers: 1_200_000,
+    engagementRate: 0.08,
+    country: 'US',
+    language: 'en',
+    verified: true,
+  }),
+  creator('instagram', 'chef_lucas', {
+    displayName: 'Lucas en cuisine',
+    bio: 'Recettes maison, cuisine française et pâtisserie du dimanche.',
+    categories: ['food'],
+    topics: ['recettes', 'cuisine', 'patisserie'],
+    followers: 30_000,
+    engagementRate: 0.05,
+    country: 'FR',
+    language: 'fr',
+  }),
+  creator('tiktok', 'runbarcelona', {
+    displayName: 'Run Barcelona',
+    bio: 'Marathon training, running tips and race day vlogs.',
+    categories: ['fitness'],
+    topics: ['running', 'marathon'],
+    followers: 12_000,
+    engagementRate: 0.06,
+    country: 'ES',
+    language: 'es',
+  }),
+  creator('instagram', 'mystery_fit', {
+    bio: 'Daily HIIT workouts and vegan meal prep.',
+    categories: ['fitness'],
+    topics: ['hiit', 'vegan'],
+  }),
+  creator('youtube', 'techtalk', {
+    displayName: 'Tech Talk',
+    bio: 'Smartphone and laptop reviews, gadgets and unboxings.',
+    categories: ['tech'],
+    topics: ['gadgets', 'reviews'],
+    followers: 500_000,
+    engagementRate: 0.01,
+    country: 'US',
+    language: 'en',
+  }),
+  creator('instagram', 'yoga_with_anna', {
+    displayName: 'Anna',
+    bio: 'Yoga flows, mindfulness and gentle stretching at home.',
+    categories: ['fitness'],
+    topics: ['yoga', 'mindfulness'],
+    followers: 45_000,
+    engagementRate: 0.035,
+    country: 'DE',
+    language: 'de',
+  }),
+];
+
+/** The reference semantics of hard filters: an unknown value never passes a filter on it. */
+export function passes(c: Creator, f: HardFilters, exclude: readonly CreatorKey[] = []): boolean {
+  if (exclude.includes(c.key)) return false;
+  if (f.platforms && !f.platforms.includes(c.platform)) return false;
+  if (f.followersMin !== undefined && (c.followers === null || c.followers < f.followersMin)) return false;
+  if (f.followersMax !== undefined && (c.followers === null || c.followers > f.followersMax)) return false;
+  if (f.countries && (c.country === null || !f.countries.map((x) => x.toUpperCase()).includes(c.country))) return false;
+  if (f.languages && (c.language === null || !f.languages.map((x) => x.toLowerCase()).includes(c.language))) return false;
+  if (f.minEngagementRate !== undefined && (c.engagementRate === null || c.engagementRate < f.minEngagementRate)) {
+    return false;
+  }
+  return true;
+}
+
+export async function indexed(embedder: Embedder, creators: Creator[]): Promise<IndexedCreator[]> {
+  const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
+  return creators.map((c, i) => ({ creator: c, vector: vectors[i]! }));
+}
+
+const sortedKeys = (cs: { key: string }[]) => cs.map((c) => c.key).sort();
+const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) < 1e-6);
+
+export function creatorIndexContract(backend: string, setup: () => Promise<ContractHarness>): void {
+  describe(`CreatorIndex contract: ${backend}`, () => {
+    let h: ContractHarness;
+    let embedder: Embedder;
+    const opened: CreatorIndex[] = [];
+
+    before(async () => {
+      h = await setup();
+      embedder = new HashingEmbedder({ dimension: 64 }, h.ledger);
+    });
+    afterEach(async () => {
+      for (const index of opened.splice(0)) await index.close();
+    });
+    after(async () => {
+      await h.cleanup();
+    });
+
+    async function filled(store?: ContractStore, e: Embedder = embedder): Promise<CreatorIndex> {
+      const index = (store ?? (await h.newStore())).build(e);
+      opened.push(index);
+      await index.open();
+      await index.upsert(await indexed(e, fixture), noJob);
+      return index;
+    }
+
+    async function search(index: CreatorIndex, text: string, filters: HardFilters = {}, excludeKeys: CreatorKey[] = []) {
+      const [vector] = await embedder.embed([text], noJob);
+      return index.hybridSearch({ text, vector, filters, limit: 50, excludeKeys }, noJob);
+    }
+
+    it('upserts, counts and returns creators field for field; unknown keys are left out', async () => {
+      const index = await filled();
+      assert.equal(await index.count(), fixture.length);
+      const keys = [fixture[5]!.key, fixture[0]!.key, 'instagram:nobody' as CreatorKey];
+      const got = await index.get(keys, noJob);
+      assert.deepEqual(sortedKeys(got), sortedKeys([fixture[0]!, fixture[5]!]));
+      for (const g of got) {
+        const want = fixture.find((c) => c.key === g.key)!;
+        assert.ok(close(g.engagementRate, want.engagementRate), `${g.key} engagement ${g.engagementRate}`);
+        assert.deepEqual({ ...g, engagementRate: null }, { ...want, engagementRate: null });
+      }
+      const info = await index.info();
+      assert.deepEqual(info, { backend: index.backend, embedder: embedder.id, dimension: embedder.dimension, count: fixture.length });
+      await index.ping();
+    });
+
+    it('re-upserting a creator replaces it: the count stays, the new values win', async () => {
+      const index = await filled();
+      const changed = { ...fixture[1]!, bio: 'Now a full-time sourdough baker.', followers: 250_001 };
+      await index.upsert(await indexed(embedder, [changed, changed]), noJob);
+      await index.upsert(await indexed(embedder, fixture.slice(2, 4)), noJob);
+      assert.equal(await index.count(), fixture.length);
+      const [got] = await index.get([changed.key], noJob);
+      assert.equal(got!.bio, changed.bio);
+      assert.equal(got!.followers, 250_001);
+    });
+
+    it('ranks the creator that fits the query first', async () => {
+      const index = await filled();
+      for (const [text, expected] of [
+        ['vegan protein gym workouts', 'instagram:vegan_lifts'],
+        ['travel photography backpacking', 'instagram:wander_ella'],
+        ['skincare makeup beauty', 'tiktok:glow_by_mia'],
+      ] as const) {
+        const hits = await search(index, text);
+        assert.equal(hits[0]?.creator.key, expected, `${text} → ${hits.map((x) => x.creator.key).join(', ')}`);
+        for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.score >= hits[i]!.score, 'scores descend');
+      }
+    });
+
+    it('applies every hard filter inside the index; unknown values never pass', async () => {
+      const index = await filled();
+      const cases: { filters: HardFilters; exclude?: CreatorKey[] }[] = [
+        { filters: { platforms: ['tiktok'] } },
+        { filters: { platforms: ['instagram', 'youtube'] } },
+        { filters: { followersMin: 40_000 } },
+        { filters: { followersMax: 100_000 } },
+        { filters: { followersMin: 40_000, followersMax: 300_000 } },
+        { filters: { countries: ['us'] } },
+        { filters: { countries: ['GB', 'FR', 'DE'] } },
+        { filters: { languages: ['EN'] } },
+        { filters: { minEngagementRate: 0.04 } },
+        { filters: { minEngagementRate: 0 } },
+        { filters: {}, exclude: ['instagram:vegan_lifts', 'tiktok:runbarcelona'] },
+        { filters: { platforms: ['instagram'], countries: ['US', 'DE'], minEngagementRate: 0.03 }, exclude: ['instagram:yoga_with_anna'] },
+      ];
+      for (const { filters, exclude = [] } of cases) {
+        const expected = fixture.filter((c) => passes(c, filters, exclude));
+        assert.ok(expected.length > 0 && expected.length < fixture.length, `case ${JSON.stringify(filters)} must discriminate`);
+        const hits = await search(index, 'fitness vegan travel beauty food running tech yoga', filters, exclude);
+        assert.deepEqual(sortedKeys(hits.map((x) => x.creator)), sortedKeys(expected), JSON.stringify({ filters, exclude }));
+      }
+      const unknown = fixture.find((c) => c.country === null)!;
+      const all = await search(index, unknown.bio);
+      assert.ok(all.some((x) => x.creator.key === unknown.key), 'without a filter the creator with unknown fields is found');
+    });
+
+    it('refuses to search or write with another embedder until reset', async () => {
+      const store = await h.newStore();
+      const first = await filled(store);
+      await first.close();
+      const other = new HashingEmbedder({ dimension: 32 }, h.ledger);
+      const index = store.build(other);
+      opened.push(index);
+      await index.open();
+      const [vector] = await other.embed(['vegan'], noJob);
+      await assert.rejects(index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 5 }, noJob), IndexEmbedderMismatchError);
+      await assert.rejects(index.upsert(await indexed(other, fixture.slice(0, 1)), noJob), IndexEmbedderMismatchError);
+      await index.reset();
+      assert.equal(await index.count(), 0);
+      await index.upsert(await indexed(other, fixture), noJob);
+      assert.deepEqual(await index.info(), { backend: index.backend, embedder: other.id, dimension: 32, count: fixture.length });
+      const hits = await index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 5 }, noJob);
+      assert.ok(hits.length > 0);
+    });
+
+    it('reset empties the index; searching an empty index finds nothing', async () => {
+      const index = await filled();
+      await index.reset();
+      assert.equal(await index.count(), 0);
+      assert.deepEqual(await search(index, 'vegan'), []);
+      assert.deepEqual(await index.get([fixture[0]!.key], noJob), []);
+    });
+  });
+}

@@ -142,12 +142,17 @@ export class JobsRepository {
     return rows[0]?.c ?? true;
   }
 
-  /** Pending jobs older than `olderThanMs`: candidates for re-enqueueing by the sweeper. */
-  async listStalePending(olderThanMs: number, limit = 500): Promise<string[]> {
+  /**
+   * Pending jobs older than `olderThanMs`, oldest first: candidates for re-enqueueing by the sweeper.
+   * Pass the last id of a page as `afterId` for the next one.
+   */
+  async listStalePending(olderThanMs: number, limit = 500, afterId: string | null = null): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
-      `select id from pipeline_jobs where status = 'pending' and created_at < now() - make_interval(secs => $1::double precision / 1000)
-       order by created_at limit $2`,
-      [olderThanMs, limit],
+      `select id from pipeline_jobs
+       where status = 'pending' and created_at < now() - make_interval(secs => $1::double precision / 1000)
+         and ($3::text is null or (created_at, id) > (select created_at, id from pipeline_jobs where id = $3))
+       order by created_at, id limit $2`,
+      [olderThanMs, limit, afterId],
     );
     return rows.map((r) => r.id);
   }

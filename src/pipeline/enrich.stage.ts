@@ -1,0 +1,63 @@
+import type { Profile, ProfileFetchResult } from '../domain/profile.js';
+import { profileFromCreator } from '../providers/profiles/index.source.js';
+import { chunk, forEachConcurrent } from './concurrency.js';
+import type { Candidate, StageRun } from './stage-run.js';
+
+export interface EnrichOutput {
+  /** one profile per candidate, in candidate order */
+  profiles: Profile[];
+  /** profiles the source delivered */
+  enriched: number;
+  cacheHits: number;
+  /** candidates whose fetch failed, so their index data stands in (flagged stale) */
+  stale: number;
+}
+
+/**
+ * Fresh profile data for every candidate, in batches with bounded concurrency. A failed fetch —
+ * the whole batch or single profiles — never fails the job: the index record stands in, flagged
+ * `stale: true`. Cancellation is checked between batches.
+ */
+export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Promise<EnrichOutput> {
+  const { deps, rt } = run;
+  const { batchSize, concurrency } = deps.config.enrich;
+  const got = new Map<string, Profile>();
+  let enriched = 0;
+  let cacheHits = 0;
+  let stale = 0;
+  let done = 0;
+
+  await forEachConcurrent(
+    chunk(candidates, batchSize),
+    concurrency,
+    async (batch) => {
+      let result: ProfileFetchResult;
+      try {
+        result = await deps.providers.profiles.fetch(batch.map((c) => c.creator), rt.call);
+      } catch (err) {
+        rt.throwIfInterrupted();
+        rt.logger.warn({ err, profiles: batch.length }, 'profile fetch failed; using index data');
+        result = { profiles: [], errors: [], cacheHits: 0 };
+      }
+      const wanted = new Set(batch.map((c) => c.creator.key));
+      for (const p of result.profiles) {
+        if (!wanted.has(p.key) || got.has(p.key)) continue;
+        got.set(p.key, p);
+        if (p.stale) stale++;
+        else enriched++;
+      }
+      for (const c of batch) {
+        if (got.has(c.creator.key)) continue;
+        got.set(c.creator.key, profileFromCreator(c.creator, { stale: true }));
+        stale++;
+      }
+      cacheHits += result.cacheHits;
+      done += batch.length;
+      await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
+    },
+    () => rt.checkpoint(),
+  );
+
+  await rt.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
+  return { profiles: candidates.map((c) => got.get(c.creator.key)!), enriched, cacheHits, stale };
+}

@@ -1,0 +1,93 @@
+import type { AppContext } from '../app/context.js';
+import type { Logger } from '../app/logger.js';
+import type { EventType, JobMeta, Stage } from '../domain/job.js';
+import { JobCancelledError } from '../errors.js';
+import type { CallContext } from '../providers/ledger.js';
+
+export type RuntimeDeps = Pick<AppContext, 'repos' | 'jobEvents'>;
+
+/** The share of overall progress each stage covers: [start, end). Scoring is the long part. */
+const stageSpan: Record<Stage, [number, number]> = {
+  expand: [0, 0.05],
+  search: [0.05, 0.15],
+  enrich: [0.15, 0.4],
+  score: [0.4, 0.97],
+  rank: [0.97, 1],
+};
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * One run of one job as the stages see it: events (the repository numbers them per job), stage and
+ * progress on the job row, counters in its meta, and the safe points where the run stops when the
+ * job is cancelled, times out or the worker hands it back.
+ */
+export class JobRuntime {
+  private current: Stage | null = null;
+  private readonly counters: Partial<JobMeta> = {};
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    readonly jobId: string,
+    /** aborted with the reason the run must stop (a JobHandBackError or JobTimeoutError) */
+    readonly signal: AbortSignal,
+    readonly logger: Logger,
+  ) {}
+
+  /** What every provider call of this run carries: who pays, and when to give up. */
+  get call(): CallContext {
+    return { jobId: this.jobId, signal: this.signal };
+  }
+
+  get stage(): Stage | null {
+    return this.current;
+  }
+
+  get meta(): Partial<JobMeta> {
+    return { ...this.counters };
+  }
+
+  async emit(type: EventType, data: Record<string, unknown> = {}): Promise<void> {
+    await this.deps.jobEvents.emit(this.jobId, type, data);
+  }
+
+  async enterStage(stage: Stage): Promise<void> {
+    this.current = stage;
+    await this.deps.repos.jobs.updateProgress(this.jobId, { stage, progress: stageSpan[stage][0] });
+    await this.emit('stage_started', { stage });
+  }
+
+  async leaveStage(stage: Stage, summary: Record<string, unknown>): Promise<void> {
+    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: stageSpan[stage][1], meta: this.meta });
+    await this.emit('stage_completed', { stage, ...summary });
+  }
+
+  /** Sets counters (absolute values, so a re-run never double counts) without an event. */
+  async setCounters(patch: Partial<JobMeta>): Promise<void> {
+    Object.assign(this.counters, patch);
+    await this.deps.repos.jobs.updateProgress(this.jobId, { meta: patch });
+  }
+
+  /**
+   * Progress within the current stage (0–1): updates the job row and emits a `progress` event with
+   * the overall progress and the given counters.
+   */
+  async progress(fraction: number, patch: Partial<JobMeta> = {}, data: Record<string, unknown> = {}): Promise<void> {
+    Object.assign(this.counters, patch);
+    const stage = this.current ?? 'expand';
+    const [start, end] = stageSpan[stage];
+    const overall = round3(start + (end - start) * Math.min(1, Math.max(0, fraction)));
+    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: overall, meta: patch });
+    await this.emit('progress', { stage, progress: overall, ...patch, ...data });
+  }
+
+  /** Throws if the run must stop here: interrupted (hand back, timeout) or cancelled by the client. */
+  async checkpoint(): Promise<void> {
+    this.throwIfInterrupted();
+    if (await this.deps.repos.jobs.isCancelRequested(this.jobId)) throw new JobCancelledError(this.jobId);
+  }
+
+  throwIfInterrupted(): void {
+    if (this.signal.aborted) throw this.signal.reason;
+  }
+}

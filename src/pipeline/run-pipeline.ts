@@ -1,0 +1,190 @@
+import type { JobMeta, JobStatus, Stage } from '../domain/job.js';
+import { isTerminal, terminalEventTypes } from '../domain/job.js';
+import type { JobRow } from '../repositories/jobs.repository.js';
+import { runEnrichStage } from './enrich.stage.js';
+import { runExpandStage } from './expand.stage.js';
+import { describeFailure, isCancellation, JobHandBackError, JobTimeoutError } from './failure.js';
+import { JobRuntime } from './job-runtime.js';
+import { runRankStage } from './rank.stage.js';
+import type { StageTiming } from './rank.stage.js';
+import { runScoreStage } from './score.stage.js';
+import { runSearchStage } from './search.stage.js';
+import type { PipelineDeps, StageRun } from './stage-run.js';
+
+export type TerminalStatus = Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>;
+
+/** How a run ended. A retryable fault on a non-final attempt is thrown instead, for BullMQ to retry. */
+export type PipelineOutcome =
+  | { status: 'completed'; results: number }
+  | { status: 'failed'; error: { code: string; message: string } }
+  | { status: 'cancelled' }
+  /** the worker is shutting down; the job is still running and must go back to the queue */
+  | { status: 'handed_back' }
+  /** nothing to do: unknown job, or already finished */
+  | { status: 'skipped'; reason: string };
+
+export interface RunOptions {
+  /** aborted when the worker shuts down: the run stops at its next safe point and hands the job back */
+  signal?: AbortSignal;
+  /** false while BullMQ has attempts left: retryable faults are then thrown rather than failing the job (default true) */
+  finalAttempt?: boolean;
+  /** called after the job reached a terminal status (webhooks); errors are logged, never propagated */
+  onFinished?: (jobId: string, status: TerminalStatus) => Promise<void>;
+}
+
+/**
+ * Runs one job through expand → search → enrich → score → rank. Safe to call again for the same
+ * job after a crash: status moves pending|running → running → terminal only once, artifacts are
+ * upserts, counters are absolute, and saved expansion, candidates and scores are reused.
+ */
+export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOptions = {}): Promise<PipelineOutcome> {
+  const logger = deps.logger.child({ job_id: jobId });
+  const existing = await deps.repos.jobs.get(jobId);
+  if (!existing) return { status: 'skipped', reason: 'unknown job' };
+  if (isTerminal(existing.status)) {
+    await ensureTerminalEvent(deps, existing, opts);
+    return { status: 'skipped', reason: `job is already ${existing.status}` };
+  }
+  if (existing.cancelRequested) {
+    await finishAs(deps, jobId, 'cancelled', { stage: existing.stage }, opts);
+    return { status: 'cancelled' };
+  }
+  const job = await deps.repos.jobs.markRunning(jobId);
+  if (!job) return { status: 'skipped', reason: 'job finished meanwhile' };
+
+  const control = new AbortController();
+  const onExternalAbort = () => control.abort(new JobHandBackError(jobId));
+  if (opts.signal?.aborted) onExternalAbort();
+  opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
+  const timeoutMs = deps.config.worker.jobTimeoutMs;
+  const timer = setTimeout(() => control.abort(new JobTimeoutError(jobId, timeoutMs)), timeoutMs);
+  timer.unref();
+
+  const rt = new JobRuntime(deps, jobId, control.signal, logger);
+  const run: StageRun = { deps, params: job.params, rt };
+  const startedAt = performance.now();
+  try {
+    if (job.attempts > 1) {
+      await rt.emit('warning', { code: 'resumed', message: `resumed after an interruption (attempt ${job.attempts})`, attempt: job.attempts });
+    }
+    const results = await runStages(run, startedAt, job.attempts);
+    const durationMs = Math.round(performance.now() - startedAt);
+    if (!(await deps.repos.jobs.finish(jobId, 'completed', { meta: rt.meta }))) {
+      return { status: 'skipped', reason: 'job finished meanwhile' };
+    }
+    await rt.emit('completed', { results, duration_ms: durationMs });
+    logger.info({ results, durationMs, ...rt.meta }, 'job completed');
+    await notify(deps, jobId, 'completed', opts);
+    return { status: 'completed', results };
+  } catch (err) {
+    const cause: unknown = control.signal.aborted ? control.signal.reason : err;
+    if (isCancellation(cause)) {
+      await finishAs(deps, jobId, 'cancelled', { stage: rt.stage }, opts, rt.meta);
+      logger.info({ stage: rt.stage }, 'job cancelled');
+      return { status: 'cancelled' };
+    }
+    if (cause instanceof JobHandBackError) {
+      await rt.emit('warning', { code: 'handed_back', stage: rt.stage, message: 'the worker is shutting down; the job will resume on another worker' });
+      logger.info({ stage: rt.stage }, 'job handed back');
+      return { status: 'handed_back' };
+    }
+    const failure = describeFailure(cause, rt.stage);
+    logger.error({ err: cause, stage: rt.stage, code: failure.code }, 'job run failed');
+    if (failure.retryable && opts.finalAttempt === false) {
+      await rt.emit('warning', { code: 'retrying', stage: rt.stage, message: `${failure.message}; the job will be retried` });
+      throw err;
+    }
+    const error = { code: failure.code, message: failure.message };
+    await finishAs(deps, jobId, 'failed', { stage: rt.stage, ...error }, opts, rt.meta, error);
+    return { status: 'failed', error };
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onExternalAbort);
+  }
+}
+
+async function runStages(run: StageRun, startedAt: number, attempt: number): Promise<number> {
+  const { rt } = run;
+  const timings: Partial<Record<Stage, StageTiming>> = {};
+  const stage = async <T>(name: Stage, fn: () => Promise<T>, summary: (out: T) => Record<string, number | boolean>): Promise<T> => {
+    await rt.checkpoint();
+    await rt.enterStage(name);
+    const t0 = performance.now();
+    const out = await fn();
+    const timing: StageTiming = { duration_ms: Math.round(performance.now() - t0), ...summary(out) };
+    timings[name] = timing;
+    await rt.leaveStage(name, timing);
+    return out;
+  };
+
+  const expand = await stage('expand', () => runExpandStage(run), (e) => ({
+    queries: e.expansion.queries.length,
+    niches: e.expansion.niches.length,
+    reused: e.reused,
+  }));
+  const candidates = await stage(
+    'search',
+    async () => {
+      const found = await runSearchStage(run, expand);
+      await rt.setCounters({ candidates: found.length });
+      return found;
+    },
+    (c) => ({ candidates: c.length }),
+  );
+  if (candidates.length === 0) {
+    await rt.emit('warning', { code: 'no_candidates', stage: 'search', message: 'no creator in the index matched the brief and its filters' });
+  }
+  const enriched = await stage('enrich', () => runEnrichStage(run, candidates), (e) => ({
+    enriched: e.enriched,
+    cache_hits: e.cacheHits,
+    stale_profiles: e.stale,
+  }));
+  const scored = await stage('score', () => runScoreStage(run, expand, enriched.profiles), (s) => ({
+    scored: s.scores.size,
+    fallback_batches: s.fallbackBatches,
+    resumed: s.resumed,
+  }));
+  const final = await stage(
+    'rank',
+    () => runRankStage(run, { profiles: enriched.profiles, scores: scored.scores, timings, startedAt, attempt }),
+    (r) => ({ results: r.length }),
+  );
+  return final.length;
+}
+
+/** Moves the job to a terminal status and, if this call did it, emits the terminal event and notifies. */
+async function finishAs(
+  deps: PipelineDeps,
+  jobId: string,
+  status: 'failed' | 'cancelled',
+  data: Record<string, unknown>,
+  opts: RunOptions,
+  meta?: Partial<JobMeta>,
+  error?: { code: string; message: string },
+): Promise<void> {
+  const moved = await deps.repos.jobs.finish(jobId, status, { ...(error ? { error } : {}), ...(meta ? { meta } : {}) });
+  if (!moved) return;
+  await deps.jobEvents.emit(jobId, status, data);
+  await notify(deps, jobId, status, opts);
+}
+
+/**
+ * A worker that died between writing the terminal status and its event leaves the event missing;
+ * when the job comes round again, the event is written (and the webhook announced) then.
+ */
+async function ensureTerminalEvent(deps: PipelineDeps, job: JobRow, opts: RunOptions): Promise<void> {
+  const [last] = await deps.jobEvents.list(job.id, Math.max(0, job.lastEventSeq - 1), 1);
+  if (last && terminalEventTypes.includes(last.type)) return;
+  const status = job.status as TerminalStatus;
+  await deps.jobEvents.emit(job.id, status, status === 'failed' ? { stage: job.stage, ...(job.error ?? {}) } : { stage: job.stage });
+  await notify(deps, job.id, status, opts);
+}
+
+async function notify(deps: PipelineDeps, jobId: string, status: TerminalStatus, opts: RunOptions): Promise<void> {
+  if (!opts.onFinished) return;
+  try {
+    await opts.onFinished(jobId, status);
+  } catch (err) {
+    deps.logger.warn({ err, job_id: jobId, status }, 'job finished hook failed');
+  }
+}

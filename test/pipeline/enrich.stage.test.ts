@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { runEnrichStage } from '../../src/pipeline/enrich.stage.js';
+import { JobRuntime } from '../../src/pipeline/job-runtime.js';
+import type { Candidate, PipelineDeps, StageRun } from '../../src/pipeline/stage-run.js';
+import { JobCancelledError } from '../../src/errors.js';
+import { createTestContext } from '../helpers/test-env.js';
+import type { TestContext } from '../helpers/test-env.js';
+import { FlakyProfileSource, withProviders } from './doubles.js';
+import { createJob, makeCreator, nicheCorpus, seedIndex } from './fixtures.js';
+
+describe('runEnrichStage', () => {
+  let t: TestContext;
+  const corpus = nicheCorpus(5);
+  // the index holds newer numbers than the search hits the stage starts from
+  const hits: Candidate[] = corpus.map((c, i) => ({ creator: { ...c, followers: 1 }, score: 1 / (i + 1), queries: [0] }));
+
+  before(async () => {
+    t = await createTestContext({ ENRICH_BATCH_SIZE: '7', ENRICH_CONCURRENCY: '2' });
+    await seedIndex(t.ctx, corpus);
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  async function enrich(deps: PipelineDeps, candidates = hits) {
+    const jobId = await createJob(t.ctx, { brief: 'anything at all here' });
+    await t.ctx.repos.jobs.markRunning(jobId);
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await rt.enterStage('enrich');
+    const run: StageRun = { deps, params: job.params, rt };
+    return { jobId, out: await runEnrichStage(run, candidates) };
+  }
+
+  it('fetches fresh profiles for every candidate in batches, keeping candidate order', async () => {
+    const { jobId, out } = await enrich(t.ctx);
+    assert.deepEqual(out.profiles.map((p) => p.key), hits.map((c) => c.creator.key));
+    assert.equal(out.enriched, hits.length);
+    assert.equal(out.stale, 0);
+    assert.ok(out.profiles.every((p) => p.dataSource === 'index' && !p.stale));
+    assert.ok(out.profiles.every((p) => p.followers !== 1), 'fresh data, not the search hit');
+
+    const lookups = (await t.ctx.repos.calls.listForJob(jobId)).filter((c) => c.operation === 'index_lookup');
+    assert.equal(lookups.length, Math.ceil(hits.length / 7));
+    const progress = (await t.ctx.jobEvents.list(jobId, 0, 100)).filter((e) => e.type === 'progress');
+    assert.equal(progress.length, lookups.length, 'one progress event per batch');
+    assert.equal(progress.at(-1)!.data.enriched, hits.length);
+    const job = await t.ctx.repos.jobs.get(jobId);
+    assert.equal(job!.meta.enriched, hits.length);
+    assert.equal(job!.meta.stale_profiles, 0);
+  });
+
+  it('degrades failed profiles and failed batches to index data flagged stale', async () => {
+    const failKeys = new Set([hits[0]!.creator.key, hits[9]!.creator.key]);
+    const flaky = new FlakyProfileSource(t.ctx.providers.profiles, { failKeys, throwOnCall: (n) => n === 2, cacheHitsPerCall: 1 });
+    const { jobId, out } = await enrich(withProviders(t.ctx, { profiles: flaky }));
+    assert.equal(out.profiles.length, hits.length);
+    const staleKeys = out.profiles.filter((p) => p.stale).map((p) => p.key);
+    // batch 2 (candidates 7–13) threw as a whole; two more failed one by one
+    const expected = new Set([...failKeys, ...hits.slice(7, 14).map((c) => c.creator.key)]);
+    assert.deepEqual(new Set(staleKeys), expected);
+    for (const p of out.profiles.filter((x) => x.stale)) {
+      assert.equal(p.dataSource, 'index');
+      assert.equal(p.followers, 1, 'the search hit stands in');
+    }
+    assert.equal(out.stale, expected.size);
+    assert.equal(out.enriched, hits.length - expected.size);
+    assert.equal(out.cacheHits, flaky.calls - 1);
+    const job = await t.ctx.repos.jobs.get(jobId);
+    assert.equal(job!.meta.stale_profiles, expected.size);
+    assert.equal(job!.meta.cache_hits, flaky.calls - 1);
+    assert.equal(job!.status, 'running', 'a failed fetch never fails the job');
+  });
+
+  it('profiles the source does not return at all also fall back', async () => {
+    const unknown = { creator: makeCreator({ handle: 'not_in_index' }), score: 0, queries: [0] };
+    const { out } = await enrich(t.ctx, [hits[0]!, unknown]);
+    assert.deepEqual(out.profiles.map((p) => [p.key, p.stale]), [
+      [hits[0]!.creator.key, false],
+      ['instagram:not_in_index', true],
+    ]);
+  });
+
+  it('stops between batches when the job is cancelled', async () => {
+    const jobId = await createJob(t.ctx, { brief: 'anything at all here' });
+    await t.ctx.repos.jobs.markRunning(jobId);
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    let fetched = 0;
+    const source = {
+      name: 'counting',
+      fetch: async (creators: Parameters<typeof t.ctx.providers.profiles.fetch>[0], ctx: Parameters<typeof t.ctx.providers.profiles.fetch>[1]) => {
+        fetched++;
+        await t.ctx.repos.jobs.requestCancel(jobId, job.apiKeyId);
+        return t.ctx.providers.profiles.fetch(creators, ctx);
+      },
+    };
+    const deps = withProviders(t.ctx, { profiles: source }, { enrich: { batchSize: 7, concurrency: 1 } });
+    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await assert.rejects(runEnrichStage({ deps, params: job.params, rt }, hits), JobCancelledError);
+    assert.equal(fetched, 1, 'no batch starts after the cancel request');
+  });
+});

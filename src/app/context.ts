@@ -96,7 +96,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     embedder,
     index,
     llm: createLlm(config, ledger),
-    profiles: createProfileSource(config, { index, ledger, cache: repos.cache }),
+    profiles: createProfileSource(config, { index, ledger, cache: repos.cache, redis, logger }),
   };
   const queue = new PipelineQueue(bullConnection(config), config.redis.prefix, config.worker.attempts);
   const jobEvents = new JobEventsService(repos.events, redis, config.redis.prefix);

@@ -54,7 +54,7 @@ export async function startWeaviateFake(opts: WeaviateFakeOptions = {}): Promise
   faults.latencyMs = opts.latencyMs ?? 0;
   const calls: FakeCall[] = [];
   const rest = await startRest(
-    { store, faults, apiKeys, calls, version: opts.version ?? '1.32.5', grpcMaxMessageSize: 104_858_000 },
+    { store, faults, apiKeys, calls, version: opts.version ?? '1.35.7', grpcMaxMessageSize: 104_858_000 },
     host,
   );
   const grpc = await startGrpc({ store, faults, apiKeys, calls }, host);

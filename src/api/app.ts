@@ -1,0 +1,72 @@
+import express from 'express';
+import type { AppContext } from '../app/context.js';
+import './locals.js';
+import { requireApiKey } from './middleware/api-key-auth.middleware.js';
+import { cors } from './middleware/cors.middleware.js';
+import { errorHandler, notFound } from './middleware/errors.middleware.js';
+import { bodyParserErrors, jsonBody } from './middleware/json-body.middleware.js';
+import { rateLimit } from './middleware/rate-limit.middleware.js';
+import { requestContext } from './middleware/request-context.middleware.js';
+import { securityHeaders } from './middleware/security-headers.middleware.js';
+import { docsRoutes } from './routes/docs.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { jobEventsRoutes } from './routes/job-events.routes.js';
+import { jobsRoutes } from './routes/jobs.routes.js';
+import { pipelineStartRoutes } from './routes/pipeline-start.routes.js';
+import type { RouteDeps } from './routes/route-deps.js';
+import { searchRoutes } from './routes/search.routes.js';
+import { SseHub } from './sse/sse-hub.js';
+
+const hubs = new WeakMap<express.Express, SseHub>();
+
+/** The open SSE streams of an app, for graceful shutdown. */
+export function sseHubOf(app: express.Express): SseHub {
+  const hub = hubs.get(app);
+  if (!hub) throw new Error('not an app made by createApp');
+  return hub;
+}
+
+/** The HTTP application, separate from listen() so tests and the API process share it. */
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxy(ctx.config.http.trustProxy));
+  app.set('query parser', 'simple');
+
+  const sse = new SseHub();
+  hubs.set(app, sse);
+  const deps: RouteDeps = {
+    ctx,
+    auth: requireApiKey(ctx),
+    limit: { default: rateLimit(ctx, 'default'), start: rateLimit(ctx, 'start') },
+    body: jsonBody(ctx.config.http.bodyLimit),
+    sse,
+  };
+
+  app.use(requestContext(ctx.logger));
+  app.use(securityHeaders({ hsts: ctx.config.isProduction }));
+  app.use(cors(ctx.config.http.corsOrigins));
+
+  // Admin UI/JSON (createAdminRouter) and Prometheus (HTTP metrics middleware + /metrics) mount here,
+  // ahead of the public routes; they parse their own bodies.
+
+  app.use(healthRoutes(ctx));
+  app.use(docsRoutes());
+  app.use(pipelineStartRoutes(deps));
+  app.use(jobsRoutes(deps));
+  app.use(jobEventsRoutes(deps));
+  app.use(searchRoutes(deps));
+
+  app.use(notFound);
+  app.use(bodyParserErrors);
+  app.use(errorHandler);
+  return app;
+}
+
+/** TRUST_PROXY: "true"/"false", a hop count, or a comma-separated list of addresses/presets (e.g. "loopback"). */
+function trustProxy(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}

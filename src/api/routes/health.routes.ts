@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import type { AppContext } from '../../app/context.js';
+import type { z } from 'zod';
+import type { healthResponseSchema } from '../schemas.js';
+import { serviceVersion } from '../version.js';
+
+type Health = z.input<typeof healthResponseSchema>;
+type Component = Health['components']['postgres'];
+
+const CHECK_TIMEOUT_MS = 2_000;
+/** Health is unauthenticated: answers are cached briefly so it cannot be used to load the backends. */
+const CACHE_MS = 1_000;
+
+async function check<T>(name: string, ctx: Pick<AppContext, 'logger'>, fn: () => Promise<T>): Promise<{ component: Component; value?: T }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const value = await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { component: { status: 'up', latency_ms: Math.round(performance.now() - started) }, value };
+  } catch (err) {
+    const message = (err as Error).message;
+    ctx.logger.warn({ component: name, err: message }, 'health check failed');
+    // The reason stays in our logs: health is public and must not describe the infrastructure.
+    return { component: { status: 'down', latency_ms: Math.round(performance.now() - started), error: message === 'timeout' ? 'timeout' : 'unreachable' } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** GET /health: 200 when Postgres, Redis and the creator index all answer, 503 otherwise. */
+export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger'>): Router {
+  const router = Router();
+  const startedAt = Date.now();
+  let cached: { at: number; body: Health } | null = null;
+  let inflight: Promise<Health> | null = null;
+
+  const compute = async (): Promise<Health> => {
+    const [pg, redis, index] = await Promise.all([
+      check('postgres', ctx, () => ctx.pool.query('select 1')),
+      check('redis', ctx, () => ctx.redis.ping()),
+      check('index', ctx, async () => {
+        await ctx.providers.index.ping();
+        return ctx.providers.index.info();
+      }),
+    ]);
+    const info = index.value;
+    const up = pg.component.status === 'up' && redis.component.status === 'up' && index.component.status === 'up';
+    return {
+      status: up ? 'ok' : 'unavailable',
+      version: serviceVersion,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      components: {
+        postgres: pg.component,
+        redis: redis.component,
+        index: {
+          ...index.component,
+          backend: info?.backend ?? ctx.providers.index.backend,
+          count: info?.count ?? null,
+          embedder: info?.embedder ?? null,
+          dimension: info?.dimension ?? null,
+        },
+      },
+    };
+  };
+
+  router.get('/health', async (_req, res) => {
+    if (!cached || Date.now() - cached.at > CACHE_MS) {
+      inflight ??= compute().finally(() => {
+        inflight = null;
+      });
+      cached = { at: Date.now(), body: await inflight };
+    }
+    const body = cached.body;
+    res.status(body.status === 'ok' ? 200 : 503).json(body);
+  });
+  return router;
+}

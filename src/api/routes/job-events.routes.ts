@@ -1,0 +1,72 @@
+import { Router } from 'express';
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { parseOrThrow } from '../problem.js';
+import { eventsQuerySchema } from '../schemas.js';
+import type { eventsBatchSchema } from '../schemas.js';
+import { eventItem, JobEventStream } from '../sse/job-event-stream.js';
+import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
+import type { RouteDeps } from './route-deps.js';
+
+function lastEventId(req: Request): number | undefined {
+  const raw = req.get('last-event-id');
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^\d{1,10}$/.test(raw.trim())) {
+    throw new AppError('bad_request', 'Last-Event-ID must be an event id (a non-negative integer) from this stream', {
+      errors: [{ field: 'Last-Event-ID', message: 'must be a non-negative integer' }],
+    });
+  }
+  return Number(raw.trim());
+}
+
+function wantsStream(req: Request, format: string | undefined): boolean {
+  if (format !== undefined) return format === 'sse';
+  return (req.get('accept') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+/**
+ * GET /pipeline/jobs/:jobId/events — SSE (Accept: text/event-stream) or a JSON batch
+ * (?format=json, or any other Accept). Both resume after `Last-Event-ID` / `?after=`.
+ */
+export function jobEventsRoutes({ ctx, auth, limit, sse }: RouteDeps): Router {
+  const router = Router();
+  router.get('/pipeline/jobs/:jobId/events', auth, limit.default, async (req, res) => {
+    const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    const query = parseOrThrow(eventsQuerySchema, req.query, 'query');
+
+    if (!wantsStream(req, query.format)) {
+      const after = query.after ?? 0;
+      const rows = await ctx.jobEvents.list(job.id, after, query.limit + 1);
+      const events = rows.slice(0, query.limit).map(eventItem);
+      const payload: z.input<typeof eventsBatchSchema> = {
+        job_id: job.id,
+        status: job.status,
+        events,
+        next_after: events.at(-1)?.seq ?? after,
+        has_more: rows.length > query.limit,
+      };
+      res.json(payload);
+      return;
+    }
+
+    const key = apiKeyOf(res);
+    if (sse.isClosing) throw new AppError('service_unavailable', 'server is shutting down; reconnect shortly', { retryAfterSeconds: 1 });
+    if (sse.countFor(key.id) >= sse.maxPerKey) {
+      throw new AppError('rate_limited', `at most ${sse.maxPerKey} open event streams per API key`, { retryAfterSeconds: 5 });
+    }
+    const after = lastEventId(req) ?? query.after ?? 0;
+    const stream = new JobEventStream(ctx, res, sse, job.id, key.id, after, ctx.config.http.sseHeartbeatMs);
+    try {
+      await stream.open();
+    } catch (err) {
+      if (res.headersSent) {
+        stream.close();
+        return;
+      }
+      res.locals.log.error({ err }, 'could not open the event stream');
+      throw new AppError('service_unavailable', 'live events are unavailable right now; poll with ?format=json', { retryAfterSeconds: 5 });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,76 @@
+import { Router } from 'express';
+import type { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { publicArtifactKinds } from '../../domain/job.js';
+import type { RankedResult } from '../../domain/job.js';
+import { cancelJob } from '../../services/jobs.service.js';
+import { jobView } from '../../services/job-view.js';
+import type { artifactResponseSchema, resultsResponseSchema } from '../schemas.js';
+import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
+import type { RouteDeps } from './route-deps.js';
+
+type PublicKind = (typeof publicArtifactKinds)[number];
+const isPublicKind = (k: string): k is PublicKind => (publicArtifactKinds as readonly string[]).includes(k);
+
+/** The `final` artifact is the ranked list (or an object holding it under `results`). */
+function rankedFrom(data: unknown): RankedResult[] {
+  if (Array.isArray(data)) return data as RankedResult[];
+  const results = (data as { results?: unknown } | null)?.results;
+  if (Array.isArray(results)) return results as RankedResult[];
+  throw new Error('final artifact has no result list');
+}
+
+/** Job status, results, artifacts and cancel: every one scoped to the caller's key. */
+export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
+  const router = Router();
+  const keyed = [auth, limit.default];
+
+  router.get('/pipeline/jobs/:jobId', ...keyed, async (req, res) => {
+    const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    res.json(jobView(job));
+  });
+
+  router.get('/pipeline/jobs/:jobId/results', ...keyed, async (req, res) => {
+    const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    if (job.status !== 'completed') {
+      throw new AppError(
+        'job_not_finished',
+        job.status === 'pending' || job.status === 'running'
+          ? `job ${job.id} is ${job.status}; results are available once it has completed`
+          : `job ${job.id} ${job.status}; it has no results`,
+        { members: { job_id: job.id, status: job.status } },
+      );
+    }
+    const final = await ctx.repos.artifacts.get(job.id, 'final');
+    if (!final) throw new Error(`completed job ${job.id} has no final artifact`);
+    const results = rankedFrom(final.data);
+    const payload: z.input<typeof resultsResponseSchema> = { job_id: job.id, status: 'completed', count: results.length, results };
+    res.json(payload);
+  });
+
+  router.get('/pipeline/jobs/:jobId/artifacts/:kind', ...keyed, async (req, res) => {
+    const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    const kind = param(req, 'kind') ?? '';
+    if (!isPublicKind(kind)) {
+      throw new AppError('not_found', `unknown artifact kind "${kind.slice(0, 40)}"; one of: ${publicArtifactKinds.join(', ')}`);
+    }
+    const artifact = await ctx.repos.artifacts.get(job.id, kind);
+    if (!artifact) throw new AppError('not_found', `job ${job.id} has no ${kind} artifact yet`);
+    const payload: z.input<typeof artifactResponseSchema> = {
+      job_id: job.id,
+      kind,
+      updated_at: artifact.updatedAt.toISOString(),
+      data: artifact.data,
+    };
+    res.json(payload);
+  });
+
+  router.post('/pipeline/jobs/:jobId/cancel', ...keyed, ...body, async (req, res) => {
+    const own = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    const job = await cancelJob(ctx, own.id, apiKeyOf(res).id);
+    // 200: cancelled now; 202: the worker will stop at its next safe point.
+    res.status(job.status === 'cancelled' ? 200 : 202).json(jobView(job));
+  });
+
+  return router;
+}

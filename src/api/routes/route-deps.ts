@@ -1,0 +1,39 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { AppContext } from '../../app/context.js';
+import { AppError } from '../../errors.js';
+import type { ApiKeyRow } from '../../repositories/api-keys.repository.js';
+import type { JobRow } from '../../repositories/jobs.repository.js';
+import { JOB_ID_PATTERN } from '../schemas.js';
+import type { SseHub } from '../sse/sse-hub.js';
+
+/** What every route factory gets: the context and the shared middleware instances. */
+export interface RouteDeps {
+  ctx: AppContext;
+  /** requireApiKey */
+  auth: RequestHandler;
+  limit: { default: RequestHandler; start: RequestHandler };
+  /** strict JSON body parser (two handlers) */
+  body: RequestHandler[];
+  sse: SseHub;
+}
+
+export function apiKeyOf(res: Response): ApiKeyRow {
+  const key = res.locals.apiKey;
+  if (!key) throw new Error('route needs requireApiKey before it');
+  return key;
+}
+
+/** A single path parameter as a string (Express 5 types allow arrays for wildcard parameters). */
+export function param(req: Request, name: string): string | undefined {
+  const v: unknown = req.params[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The caller's own job, or 404: another key's job, a malformed id and a missing job look the same. */
+export async function loadOwnJob(ctx: AppContext, jobId: string | undefined, res: Response): Promise<JobRow> {
+  const notFound = new AppError('not_found', `job ${String(jobId).slice(0, 80)} not found`);
+  if (jobId === undefined || !JOB_ID_PATTERN.test(jobId)) throw notFound;
+  const job = await ctx.repos.jobs.getForKey(jobId, apiKeyOf(res).id);
+  if (!job) throw notFound;
+  return job;
+}

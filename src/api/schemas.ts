@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { platforms } from '../domain/creator.js';
+import {
+  eventTypes,
+  filtersSchema,
+  jobStatuses,
+  publicArtifactKinds,
+  stages,
+} from '../domain/job.js';
+import type { RankedResult } from '../domain/job.js';
+import type { JobView } from '../services/job-view.js';
+
+/**
+ * HTTP-only schemas: path/query parameters, the search body, and every response body. Requests
+ * are validated with them; responses are typed by them (a mismatch fails to compile) and the
+ * OpenAPI document is generated from them.
+ */
+
+export const JOB_ID_PATTERN = /^job_[a-z0-9]{1,64}$/;
+export const SEARCH_QUERY_MAX = 500;
+export const SEARCH_LIMIT_MAX = 100;
+export const EVENTS_LIMIT_MAX = 500;
+
+export const eventsQuerySchema = z.strictObject({
+  format: z.enum(['json', 'sse']).optional(),
+  after: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
+  limit: z.coerce.number().int().min(1).max(EVENTS_LIMIT_MAX).default(100),
+});
+
+export const searchRequestSchema = z.strictObject({
+  query: z.string().trim().min(1).max(SEARCH_QUERY_MAX),
+  limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).default(25),
+  platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
+  filters: filtersSchema.optional(),
+});
+export type SearchRequest = z.output<typeof searchRequestSchema>;
+
+const isoDate = z.iso.datetime();
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    request_id: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    job_id: z.string().optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+export const jobLinksSchema = z
+  .object({ self: z.string(), results: z.string(), events: z.string(), cancel: z.string(), artifacts: z.string() })
+  ;
+
+export const startJobResponseSchema = z
+  .object({ job_id: z.string(), status: z.enum(jobStatuses), created_at: isoDate, links: jobLinksSchema })
+  ;
+
+export const jobMetaSchema = z
+  .object({
+    candidates: z.number().int(),
+    enriched: z.number().int(),
+    scored: z.number().int(),
+    cache_hits: z.number().int(),
+    cost_usd: z.number(),
+    fallback_batches: z.number().int().optional(),
+    stale_profiles: z.number().int().optional(),
+  })
+  ;
+
+export const jobViewSchema = z
+  .object({
+    job_id: z.string(),
+    status: z.enum(jobStatuses),
+    stage: z.enum(stages).nullable(),
+    progress: z.number().min(0).max(1),
+    cancel_requested: z.boolean(),
+    meta: jobMetaSchema,
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    request: z.object({
+      brief: z.string(),
+      platforms: z.array(z.enum(platforms)).nullable(),
+      filters: z.record(z.string(), z.unknown()),
+      top_k: z.number().int(),
+      candidate_limit: z.number().int(),
+      exclude_handles: z.array(z.string()),
+      webhook_url: z.string().nullable(),
+    }),
+    last_event_id: z.number().int(),
+    created_at: isoDate,
+    updated_at: isoDate,
+    started_at: isoDate.nullable(),
+    finished_at: isoDate.nullable(),
+    links: jobLinksSchema,
+  })
+  ;
+
+export const rankedResultSchema = z
+  .object({
+    rank: z.number().int().min(1),
+    platform: z.enum(platforms),
+    handle: z.string(),
+    display_name: z.string().nullable(),
+    profile_url: z.string(),
+    fit_score: z.number().min(0).max(100),
+    rationale: z.string(),
+    matched_topics: z.array(z.string()),
+    followers: z.number().nullable(),
+    engagement_rate: z.number().nullable(),
+    country: z.string().nullable(),
+    language: z.string().nullable(),
+    data_source: z.enum(['index', 'brightdata', 'cache']),
+    stale: z.boolean(),
+    fetched_at: isoDate,
+    score_fallback: z.boolean(),
+  })
+  ;
+
+export const resultsResponseSchema = z
+  .object({ job_id: z.string(), status: z.literal('completed'), count: z.number().int(), results: z.array(rankedResultSchema) })
+  ;
+
+export const artifactResponseSchema = z
+  .object({
+    job_id: z.string(),
+    kind: z.enum(publicArtifactKinds),
+    updated_at: isoDate,
+    data: z.unknown().meta({ description: 'the artifact as the pipeline wrote it' }),
+  })
+  ;
+
+export const jobEventSchema = z
+  .object({ seq: z.number().int().min(1), type: z.enum(eventTypes), created_at: isoDate, data: z.record(z.string(), z.unknown()) })
+  .meta({ description: 'In SSE: `id` is `seq`, `event` is `type`, `data` is this object as JSON.' });
+
+export const eventsBatchSchema = z
+  .object({
+    job_id: z.string(),
+    status: z.enum(jobStatuses),
+    events: z.array(jobEventSchema),
+    next_after: z.number().int().meta({ description: 'pass as `after` to get the next page' }),
+    has_more: z.boolean(),
+  })
+  ;
+
+export const searchResultSchema = z
+  .object({
+    platform: z.enum(platforms),
+    handle: z.string(),
+    display_name: z.string().nullable(),
+    profile_url: z.string(),
+    score: z.number(),
+    followers: z.number().nullable(),
+    engagement_rate: z.number().nullable(),
+    country: z.string().nullable(),
+    language: z.string().nullable(),
+    verified: z.boolean(),
+    categories: z.array(z.string()),
+    topics: z.array(z.string()),
+    bio: z.string(),
+  })
+  ;
+
+export const searchResponseSchema = z
+  .object({ query: z.string(), backend: z.string(), count: z.number().int(), results: z.array(searchResultSchema) })
+  ;
+
+const componentSchema = z.object({
+  status: z.enum(['up', 'down']),
+  latency_ms: z.number(),
+  error: z.string().optional(),
+});
+
+export const healthResponseSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    version: z.string(),
+    uptime_s: z.number(),
+    components: z.object({
+      postgres: componentSchema,
+      redis: componentSchema,
+      index: componentSchema.extend({
+        backend: z.string(),
+        count: z.number().int().nullable(),
+        embedder: z.string().nullable(),
+        dimension: z.number().int().nullable(),
+      }),
+    }),
+  })
+  ;
+
+// Compile-time agreement between the documented shapes and what the code produces.
+type Assert<T extends true> = T;
+export type _JobViewMatches = Assert<JobView extends z.input<typeof jobViewSchema> ? true : false>;
+export type _RankedResultMatches = Assert<RankedResult extends z.input<typeof rankedResultSchema> ? true : false>;

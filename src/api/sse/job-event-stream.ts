@@ -1,0 +1,135 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import type { AppContext } from '../../app/context.js';
+import { isTerminal, terminalEventTypes } from '../../domain/job.js';
+import type { JobEvent } from '../../repositories/events.repository.js';
+import type { SseClient, SseHub } from './sse-hub.js';
+
+const PAGE = 500;
+const TERMINAL_GRACE_MS = 2_000;
+
+export function eventItem(e: JobEvent) {
+  return { seq: e.seq, type: e.type, created_at: e.createdAt.toISOString(), data: e.data };
+}
+
+function frame(e: JobEvent): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventItem(e))}\n\n`;
+}
+
+/**
+ * One SSE stream of a job's events. Order of operations is what makes resume exact: subscribe to
+ * the in-process fan-out first, then read Postgres from the client's last id, then push whatever
+ * is announced. Pumps never overlap and always continue from the last seq written, so an event is
+ * sent once, in order, whether it arrived before or during the subscription.
+ */
+export class JobEventStream implements SseClient {
+  private lastSeq: number;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private grace: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: Pick<AppContext, 'jobEvents' | 'repos'>,
+    readonly res: Response,
+    private readonly hub: SseHub,
+    private readonly jobId: string,
+    readonly apiKeyId: string,
+    after: number,
+    private readonly heartbeatMs: number,
+  ) {
+    this.lastSeq = after;
+  }
+
+  /** Subscribes, then opens the stream; throws (before any byte is sent) when subscribing fails. */
+  async open(): Promise<void> {
+    this.unsubscribe = await this.ctx.jobEvents.subscribe(this.jobId, () => this.pump());
+    const { res } = this;
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    this.hub.add(this);
+    res.on('close', () => this.close());
+    this.write('retry: 2000\n\n');
+    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.heartbeatMs);
+    this.pump();
+    await this.settle();
+    if (!this.closed) await this.endIfJobFinished();
+  }
+
+  /** Waits until no pump is running (a pump may chain another one when it was asked again). */
+  private async settle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private write(chunk: string): boolean {
+    if (this.closed || this.res.writableEnded) return true;
+    return this.res.write(chunk);
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.drain()
+      .catch(() => this.close(': events could not be read; reconnect with Last-Event-ID'))
+      .finally(() => {
+        this.pumping = null;
+        if (this.again && !this.closed) {
+          this.again = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      this.again = false;
+      const events = await this.ctx.jobEvents.list(this.jobId, this.lastSeq, PAGE);
+      for (const e of events) {
+        if (this.closed) return;
+        this.lastSeq = e.seq;
+        if (!this.write(frame(e))) await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+        if (terminalEventTypes.includes(e.type)) {
+          this.close();
+          return;
+        }
+      }
+      if (events.length < PAGE) return;
+    }
+  }
+
+  /**
+   * A finished job whose terminal event we have not seen: its status is written just before the
+   * event, so give the event a moment to arrive, then end the stream anyway.
+   */
+  private async endIfJobFinished(): Promise<void> {
+    const job = await this.ctx.repos.jobs.get(this.jobId);
+    if (this.closed || !job || !isTerminal(job.status)) return;
+    this.pump();
+    await this.settle();
+    if (this.closed) return;
+    this.grace = setTimeout(() => this.close(), TERMINAL_GRACE_MS);
+  }
+
+  close(finalComment?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.grace) clearTimeout(this.grace);
+    this.unsubscribe?.();
+    this.hub.remove(this);
+    if (!this.res.writableEnded) {
+      if (finalComment) this.res.write(`: ${finalComment.replace(/^:\s*/, '').replace(/\n/g, ' ')}\n\n`);
+      this.res.end();
+    }
+  }
+}

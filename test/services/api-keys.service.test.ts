@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import {
+  API_KEY_PATTERN,
+  authenticateApiKey,
+  createApiKey,
+  effectiveLimits,
+  generateApiKey,
+  hashApiKey,
+  isWellFormedApiKey,
+} from '../../src/services/api-keys.service.js';
+import { createTestContext } from '../helpers/test-env.js';
+import type { TestContext } from '../helpers/test-env.js';
+
+describe('API key format', () => {
+  test('isk_ + base62 with a checksum; at least 128 random bits; unique', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const { key, prefix, hash } = generateApiKey();
+      assert.match(key, API_KEY_PATTERN);
+      assert.ok(isWellFormedApiKey(key));
+      assert.ok(key.startsWith(prefix) && prefix.length === 12);
+      assert.deepEqual(hash, hashApiKey(key));
+      seen.add(key);
+    }
+    assert.equal(seen.size, 2000);
+    // 27 base62 characters carry log2(62^27) ≈ 160 bits.
+    assert.ok(27 * Math.log2(62) >= 128);
+  });
+
+  test('the checksum catches any single changed character', () => {
+    const { key } = generateApiKey();
+    for (let i = 4; i < key.length; i++) {
+      const c = key[i] === 'a' ? 'b' : 'a';
+      assert.equal(isWellFormedApiKey(key.slice(0, i) + c + key.slice(i + 1)), false, `position ${i}`);
+    }
+    assert.equal(isWellFormedApiKey(key.replace('isk_', 'isx_')), false);
+    assert.equal(isWellFormedApiKey(`${key}a`), false);
+    assert.equal(isWellFormedApiKey(''), false);
+  });
+
+  test('effective limits: key overrides win, config fills the rest, start bucket never looser', () => {
+    const limits = loadConfig({ RATE_LIMIT_PER_MIN: '100', START_RATE_LIMIT_PER_MIN: '20', DAILY_JOB_QUOTA: '50' }).limits;
+    assert.deepEqual(effectiveLimits({ rateLimitPerMin: null, dailyJobQuota: null }, limits), {
+      ratePerMin: 100,
+      burst: limits.burst,
+      startRatePerMin: 20,
+      startBurst: limits.startBurst,
+      dailyJobQuota: 50,
+    });
+    const own = effectiveLimits({ rateLimitPerMin: 5, dailyJobQuota: 7 }, limits);
+    assert.equal(own.ratePerMin, 5);
+    assert.equal(own.startRatePerMin, 5);
+    assert.equal(own.dailyJobQuota, 7);
+  });
+});
+
+describe('API keys in Postgres', () => {
+  let tc: TestContext;
+  before(async () => {
+    tc = await createTestContext();
+  });
+  after(() => tc.cleanup());
+
+  test('only the hash is stored; the plaintext authenticates, revocation sticks', async () => {
+    const { key, row } = await createApiKey(tc.ctx.repos.apiKeys, { name: 'acme', rateLimitPerMin: 30, dailyJobQuota: 10 });
+    const { rows } = await tc.ctx.pool.query<{ dump: string }>('select row_to_json(k)::text as dump from api_keys k where id = $1', [row.id]);
+    assert.ok(!rows[0]!.dump.includes(key), 'plaintext key must not be stored');
+    assert.ok(!rows[0]!.dump.includes(key.slice(4, 20)), 'no long fragment of the key is stored');
+    assert.match(row.webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+
+    const ok = await authenticateApiKey(tc.ctx.repos.apiKeys, key);
+    assert.equal(ok.ok, true);
+    assert.equal(ok.ok && ok.key.id, row.id);
+    assert.equal(ok.ok && 'keyHash' in ok.key, false, 'the hash is not handed around');
+
+    assert.deepEqual(await authenticateApiKey(tc.ctx.repos.apiKeys, undefined), { ok: false, reason: 'missing' });
+    assert.deepEqual(await authenticateApiKey(tc.ctx.repos.apiKeys, 'isk_nope'), { ok: false, reason: 'malformed' });
+    assert.deepEqual(await authenticateApiKey(tc.ctx.repos.apiKeys, generateApiKey().key), { ok: false, reason: 'unknown' });
+
+    assert.ok(await tc.ctx.repos.apiKeys.revoke(row.id));
+    assert.deepEqual(await authenticateApiKey(tc.ctx.repos.apiKeys, key), { ok: false, reason: 'revoked' });
+  });
+
+  test('bad names and limits are refused before anything is written', async () => {
+    await assert.rejects(createApiKey(tc.ctx.repos.apiKeys, { name: '  ' }), RangeError);
+    await assert.rejects(createApiKey(tc.ctx.repos.apiKeys, { name: 'x', rateLimitPerMin: 0 }), RangeError);
+    await assert.rejects(createApiKey(tc.ctx.repos.apiKeys, { name: 'x', dailyJobQuota: 1.5 }), RangeError);
+  });
+});

@@ -1,5 +1,7 @@
 import express from 'express';
 import type { AppContext } from '../app/context.js';
+import { createAdminRouter } from '../admin/admin.router.js';
+import { metricsEndpoint, metricsFor } from '../metrics/metrics.js';
 import './locals.js';
 import { requireApiKey } from './middleware/api-key-auth.middleware.js';
 import { cors } from './middleware/cors.middleware.js';
@@ -47,8 +49,10 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(securityHeaders({ hsts: ctx.config.isProduction }));
   app.use(cors(ctx.config.http.corsOrigins));
 
-  // Admin UI/JSON (createAdminRouter) and Prometheus (HTTP metrics middleware + /metrics) mount here,
-  // ahead of the public routes; they parse their own bodies.
+  // Admin UI/JSON and Prometheus mount ahead of the public routes; they parse their own bodies.
+  app.use(metricsFor(ctx).http);
+  app.get('/metrics', metricsEndpoint(ctx));
+  app.use('/admin', createAdminRouter(ctx));
 
   app.use(healthRoutes(ctx));
   app.use(docsRoutes());

@@ -1,12 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppContext } from '../../src/app/context.js';
-import express from 'express';
-import { createAdminRouter } from '../../src/admin/admin.router.js';
-import { metricsEndpoint, metricsFor } from '../../src/metrics/metrics.js';
-import { requestContext } from '../../src/api/middleware/request-context.middleware.js';
-import { securityHeaders } from '../../src/api/middleware/security-headers.middleware.js';
-import { errorHandler, notFound } from '../../src/api/middleware/errors.middleware.js';
+import { createApp } from '../../src/api/app.js';
 
 export interface RunningApp {
   base: string;
@@ -15,18 +10,7 @@ export interface RunningApp {
 
 /** The real API app (admin router and metrics included) on a loopback port. */
 export async function startApp(ctx: AppContext): Promise<RunningApp> {
-  // TEMPORARY until src/api/app.ts mounts the admin router and metrics.
-  const outer = express();
-  outer.set('trust proxy', ['loopback']);
-  outer.set('query parser', 'simple');
-  outer.use(requestContext(ctx.logger));
-  outer.use(securityHeaders({ hsts: false }));
-  outer.use(metricsFor(ctx).http);
-  outer.get('/metrics', metricsEndpoint(ctx));
-  outer.use('/admin', createAdminRouter(ctx));
-  outer.use(notFound);
-  outer.use(errorHandler);
-  const server = http.createServer(outer);
+  const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -230,9 +230,15 @@ export class WeaviateIndex implements CreatorIndex {
 
   /** Drops the collection and creates it again for the configured embedder. */
   async reset(): Promise<void> {
-    await this.call(noJob, 'reset', () => ({ units: {}, costUsd: 0 }), async (_col, client) => {
-      await client.collections.delete(this.opts.collection);
-    });
+    await this.call(
+      noJob,
+      'reset',
+      () => ({ units: {}, costUsd: 0 }),
+      async (_col, client) => {
+        await client.collections.delete(this.opts.collection);
+      },
+      () => undefined,
+    );
     this.metaCache = null;
     await this.ensureCollection(noJob);
   }
@@ -258,9 +264,8 @@ export class WeaviateIndex implements CreatorIndex {
         operation,
         async () => {
           try {
-            const client = await this.client();
-            const col = client.collections.use(this.opts.collection);
-            const result = await bounded(fn(col, client), attemptSignal(this.opts.timeoutMs, ctx.signal));
+            const work = this.client().then((client) => fn(client.collections.use(this.opts.collection), client));
+            const result = await bounded(work, attemptSignal(this.opts.timeoutMs, ctx.signal));
             return { result, ...account(result) };
           } catch (err) {
             if (whenMissing && isMissingCollection(err)) {

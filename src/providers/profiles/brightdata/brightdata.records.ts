@@ -91,7 +91,7 @@ function recordHandle(platform: Platform, r: RawRecord): string | null {
   const input = r.input && typeof r.input === 'object' ? (r.input as RawRecord) : null;
   const fromInput = handleFromUrl(platform, input?.url);
   if (fromInput) return fromInput;
-  const named = str(pick(r, 'account', 'user_name', 'username', 'unique_id', 'handle'));
+  const named = str(pick(r, 'account', 'user_name', 'username', 'unique_id', 'handle', 'account_id'));
   if (named && /^@?[a-z0-9._-]{1,100}$/i.test(named)) return normalizeHandle(named);
   return handleFromUrl(platform, pick(r, 'profile_url', 'url')) ?? handleFromUrl(platform, input?.url);
 }

@@ -117,7 +117,8 @@ export class BrightDataProfileSource implements ProfileSource {
       if (ctx.signal?.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
       this.opts.logger?.warn({ err: message, platform, profiles: creators.length, jobId: ctx.jobId }, 'brightdata batch failed; index data stands in');
-      const code = err instanceof ProviderError && err.operation === 'guard' ? 'rate_guard' : /circuit open/.test(message) ? 'circuit_open' : 'provider_error';
+      const root = err instanceof ProviderError && err.cause instanceof ProviderError ? err.cause : err;
+      const code = root instanceof ProviderError && root.operation === 'guard' ? 'rate_guard' : /circuit open/.test(message) ? 'circuit_open' : 'provider_error';
       return { profiles: [], errors: creators.map((c) => ({ key: c.key, code, message })) };
     }
 

@@ -201,7 +201,7 @@ export class FakeBrightData extends FakeHttpServer {
   }
 
   /** Validates dataset and inputs; returns the records to deliver or an error reply. */
-  private collect(req: FakeRequest, inputs: unknown): { datasetId: string; records: Record<string, unknown>[] } | FakeReply {
+  private collect(req: FakeRequest, inputs: unknown): { datasetId: string; records: Record<string, unknown>[] } | Exclude<FakeReply, string> {
     const datasetId = req.query.get('dataset_id');
     if (!datasetId) return text(404, 'Collector not found');
     const platform = this.platformOf(datasetId);
@@ -309,7 +309,7 @@ function opOf(path: string): Operation | null {
   return m ? (m[1] as Operation) : null;
 }
 
-function text(status: number, body: string): FakeReply {
+function text(status: number, body: string): Exclude<FakeReply, string> {
   return { status, body };
 }
 

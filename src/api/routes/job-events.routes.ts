@@ -5,7 +5,9 @@ import { AppError } from '../../errors.js';
 import { parseOrThrow } from '../problem.js';
 import { eventsQuerySchema } from '../schemas.js';
 import type { eventsBatchSchema } from '../schemas.js';
-import { eventItem, JobEventStream } from '../sse/job-event-stream.js';
+import { isTerminal, terminalEventTypes } from '../../domain/job.js';
+import type { JobRow } from '../../repositories/jobs.repository.js';
+import { eventItem, JobEventStream, TERMINAL_GRACE_MS } from '../sse/job-event-stream.js';
 import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
 import type { RouteDeps } from './route-deps.js';
 
@@ -18,6 +20,16 @@ function lastEventId(req: Request): number | undefined {
     });
   }
   return Number(raw.trim());
+}
+
+/** The job has ended and the client has everything up to (and including) its terminal event. */
+async function streamIsOver(ctx: RouteDeps['ctx'], job: JobRow, after: number): Promise<boolean> {
+  if (!isTerminal(job.status)) return false;
+  if ((await ctx.jobEvents.list(job.id, after, 1)).length > 0) return false;
+  const last = after > 0 ? (await ctx.jobEvents.list(job.id, after - 1, 1))[0] : undefined;
+  if (last && terminalEventTypes.includes(last.type)) return true;
+  // Ended without a terminal event (or it is being written right now): over once that moment has passed.
+  return job.finishedAt !== null && Date.now() - job.finishedAt.getTime() > TERMINAL_GRACE_MS;
 }
 
 function wantsStream(req: Request, format: string | undefined): boolean {
@@ -56,6 +68,11 @@ export function jobEventsRoutes({ ctx, auth, limit, sse }: RouteDeps): Router {
       throw new AppError('rate_limited', `at most ${sse.maxPerKey} open event streams per API key`, { retryAfterSeconds: 5 });
     }
     const after = lastEventId(req) ?? query.after ?? 0;
+    if (await streamIsOver(ctx, job, after)) {
+      // 204 is how SSE says "do not reconnect": an EventSource that saw the end stops here.
+      res.status(204).end();
+      return;
+    }
     const stream = new JobEventStream(ctx, res, sse, job.id, key.id, after, ctx.config.http.sseHeartbeatMs);
     try {
       await stream.open();

@@ -6,7 +6,7 @@ import type { JobEvent } from '../../repositories/events.repository.js';
 import type { SseClient, SseHub } from './sse-hub.js';
 
 const PAGE = 500;
-const TERMINAL_GRACE_MS = 2_000;
+export const TERMINAL_GRACE_MS = 2_000;
 
 export function eventItem(e: JobEvent) {
   return { seq: e.seq, type: e.type, created_at: e.createdAt.toISOString(), data: e.data };

@@ -1,0 +1,31 @@
+import { WaitingError } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { PipelineJobData } from '../queue/pipeline.queue.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import type { PipelineOutcome, RunOptions } from '../pipeline/run-pipeline.js';
+import type { PipelineDeps } from '../pipeline/stage-run.js';
+
+const jobIdPattern = /^job_[a-z0-9]{1,64}$/;
+
+/**
+ * The BullMQ processor of the pipeline queue. Expected outcomes (completed, failed, cancelled,
+ * skipped) are return values; only faults throw, so BullMQ retries exactly those. A run handed
+ * back on shutdown goes back to the waiting list without using up an attempt.
+ */
+export function createPipelineProcessor(deps: PipelineDeps, opts: Pick<RunOptions, 'onFinished'> = {}) {
+  return async (job: Job<PipelineJobData>, token?: string, signal?: AbortSignal): Promise<PipelineOutcome> => {
+    const jobId = job.data?.jobId;
+    if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) {
+      deps.logger.warn({ bull_job: job.id }, 'pipeline queue entry without a valid job id; dropped');
+      return { status: 'skipped', reason: 'malformed queue entry' };
+    }
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const outcome = await runPipeline(deps, jobId, { signal, finalAttempt, onFinished: opts.onFinished });
+    if (outcome.status === 'handed_back') {
+      if (!token) throw new Error(`cannot hand back job ${jobId} without its lock token`);
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    return outcome;
+  };
+}

@@ -1,0 +1,37 @@
+import type { AppContext, Providers } from '../../src/app/context.js';
+import type { JobEvent } from '../../src/repositories/events.repository.js';
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function waitForStatus(ctx: AppContext, jobId: string, status: string, timeoutMs?: number) {
+  return waitFor(`job ${jobId} to be ${status}`, async () => {
+    const job = await ctx.repos.jobs.get(jobId);
+    return job?.status === status ? job : null;
+  }, timeoutMs);
+}
+
+/** The context with some providers swapped (the worker reads everything else from it unchanged). */
+export function withProviders(ctx: AppContext, patch: Partial<Providers>, config?: Partial<AppContext['config']>): AppContext {
+  return { ...ctx, config: { ...ctx.config, ...config }, providers: { ...ctx.providers, ...patch } };
+}
+
+export function countTypes(events: JobEvent[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of events) out[e.type] = (out[e.type] ?? 0) + 1;
+  return out;
+}
+
+export function assertSeq(events: JobEvent[]): void {
+  events.forEach((e, i) => {
+    if (e.seq !== i + 1) throw new Error(`event ${i} has seq ${e.seq}`);
+  });
+}

@@ -11,6 +11,7 @@ type Listener = (seq: number) => void;
  */
 export class JobEventsService {
   private subscriber: Redis | null = null;
+  private subscribing: Promise<void> | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   readonly channel: string;
 
@@ -62,9 +63,19 @@ export class JobEventsService {
     return n;
   }
 
-  private async ensureSubscriber(): Promise<void> {
-    if (this.subscriber) return;
-    const sub = this.redis.duplicate();
+  /** Every caller waits until SUBSCRIBE is active, so "subscribe, then read Postgres" loses nothing. */
+  private ensureSubscriber(): Promise<void> {
+    this.subscribing ??= this.connectSubscriber().catch((err: unknown) => {
+      this.subscribing = null;
+      throw err;
+    });
+    return this.subscribing;
+  }
+
+  private async connectSubscriber(): Promise<void> {
+    // The command connection has no offline queue (fail fast); the subscriber must wait for its own
+    // connection, and ioredis re-subscribes it after a reconnect.
+    const sub = this.redis.duplicate({ enableOfflineQueue: true });
     this.subscriber = sub;
     sub.on('error', () => {});
     sub.on('message', (_channel: string, message: string) => {
@@ -74,13 +85,26 @@ export class JobEventsService {
       const seq = Number(seqText);
       for (const l of [...set]) l(seq);
     });
-    await sub.subscribe(this.channel);
+    let connectedBefore = false;
+    sub.on('ready', () => {
+      // Announcements sent while we were disconnected are lost: let every listener catch up from Postgres.
+      if (connectedBefore) for (const set of this.listeners.values()) for (const l of [...set]) l(0);
+      connectedBefore = true;
+    });
+    try {
+      await sub.subscribe(this.channel);
+    } catch (err) {
+      this.subscriber = null;
+      sub.disconnect();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
     const sub = this.subscriber;
     this.subscriber = null;
+    this.subscribing = null;
     if (sub) await sub.quit().catch(() => sub.disconnect());
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { artifactResponseSchema, jobViewSchema, problemSchema, resultsResponseSchema } from '../../src/api/schemas.js';
 import type { RankedResult } from '../../src/domain/job.js';
 import { startTestApi } from '../helpers/api-server.js';

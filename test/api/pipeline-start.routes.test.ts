@@ -128,7 +128,7 @@ describe('POST /pipeline/start', () => {
     assert.equal(statuses.filter((r) => r.status === 202).length, 3);
     const refused = statuses.filter((r) => r.status === 429);
     assert.equal(refused.length, 5);
-    assert.equal((refused[0]!.body as Problem).code, 'quota_exceeded');
+    assert.equal((refused[0]!.body as unknown as Problem).code, 'quota_exceeded');
     const retry = Number(refused[0]!.headers.get('retry-after'));
     assert.ok(retry >= 1 && retry <= 86_400);
   });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createApp, sseHubOf } from '../../src/api/app.js';
+import type { SseHub } from '../../src/api/sse/sse-hub.js';
 import type { JobEvent } from '../../src/repositories/events.repository.js';
 import type { JobRow } from '../../src/repositories/jobs.repository.js';
 import { createApiKey } from '../../src/services/api-keys.service.js';
@@ -30,6 +31,8 @@ export interface CallOptions {
 export interface TestApi extends TestContext {
   base: string;
   server: http.Server;
+  /** the app's open SSE streams */
+  sse: SseHub;
   call<T = Record<string, unknown>>(path: string, opts?: CallOptions): Promise<ApiResponse<T>>;
   newKey(opts?: Partial<CreateApiKeyOptions>): Promise<CreatedApiKey>;
   /** inserts a job row directly (for routes that need jobs in a given state) */
@@ -65,6 +68,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     ...tc,
     base,
     server,
+    sse: sseHubOf(app),
     call,
     newKey: (opts = {}) => createApiKey(tc.ctx.repos.apiKeys, { name: 'test', ...opts }),
     async insertJob(apiKeyId, patch = {}) {

@@ -22,6 +22,11 @@ export class SseHub {
     return this.closing;
   }
 
+  /** a snapshot of the open streams */
+  streams(): SseClient[] {
+    return [...this.clients];
+  }
+
   countFor(apiKeyId: string): number {
     let n = 0;
     for (const c of this.clients) if (c.apiKeyId === apiKeyId) n++;

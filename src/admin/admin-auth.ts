@@ -102,7 +102,8 @@ export const isStateChanging = (req: Request) => !SAFE_METHODS.has(req.method);
 
 /**
  * The request must come from a page of this very origin: `Sec-Fetch-Site` (when the browser sends
- * it) must be same-origin, and `Origin` must be present unless Sec-Fetch-Site vouched, and match.
+ * it) must be same-origin, and a real `Origin` must match this origin. An absent or opaque
+ * (`null`) Origin is accepted only when Sec-Fetch-Site vouches for the request.
  */
 export function assertSameOrigin(req: Request, extraOrigins: string[] = []): void {
   const site = req.get('sec-fetch-site');
@@ -110,7 +111,7 @@ export function assertSameOrigin(req: Request, extraOrigins: string[] = []): voi
     throw new AppError('forbidden', `cross-site request refused (Sec-Fetch-Site: ${site})`);
   }
   const origin = req.get('origin');
-  if (origin === undefined) {
+  if (origin === undefined || origin === 'null') {
     if (site === undefined) throw new AppError('forbidden', 'request refused: no Origin or Sec-Fetch-Site header');
     return;
   }

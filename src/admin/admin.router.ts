@@ -52,6 +52,8 @@ export function createAdminRouter(ctx: AppContext): express.Router {
   router.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+    // Not no-referrer: with it, browsers send `Origin: null` on form posts and the origin check cannot work.
+    res.setHeader('Referrer-Policy', 'same-origin');
     next();
   });
   router.use('/static', (req, _res, next) => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Worker } from 'bullmq';
-import { bullConnection } from '../../src/app/context.js';
-import { PIPELINE_QUEUE } from '../../src/queue/pipeline.queue.js';
 import { authenticateApiKey } from '../../src/services/api-keys.service.js';
 import { runRetention } from '../../src/worker/retention.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { raw, startApp } from '../helpers/admin-http.js';
 import type { RunningApp } from '../helpers/admin-http.js';
-import { seedJob, seedKey } from '../helpers/admin-seed.js';
+import { failQueueEntry, seedJob, seedKey } from '../helpers/admin-seed.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -218,23 +215,7 @@ describe('queue and retry', () => {
   test('a failed job shows in the queue and retry sends it back to pending and the queue', async () => {
     const key = (await seedKey(t.ctx, 'epsilon')).row.id;
     const jobId = await seedJob(t.ctx, { apiKeyId: key, status: 'failed', error: { code: 'internal', message: 'boom' } });
-    await t.ctx.queue.enqueue(jobId);
-    const worker = new Worker(
-      PIPELINE_QUEUE,
-      async () => {
-        throw new Error('the worker gave up');
-      },
-      { connection: { ...bullConnection(t.config), maxRetriesPerRequest: null }, prefix: t.config.redis.prefix },
-    );
-    try {
-      const deadline = Date.now() + 10_000;
-      while ((await t.ctx.queue.queue.getJobState(jobId)) !== 'failed') {
-        assert.ok(Date.now() < deadline, 'the job never failed');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      await worker.close();
-    }
+    await failQueueEntry(t.ctx, jobId);
 
     const q = await get<{ counts: Record<string, number>; failed: { id: string; failed_reason: string; job_status: string }[] }>('/queue');
     assert.equal(q.counts.failed, 1);

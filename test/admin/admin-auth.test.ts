@@ -99,7 +99,12 @@ test('wrong keys are refused (problem+json for JSON, the form again for HTML), a
   assert.equal(form.status, 401);
   assert.match(form.body, /Wrong admin key/);
 
-  const refused: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site', Origin: app.base }, {}];
+  const refused: Record<string, string>[] = [
+    { Origin: 'https://evil.example' },
+    { 'Sec-Fetch-Site': 'cross-site', Origin: app.base },
+    { Origin: 'null' },
+    {},
+  ];
   for (const headers of refused) {
     const res = await raw(app.base, '/admin/login', {
       method: 'POST',
@@ -157,6 +162,7 @@ test('state-changing requests with the cookie need a same-origin request and the
   const { Origin: _o, ...noOrigin } = s.headers();
   assert.equal((await post(noOrigin)).status, 403, 'no Origin and no Sec-Fetch-Site');
   assert.equal((await post({ ...noOrigin, 'Sec-Fetch-Site': 'same-origin' })).status, 201, 'Sec-Fetch-Site vouches when Origin is absent');
+  assert.equal((await post({ ...noOrigin, Origin: 'null' })).status, 403, 'an opaque origin alone proves nothing');
   assert.equal((await post(s.headers())).status, 201);
 
   const { rows } = await t.ctx.pool.query(`select count(*)::int as n from api_keys where name = 'csrf-check'`);

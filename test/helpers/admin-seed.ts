@@ -1,4 +1,7 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { bullConnection } from '../../src/app/context.js';
 import type { AppContext } from '../../src/app/context.js';
+import { PIPELINE_QUEUE } from '../../src/queue/pipeline.queue.js';
 import { newJobId } from '../../src/domain/ids.js';
 import { emptyMeta, toJobParams, startJobSchema } from '../../src/domain/job.js';
 import type { JobStatus } from '../../src/domain/job.js';
@@ -73,4 +76,26 @@ export async function seedJob(ctx: AppContext, s: SeedJob): Promise<string> {
     [id, ageMs],
   );
   return id;
+}
+
+/** Puts a real failed entry for `jobId` into the pipeline queue: a BullMQ worker that throws takes it. */
+export async function failQueueEntry(ctx: AppContext, jobId: string, reason = 'the worker gave up'): Promise<void> {
+  await ctx.queue.enqueue(jobId);
+  const worker = new Worker(
+    PIPELINE_QUEUE,
+    async (job) => {
+      if (job.id !== jobId) throw new Error('unexpected job');
+      throw new UnrecoverableError(reason);
+    },
+    { connection: { ...bullConnection(ctx.config), maxRetriesPerRequest: null }, prefix: ctx.config.redis.prefix },
+  );
+  try {
+    const deadline = Date.now() + 10_000;
+    while ((await ctx.queue.queue.getJobState(jobId)) !== 'failed') {
+      if (Date.now() > deadline) throw new Error(`queue entry ${jobId} never failed`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await worker.close();
+  }
 }

@@ -3,14 +3,16 @@ import { h, s } from './dom.js';
 
 const W = 760;
 const H = 210;
-const M = { top: 12, right: 12, bottom: 28, left: 60 };
+const M = { top: 12, right: 36, bottom: 28, left: 60 };
 const TICKS = 4;
 
-function niceCeil(v) {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  const m = v / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * p;
+/** A round tick step (1, 2 or 5 × 10^n) so that TICKS steps cover `max`. */
+function niceStep(max) {
+  const raw = max / TICKS;
+  if (raw <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
 /**
@@ -22,13 +24,13 @@ export function barChart({ title, points, series, xLabel, yFormat = String, inte
   const innerH = H - M.top - M.bottom;
   const totals = points.map((p) => series.reduce((sum, se) => sum + (Number(p[se.key]) || 0), 0));
   const max = Math.max(0, ...totals);
-  let top = niceCeil(max);
-  if (integer) top = Math.max(TICKS, Math.ceil(top / TICKS) * TICKS);
+  const step = integer ? Math.max(1, Math.ceil(niceStep(max))) : niceStep(max);
+  const top = step * TICKS;
   const y = (v) => M.top + innerH - (v / top) * innerH;
 
   const grid = [];
   for (let i = 0; i <= TICKS; i++) {
-    const v = (top / TICKS) * i;
+    const v = step * i;
     grid.push(
       s('line', { class: 'grid-line', x1: M.left, x2: W - M.right, y1: y(v), y2: y(v) }),
       s('text', { class: 'axis-label', x: M.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, yFormat(v)),

@@ -66,12 +66,13 @@ export function badge(text, kind = text) {
 }
 
 /**
- * columns: [{ label, cell: (row) => node | text, num?: true }]; extraRows are appended as-is.
+ * columns: [{ label, cell: (row) => node | text, num?: true, nowrap?: true, className? }]; extraRows are
+ * appended as-is.
  */
 export function table(columns, rows, opts = {}) {
   const head = h('tr', null, columns.map((c) => h('th', { class: c.num ? 'num' : null }, c.label)));
   const body = rows.length
-    ? rows.map((r) => h('tr', opts.rowAttrs?.(r), columns.map((c) => h('td', { class: [c.num ? 'num' : '', c.className ?? ''].join(' ').trim() || null }, c.cell(r)))))
+    ? rows.map((r) => h('tr', opts.rowAttrs?.(r), columns.map((c) => h('td', { class: [c.num ? 'num' : '', c.nowrap ? 'nowrap' : '', c.className ?? ''].join(' ').trim() || null }, c.cell(r)))))
     : [h('tr', null, h('td', { class: 'empty', colspan: columns.length }, opts.empty ?? 'Nothing here yet.'))];
   return h('div', { class: 'table-wrap' }, h('table', opts.attrs, h('thead', null, head), h('tbody', null, body, opts.extraRows ?? [])));
 }

@@ -142,7 +142,7 @@ export async function renderJob({ params: [id], reload }) {
     h(
       'div',
       { class: 'spread' },
-      h('h1', { class: 'mono' }, job.id, ' ', badge(job.status)),
+      h('h1', { class: 'job-title' }, job.id, badge(job.status)),
       job.status === 'failed' ? retryButton(job, reload) : null,
     ),
     job.error ? h('p', { class: 'flash flash-error', id: 'job-error' }, `${job.error.code}: ${job.error.message}`) : null,
@@ -156,7 +156,7 @@ export async function renderJob({ params: [id], reload }) {
           ['Stage', job.stage ?? '—'],
           ['Progress', h('span', null, h('span', { class: 'progress' }, widthBar('', Math.round(job.progress * 100), '%')), ` ${Math.round(job.progress * 100)}%`)],
           ['Attempts', String(job.attempts)],
-          ['Queue', d.queue ? `${d.queue.state}${d.queue.failed_reason ? ` — ${d.queue.failed_reason}` : ''}` : 'unavailable'],
+          ['Queue', d.queue ? `${d.queue.state === 'absent' ? 'not in the queue' : d.queue.state}${d.queue.failed_reason ? ` — ${d.queue.failed_reason}` : ''}` : 'unavailable'],
           ['Created', `${fmt.time(job.created_at)} UTC`],
           ['Started', job.started_at ? `${fmt.time(job.started_at)} UTC` : '—'],
           ['Finished', job.finished_at ? `${fmt.time(job.finished_at)} UTC` : '—'],

@@ -42,11 +42,11 @@ function filtersForm(current, keys) {
 export function jobsTable(jobs) {
   return table(
     [
-      { label: 'Job', cell: (j) => h('a', { href: link(`jobs/${j.id}`), class: 'mono' }, j.id) },
+      { label: 'Job', cell: (j) => h('a', { href: link(`jobs/${j.id}`), class: 'mono' }, j.id), nowrap: true },
       { label: 'Status', cell: (j) => [badge(j.status), j.status === 'running' && j.stage ? h('span', { class: 'muted small' }, ` ${j.stage}`) : null] },
       { label: 'Key', cell: (j) => j.key_name },
       { label: 'Brief', cell: (j) => j.brief, className: 'brief' },
-      { label: 'Created (UTC)', cell: (j) => fmt.time(j.created_at) },
+      { label: 'Created (UTC)', cell: (j) => fmt.time(j.created_at), nowrap: true },
       { label: 'Duration', cell: (j) => fmt.ms(j.duration_ms), num: true },
       { label: 'Cost', cell: (j) => fmt.usd(j.cost_usd), num: true },
     ],

@@ -45,7 +45,7 @@ export async function renderQueue({ reload }) {
           { label: 'Job status', cell: (e) => (e.job_status ? badge(e.job_status) : h('span', { class: 'muted' }, 'deleted')) },
           { label: 'Reason', cell: (e) => e.failed_reason ?? '', className: 'brief' },
           { label: 'Attempts', cell: (e) => fmt.int(e.attempts_made), num: true },
-          { label: 'Failed at (UTC)', cell: (e) => fmt.time(e.finished_at) },
+          { label: 'Failed at (UTC)', cell: (e) => fmt.time(e.finished_at), nowrap: true },
           { label: '', cell: (e) => retryButton(e, reload) },
         ],
         q.failed,

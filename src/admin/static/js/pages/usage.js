@@ -56,7 +56,7 @@ export async function renderUsage({ query }) {
     card(null, form),
     h(
       'div',
-      { class: 'grid' },
+      null,
       card('Jobs per day', barChart({ title: 'Jobs per day', points, series: [{ key: 'jobs', label: 'jobs' }], xLabel: (p) => p.day.slice(5), yFormat: (v) => fmt.int(Math.round(v)), integer: true })),
       card('Estimated cost per day', barChart({ title: 'Cost per day', points, series: [{ key: 'cost_usd', label: 'cost', className: 's-cost' }], xLabel: (p) => p.day.slice(5), yFormat: fmt.usd })),
     ),

@@ -129,3 +129,21 @@ export async function startMetricsListener(ctx: MetricsDeps): Promise<MetricsLis
       }),
   };
 }
+
+/**
+ * The worker's metrics: its registry observes calls and stage events from now on, and when
+ * METRICS_PORT is set the internal listener serves them. Synchronous so it slots into the worker's
+ * background services; a listener that cannot bind is logged, it does not stop job processing.
+ */
+export function startWorkerMetrics(ctx: MetricsDeps): { close(): Promise<void> } {
+  metricsFor(ctx);
+  const listening = startMetricsListener(ctx).catch((err: unknown) => {
+    ctx.logger.error({ err, host: ctx.config.metrics.host, port: ctx.config.metrics.port }, 'metrics listener could not start');
+    return null;
+  });
+  return {
+    async close() {
+      await (await listening)?.close();
+    },
+  };
+}

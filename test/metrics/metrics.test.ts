@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/config.js';
-import { metricsFor, parseAllowList, startMetricsListener } from '../../src/metrics/metrics.js';
+import { metricsFor, parseAllowList, startMetricsListener, startWorkerMetrics } from '../../src/metrics/metrics.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { raw, startApp } from '../helpers/admin-http.js';
@@ -143,6 +143,26 @@ describe('METRICS_ALLOW and the internal listener', () => {
     assert.match(text, /role="worker"/);
     assert.doesNotMatch(text, /scout_jobs\{/);
     assert.doesNotMatch(text, /scout_queue_jobs/);
+  });
+
+  test('startWorkerMetrics serves the worker registry; a port already taken is logged, not fatal', async () => {
+    const workerCtx = { ...t.ctx, role: 'worker' as const };
+    const first = startWorkerMetrics(workerCtx);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 5_000;
+      let res = await raw(base, '/metrics').catch(() => null);
+      while (!res && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await raw(base, '/metrics').catch(() => null);
+      }
+      assert.equal(res?.status, 200);
+      assert.match(res!.body, /role="worker"/);
+      const second = startWorkerMetrics(workerCtx);
+      await second.close();
+    } finally {
+      await first.close();
+    }
   });
 
   test('METRICS_PORT=0 starts no listener', async () => {

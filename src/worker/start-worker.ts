@@ -6,6 +6,8 @@ import { PIPELINE_QUEUE } from '../queue/pipeline.queue.js';
 import type { PipelineJobData } from '../queue/pipeline.queue.js';
 import { createPipelineProcessor } from './pipeline.processor.js';
 import { startSweeper } from './sweeper.js';
+import { enqueueJobWebhook } from '../webhooks/webhook.queue.js';
+import { startWebhookWorker } from '../webhooks/webhook.worker.js';
 
 /** A background service of the worker process: timers and secondary queues, closed on shutdown. */
 interface Background {
@@ -39,7 +41,7 @@ export function startWorker(ctx: AppContext, opts: StartWorkerOptions = {}): Wor
   const { config, logger } = ctx;
 
   // Runs after a job reached completed/failed/cancelled (webhook announcements go here).
-  const finishedHooks: ((jobId: string, status: TerminalStatus) => Promise<unknown>)[] = [];
+  const finishedHooks: ((jobId: string, status: TerminalStatus) => Promise<unknown>)[] = [(jobId) => enqueueJobWebhook(ctx, jobId)];
   const onFinished = async (jobId: string, status: TerminalStatus) => {
     for (const hook of finishedHooks) await hook(jobId, status);
   };
@@ -62,7 +64,7 @@ export function startWorker(ctx: AppContext, opts: StartWorkerOptions = {}): Wor
 
   const sweeper = startSweeper(ctx, { intervalMs: config.worker.sweepIntervalMs, minAgeMs: opts.sweepMinAgeMs });
   // Other background services of the worker process start here.
-  const background: Background[] = [sweeper];
+  const background: Background[] = [sweeper, startWebhookWorker(ctx)];
 
   let closing: Promise<void> | null = null;
   return {

@@ -35,6 +35,14 @@ export class HttpError extends Error {
   }
 }
 
+/** A gate refused the attempt: nothing was sent. `cause` is the gate's own error. */
+export class GateClosedError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'GateClosedError';
+  }
+}
+
 /** Admission control in front of every attempt (e.g. the BrightData 429 guard). */
 export interface RequestGate {
   /** resolves with a lease when a request may be sent; throws when none may be sent now */
@@ -99,7 +107,11 @@ export class HttpClient {
     interpret: (res: HttpResponse) => CallOutcome<T> | Promise<CallOutcome<T>>,
     errorUnits?: ErrorUnits,
   ): Promise<T> {
-    const lease = this.opts.gate ? await this.opts.gate.acquire(ctx.signal) : null;
+    const lease = this.opts.gate
+      ? await this.opts.gate.acquire(ctx.signal).catch((err: unknown) => {
+          throw ctx.signal?.aborted ? err : new GateClosedError(err);
+        })
+      : null;
     let status: number | null = null;
     const run = async (): Promise<CallOutcome<T>> => {
       const res = await this.send(req, ctx.signal);
@@ -144,6 +156,7 @@ export function classifyHttpFailure(err: unknown): FailureInfo {
       label: `HTTP ${err.status}`,
     };
   }
+  if (err instanceof GateClosedError) return { retryable: false, unhealthy: false, notSent: true, label: 'not sent' };
   if (isTimeoutError(err)) return { retryable: true, unhealthy: true, label: 'timeout' };
   if (err instanceof ProviderError) {
     return { retryable: err.options.retryable ?? false, unhealthy: false, status: err.options.status, label: 'bad answer' };

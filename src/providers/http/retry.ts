@@ -8,6 +8,8 @@ export interface FailureInfo {
   retryable: boolean;
   /** the provider looks unhealthy (5xx, 429, timeout, network): counts towards opening the circuit */
   unhealthy: boolean;
+  /** nothing was sent (e.g. a gate refused): says nothing about the provider's health */
+  notSent?: boolean;
   status?: number;
   /** the provider's Retry-After, when it sent one */
   retryAfterMs?: number | null;
@@ -64,7 +66,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
         throw abortReason(opts.signal);
       }
       const failure = opts.classify(err);
-      if (failure.unhealthy) opts.breaker?.onFailure();
+      if (failure.notSent) opts.breaker?.onAbandon();
+      else if (failure.unhealthy) opts.breaker?.onFailure();
       else opts.breaker?.onSuccess();
       history.push(failure.label);
       last = { err, failure };

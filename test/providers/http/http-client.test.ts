@@ -118,8 +118,12 @@ describe('HttpClient', () => {
     const gate: RequestGate = {
       acquire: () => Promise.reject(new ProviderError('demo', 'gate', 'closed', { retryable: false })),
     };
-    await assert.rejects(json(client({ gate })), /closed/);
+    const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    breaker.onFailure();
+    await assert.rejects(json(client({ gate, breaker })), /closed/);
     assert.equal(seen.length, 0);
+    breaker.onFailure();
+    assert.equal(breaker.state, 'open', 'a refusal is no sign of health: it did not reset the failure count');
   });
 
   it('fails fast once the breaker is open', async () => {

@@ -3,6 +3,7 @@ import type { Creator, CreatorKey, Platform } from '../../../domain/creator.js';
 import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../../domain/profile.js';
 import { ProviderError } from '../../../errors.js';
 import type { BrightDataCacheRepository } from '../../../repositories/brightdata-cache.repository.js';
+import { GateClosedError } from '../../http/http-client.js';
 import { mapLimit } from '../../http/limiter.js';
 import type { CallContext } from '../../ledger.js';
 import type { ProfileSource } from '../profile-source.js';
@@ -117,8 +118,8 @@ export class BrightDataProfileSource implements ProfileSource {
       if (ctx.signal?.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
       this.opts.logger?.warn({ err: message, platform, profiles: creators.length, jobId: ctx.jobId }, 'brightdata batch failed; index data stands in');
-      const root = err instanceof ProviderError && err.cause instanceof ProviderError ? err.cause : err;
-      const code = root instanceof ProviderError && root.operation === 'guard' ? 'rate_guard' : /circuit open/.test(message) ? 'circuit_open' : 'provider_error';
+      const code =
+        err instanceof ProviderError && err.cause instanceof GateClosedError ? 'rate_guard' : /circuit open/.test(message) ? 'circuit_open' : 'provider_error';
       return { profiles: [], errors: creators.map((c) => ({ key: c.key, code, message })) };
     }
 

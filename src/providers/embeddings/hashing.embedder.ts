@@ -29,9 +29,7 @@ const MAX_TOKEN_LENGTH = 40;
 export class HashingEmbedder implements Embedder {
   readonly id: string;
   readonly dimension: number;
-  private readonly words = new Map<number, number>();
-  private readonly bigrams = new Map<number, number>();
-  private readonly chars = new Map<number, number>();
+  private readonly features = new FeatureCounts();
 
   constructor(
     opts: { dimension: number },
@@ -57,30 +55,18 @@ export class HashingEmbedder implements Embedder {
 
   /** The vector of one text, without the ledger: for hot loops that batch their own accounting. */
   embedOne(text: string): Float32Array {
-    const tokens = tokenize(text);
-    const { words, bigrams, chars } = this;
-    words.clear();
-    bigrams.clear();
-    chars.clear();
-
-    let prev: number[] | null = null;
-    for (const token of tokens) {
-      const codes = codePoints(token);
-      bump(words, hashCodes(SEED_WORD, codes, 0, codes.length));
-      if (prev !== null) {
-        let h = hashCodes(SEED_BIGRAM, prev, 0, prev.length);
-        h = step(h, SEPARATOR);
-        bump(bigrams, hashCodes(h, codes, 0, codes.length));
-      }
-      prev = codes;
-      addCharNgrams(chars, codes);
+    const features = this.features;
+    features.clear();
+    let prev: string | null = null;
+    for (const token of tokenize(text)) {
+      features.add(hashString(SEED_WORD, token), WEIGHT_WORD);
+      if (prev !== null) features.add(hashString(step(hashString(SEED_BIGRAM, prev), SEPARATOR), token), WEIGHT_BIGRAM);
+      prev = token;
+      addCharNgrams(features, token);
     }
 
     const out = new Float64Array(this.dimension);
-    accumulate(out, words, WEIGHT_WORD);
-    accumulate(out, bigrams, WEIGHT_BIGRAM);
-    accumulate(out, chars, WEIGHT_CHAR);
-
+    features.project(out);
     let norm = 0;
     for (let i = 0; i < out.length; i++) norm += out[i]! * out[i]!;
     const vector = new Float32Array(this.dimension);
@@ -97,7 +83,9 @@ export class HashingEmbedder implements Embedder {
  * Stop words and one-character tokens carry no topic and are dropped.
  */
 export function tokenize(text: string): string[] {
-  const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC').toLowerCase();
+  const folded = isAscii(text)
+    ? text.toLowerCase()
+    : text.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFC').toLowerCase();
   const out: string[] = [];
   for (const raw of folded.split(/[^\p{L}\p{N}]+/u)) {
     if (raw.length < 2 || stopWords.has(raw)) continue;
@@ -106,21 +94,20 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
-function codePoints(token: string): number[] {
-  const codes: number[] = [];
-  for (let i = 0; i < token.length; i++) codes.push(token.charCodeAt(i));
-  return codes;
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** char 3- and 4-grams of "\x02token\x02" */
-function addCharNgrams(into: Map<number, number>, codes: number[]): void {
-  const n = codes.length + 2;
-  const at = (i: number) => (i === 0 || i === n - 1 ? BOUNDARY : codes[i - 1]!);
+function addCharNgrams(into: FeatureCounts, token: string): void {
+  const n = token.length + 2;
+  const at = (i: number) => (i === 0 || i === n - 1 ? BOUNDARY : token.charCodeAt(i - 1));
   for (let size = 3; size <= 4; size++) {
     for (let start = 0; start + size <= n; start++) {
       let h = step(SEED_CHAR, size);
       for (let i = start; i < start + size; i++) h = step(h, at(i));
-      bump(into, h);
+      into.add(h, WEIGHT_CHAR);
     }
   }
 }
@@ -131,27 +118,79 @@ function step(h: number, code: number): number {
   return Math.imul(h ^ (code >>> 8), FNV_PRIME);
 }
 
-function hashCodes(seed: number, codes: number[], from: number, to: number): number {
+function hashString(seed: number, s: string): number {
   let h = seed;
-  for (let i = from; i < to; i++) h = step(h, codes[i]!);
+  for (let i = 0; i < s.length; i++) h = step(h, s.charCodeAt(i));
   return h;
 }
 
-function bump(map: Map<number, number>, h: number): void {
-  map.set(h, (map.get(h) ?? 0) + 1);
-}
+/**
+ * Term counts per feature hash in an open-addressing table that is reused across texts (a Map per
+ * text costs several times more). Grows when a text has unusually many distinct features.
+ */
+class FeatureCounts {
+  private keys = new Int32Array(1 << 13);
+  private counts = new Int32Array(1 << 13);
+  private weights = new Float32Array(1 << 13);
+  private used: number[] = [];
 
-function accumulate(out: Float64Array, features: Map<number, number>, weight: number): void {
-  const dim = out.length;
-  for (const [h, tf] of features) {
-    // final avalanche so nearby FNV values do not share buckets; low bit is the sign
-    let x = h ^ (h >>> 16);
-    x = Math.imul(x, 0x85ebca6b);
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35);
-    x ^= x >>> 16;
-    const bucket = (x >>> 1) % dim;
-    const sign = x & 1 ? -1 : 1;
-    out[bucket]! += sign * weight * (1 + Math.log(tf));
+  clear(): void {
+    for (const slot of this.used) this.counts[slot] = 0;
+    this.used.length = 0;
+  }
+
+  add(hash: number, weight: number): void {
+    if (this.used.length * 2 >= this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (;;) {
+      if (this.counts[slot] === 0) {
+        this.keys[slot] = hash;
+        this.weights[slot] = weight;
+        this.counts[slot] = 1;
+        this.used.push(slot);
+        return;
+      }
+      if (this.keys[slot] === hash) {
+        this.counts[slot]!++;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** adds every feature, weighted 1 + ln(tf), with a hash-derived sign, into its bucket */
+  project(out: Float64Array): void {
+    const dim = out.length;
+    for (const slot of this.used) {
+      const h = this.keys[slot]!;
+      // final avalanche so nearby FNV values do not share buckets; low bit is the sign
+      let x = h ^ (h >>> 16);
+      x = Math.imul(x, 0x85ebca6b);
+      x ^= x >>> 13;
+      x = Math.imul(x, 0xc2b2ae35);
+      x ^= x >>> 16;
+      const bucket = (x >>> 1) % dim;
+      const value = this.weights[slot]! * (1 + Math.log(this.counts[slot]!));
+      out[bucket]! += x & 1 ? -value : value;
+    }
+  }
+
+  private grow(): void {
+    const entries = this.used.map((slot) => [this.keys[slot]!, this.counts[slot]!, this.weights[slot]!] as const);
+    const size = this.keys.length * 2;
+    this.keys = new Int32Array(size);
+    this.counts = new Int32Array(size);
+    this.weights = new Float32Array(size);
+    this.used = [];
+    const mask = size - 1;
+    for (const [hash, count, weight] of entries) {
+      let slot = (hash ^ (hash >>> 15)) & mask;
+      while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
+      this.keys[slot] = hash;
+      this.counts[slot] = count;
+      this.weights[slot] = weight;
+      this.used.push(slot);
+    }
   }
 }

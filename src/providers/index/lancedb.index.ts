@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { Creator, CreatorKey, HybridQuery, SearchHit } from '../../domain/creator.js';
@@ -212,6 +213,7 @@ export class LanceDbIndex implements CreatorIndex {
 
   private async connection(): Promise<Connection> {
     if (!this.db) {
+      reserveLanceCpuThreads();
       await mkdir(this.dir, { recursive: true });
       this.db = await lancedb.connect(this.dir, { readConsistencyInterval: 0 });
     }
@@ -292,6 +294,18 @@ export class LanceDbIndex implements CreatorIndex {
     const run = this.writeChain.then(fn, fn);
     this.writeChain = run.catch(() => {});
     return run;
+  }
+}
+
+/**
+ * Lance sizes its CPU pool as cores minus 2 (at least 1). With a single thread, building a
+ * full-text index over more than ~12k documents deadlocks (lance-format/lance#7350: the posting
+ * writer and the page encoder wait on each other). On 2-core machines we therefore ask for at least
+ * two threads, unless the operator set LANCE_CPU_THREADS. It must be set before Lance's first use.
+ */
+function reserveLanceCpuThreads(): void {
+  if (process.env.LANCE_CPU_THREADS === undefined) {
+    process.env.LANCE_CPU_THREADS = String(Math.max(2, os.availableParallelism() - 2));
   }
 }
 

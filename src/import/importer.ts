@@ -1,0 +1,173 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppContext } from '../app/context.js';
+import type { Creator } from '../domain/creator.js';
+import { creatorDocument } from '../providers/embeddings/embedder.js';
+import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
+import { noJob } from '../providers/ledger.js';
+import type { FormatId } from './formats/index.js';
+import { openSource } from './records.js';
+import { RowError } from './values.js';
+
+export interface BadRow {
+  line: number;
+  reason: string;
+}
+
+export interface ImportOptions {
+  /** detected from the file when absent */
+  format?: FormatId;
+  /** drop the index first (required after changing the embedder) */
+  reindex?: boolean;
+  /** creators per index write (default 1000) */
+  batchSize?: number;
+  /** stop after this many data records */
+  limit?: number;
+  /** recorded on each creator; default `<format>:<file name>` */
+  source?: string;
+  signal?: AbortSignal;
+  onBadRow?: (row: BadRow) => void;
+}
+
+export interface ImportProgress {
+  phase: 'importing' | 'optimizing' | 'done';
+  read: number;
+  imported: number;
+  skipped: number;
+  bytesRead: number;
+  totalBytes: number;
+  elapsedMs: number;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: FormatId;
+  read: number;
+  imported: number;
+  skipped: number;
+  /** the first MAX_BAD_ROWS bad rows (all of them are counted in `skipped`) */
+  badRows: BadRow[];
+  durationMs: number;
+  /** records read per second, including the final index optimisation */
+  ratePerSec: number;
+  /** creators in the index afterwards */
+  indexCount: number;
+}
+
+export type ImportDeps = Pick<AppContext, 'config' | 'providers'>;
+
+export const DEFAULT_BATCH_SIZE = 1000;
+const MAX_BAD_ROWS = 1000;
+
+/**
+ * Streams a creator file into the index: records are mapped and validated one by one (bad ones
+ * reported by line and skipped), embedded in batches of the embedder's batch size and written in
+ * batches of `batchSize` by merge on the creator key, so importing the same file again updates
+ * rather than duplicates. The next batch is embedded while the previous one is being written.
+ */
+export async function importFile(
+  deps: ImportDeps,
+  file: string,
+  opts: ImportOptions = {},
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportSummary> {
+  const { embedder, index } = deps.providers;
+  const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+  const started = performance.now();
+  const totalBytes = (await stat(file)).size;
+
+  if (opts.reindex) {
+    await index.reset();
+  } else {
+    const info = await index.info();
+    if (info.embedder !== null && info.count > 0 && info.embedder !== embedder.id) {
+      throw new IndexEmbedderMismatchError(info.embedder, embedder.id);
+    }
+  }
+
+  const source = await openSource(file, opts.format);
+  const format = source.format;
+  const rowCtx = { source: opts.source ?? `${format.id}:${path.basename(file)}`, now: new Date().toISOString() };
+  let read = 0;
+  let imported = 0;
+  let skipped = 0;
+  const badRows: BadRow[] = [];
+  const progress = (phase: ImportProgress['phase']) =>
+    onProgress?.({ phase, read, imported, skipped, bytesRead: source.bytesRead(), totalBytes, elapsedMs: performance.now() - started });
+  const reject = (row: BadRow) => {
+    skipped++;
+    if (badRows.length < MAX_BAD_ROWS) badRows.push(row);
+    opts.onBadRow?.(row);
+  };
+
+  let writing: Promise<void> | null = null;
+  let batch: Creator[] = [];
+  const flush = async () => {
+    const creators = batch;
+    batch = [];
+    if (creators.length === 0) return;
+    const vectors = await embedInChunks(deps, creators.map(creatorDocument));
+    if (writing) await writing;
+    opts.signal?.throwIfAborted();
+    writing = index
+      .upsert(creators.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob)
+      .then(() => {
+        imported += creators.length;
+        progress('importing');
+      });
+    // surfaced by the next await; keeps a failed write from being an unhandled rejection meanwhile
+    writing.catch(() => {});
+  };
+
+  try {
+    for await (const record of source.records) {
+      if (opts.limit !== undefined && read >= opts.limit) break;
+      read++;
+      if (record.error !== undefined) {
+        reject({ line: record.line, reason: record.error });
+        continue;
+      }
+      try {
+        batch.push(format.toCreator(record.values, rowCtx));
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        reject({ line: record.line, reason: err.message });
+        continue;
+      }
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    if (writing) await writing;
+  } finally {
+    source.close();
+  }
+
+  if (index.optimize && imported > 0) {
+    progress('optimizing');
+    await index.optimize();
+  }
+  const durationMs = performance.now() - started;
+  const summary: ImportSummary = {
+    file,
+    format: format.id,
+    read,
+    imported,
+    skipped,
+    badRows,
+    durationMs,
+    ratePerSec: durationMs > 0 ? (read / durationMs) * 1000 : 0,
+    indexCount: await index.count(),
+  };
+  progress('done');
+  return summary;
+}
+
+/** Embeds in requests of the configured embeddings batch size (remote APIs cap the batch). */
+export async function embedInChunks(deps: ImportDeps, texts: string[]): Promise<number[][]> {
+  const size = deps.config.embeddings.batchSize;
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += size) {
+    out.push(...(await deps.providers.embedder.embed(texts.slice(i, i + size), noJob)));
+  }
+  return out;
+}

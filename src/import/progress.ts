@@ -1,0 +1,69 @@
+import type { ImportProgress, ImportSummary } from './importer.js';
+
+/**
+ * Progress on stderr: a redrawn bar when stderr is a terminal, otherwise one plain line every few
+ * seconds (logs and CI output stay readable).
+ */
+export class ImportProgressReporter {
+  private lastLine = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  get isTty(): boolean {
+    return Boolean(this.out.isTTY);
+  }
+
+  update(p: ImportProgress): void {
+    if (this.isTty) {
+      this.out.write(`\r${bar(p, Math.max(10, Math.min(40, (this.out.columns ?? 80) - 70)))}\x1b[K`);
+      this.drawn = true;
+      return;
+    }
+    const now = performance.now();
+    if (p.phase === 'importing' && now - this.lastLine < this.intervalMs) return;
+    if (p.phase === 'done') return;
+    this.lastLine = now;
+    this.out.write(`${p.phase === 'optimizing' ? 'optimizing index' : 'import'}: ${stats(p)}\n`);
+  }
+
+  /** clears the bar so that other output (a bad row) starts on a clean line */
+  interrupt(): void {
+    if (this.drawn) this.out.write('\r\x1b[K');
+    this.drawn = false;
+  }
+
+  finish(): void {
+    if (this.drawn) this.out.write('\n');
+    this.drawn = false;
+  }
+}
+
+function bar(p: ImportProgress, width: number): string {
+  const fraction = p.phase === 'importing' && p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
+  const filled = Math.round(fraction * width);
+  const label = p.phase === 'optimizing' ? 'optimizing index…' : `${(fraction * 100).toFixed(0).padStart(3)}%`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${label} ${stats(p)}`;
+}
+
+function stats(p: ImportProgress): string {
+  const secs = p.elapsedMs / 1000;
+  const rate = secs > 0 ? Math.round(p.read / secs) : 0;
+  return `${fmt(p.read)} read · ${fmt(p.imported)} imported · ${fmt(p.skipped)} skipped · ${fmt(rate)}/s · ${secs.toFixed(1)}s`;
+}
+
+export function formatSummary(s: ImportSummary): string {
+  const lines = [
+    `imported ${fmt(s.imported)} of ${fmt(s.read)} records from ${s.file} (format ${s.format})`,
+    `skipped ${fmt(s.skipped)} bad row(s)`,
+    `took ${(s.durationMs / 1000).toFixed(1)}s (${fmt(Math.round(s.ratePerSec))} records/s); the index now holds ${fmt(s.indexCount)} creators`,
+  ];
+  return lines.join('\n');
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -46,6 +46,9 @@ export function seededRandom(seed: number): () => number {
 export abstract class FakeHttpServer {
   readonly requests: FakeRequest[] = [];
   latency: LatencyOptions = { latencyMs: 0, jitterMs: 0 };
+  /** requests being answered right now, and the most there ever were at once */
+  inFlight = 0;
+  peakInFlight = 0;
   protected random: () => number = seededRandom(1);
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
@@ -107,6 +110,9 @@ export abstract class FakeHttpServer {
 
     if (fr.path.startsWith('/__fake/')) return this.onControl(fr, res);
     this.requests.push(fr);
+    this.inFlight++;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    res.on('close', () => this.inFlight--);
     let reply: FakeReply;
     try {
       reply = await this.handle(fr);

@@ -4,7 +4,7 @@ import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../../do
 import { ProviderError } from '../../../errors.js';
 import type { BrightDataCacheRepository } from '../../../repositories/brightdata-cache.repository.js';
 import { GateClosedError } from '../../http/http-client.js';
-import { mapLimit } from '../../http/limiter.js';
+import { Limiter } from '../../http/limiter.js';
 import type { CallContext } from '../../ledger.js';
 import type { ProfileSource } from '../profile-source.js';
 import { SYNC_SCRAPE_LIMIT } from './brightdata.client.js';
@@ -41,12 +41,16 @@ const isLive = (p: Platform): p is LivePlatform => (livePlatforms as readonly Pl
  */
 export class BrightDataProfileSource implements ProfileSource {
   readonly name = 'brightdata';
+  /** shared by every fetch of this process, so concurrent enrich batches do not multiply it */
+  private readonly limiter: Limiter;
 
   constructor(
     private readonly client: BrightDataClient,
     private readonly cache: BrightDataCacheRepository,
     private readonly opts: BrightDataSourceOptions,
-  ) {}
+  ) {
+    this.limiter = new Limiter(opts.concurrency);
+  }
 
   async fetch(creators: Creator[], ctx: CallContext): Promise<ProfileFetchResult> {
     const unique = [...new Map(creators.map((c) => [c.key, c])).values()];
@@ -62,7 +66,7 @@ export class BrightDataProfileSource implements ProfileSource {
     const misses = live.filter((c) => !cached.has(c.key));
 
     const batches = this.batches(misses);
-    const results = await mapLimit(batches, this.opts.concurrency, (b) => this.fetchBatch(b.platform, b.creators, ctx));
+    const results = await Promise.all(batches.map((b) => this.limiter.run(() => this.fetchBatch(b.platform, b.creators, ctx))));
     const fresh = results.flatMap((r) => r.profiles);
     profiles.push(...fresh);
     errors.push(...results.flatMap((r) => r.errors));

@@ -200,6 +200,21 @@ describe('BrightDataProfileSource (cache-first) against the fake', () => {
     assert.equal(out.errors[0]!.code, 'rate_guard');
   });
 
+  it('bounds concurrency per source, across concurrent fetch calls', async () => {
+    const s = source({ concurrency: 2 });
+    fake.latency = { latencyMs: 40, jitterMs: 0 };
+    fake.peakInFlight = 0;
+    try {
+      const groups = [[13, 14], [15, 16], [17, 18]].map((ids) => ids.map((i) => creator('instagram', `ig_${i}`)));
+      const outs = await Promise.all([...groups.map((g) => s.fetch(g, ctx)), s.fetch([creator('tiktok', 'tt_dancer')], ctx)]);
+      assert.equal(outs.reduce((n, o) => n + o.profiles.length, 0), 7);
+      assert.equal(fake.calls('scrape').length, 4);
+      assert.equal(fake.peakInFlight, 2);
+    } finally {
+      fake.latency = { latencyMs: 0, jitterMs: 0 };
+    }
+  });
+
   it('rethrows when the caller aborts', async () => {
     fake.script('scrape', 'hang');
     const ac = new AbortController();

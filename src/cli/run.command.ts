@@ -58,7 +58,8 @@ const command: Command = {
       if (!res.ok || !res.body) throw new Error(`events stream failed with ${res.status}`);
       for await (const msg of readSse(res.body)) {
         if (msg.id) lastId = msg.id;
-        const data = JSON.parse(msg.data) as Record<string, unknown>;
+        // each SSE message is the same event item the JSON mode returns: { seq, type, created_at, data }
+        const data = (JSON.parse(msg.data) as { data?: Record<string, unknown> }).data ?? {};
         if (msg.event === 'stage_started') log(`  ▸ ${String(data.stage)}`);
         else if (msg.event === 'stage_completed')
           log(`  ✓ ${String(data.stage)} (${String(data.duration_ms ?? '?')} ms)`);

@@ -130,6 +130,21 @@ describe('withRetry', () => {
     assert.equal(breaker.state, 'open');
   });
 
+  it('after the cooldown sends one probe: success closes the circuit, failure re-opens it', async () => {
+    const clock = { t: 0 };
+    const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 1000, now: () => clock.t });
+    const failing = script(...Array.from({ length: 10 }, () => new StatusError(503)));
+    await withRetry(failing.fn, options({ breaker })).catch(() => {});
+    assert.equal(failing.calls.n, 1);
+    clock.t = 1000;
+    await assert.rejects(withRetry(failing.fn, options({ breaker })), /circuit open/);
+    assert.equal(failing.calls.n, 2, 'exactly one probe, then open again');
+    clock.t = 2000;
+    const healthy = script();
+    assert.equal(await withRetry(healthy.fn, options({ breaker })), 'ok');
+    assert.equal(breaker.state, 'closed');
+  });
+
   it('client errors do not open the breaker', async () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 });
     const { fn } = script(new StatusError(400));

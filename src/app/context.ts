@@ -95,7 +95,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const providers: Providers = {
     embedder,
     index,
-    llm: createLlm(config, ledger),
+    llm: createLlm(config, ledger, logger),
     profiles: createProfileSource(config, { index, ledger, cache: repos.cache, redis, logger }),
   };
   const queue = new PipelineQueue(bullConnection(config), config.redis.prefix, config.worker.attempts);

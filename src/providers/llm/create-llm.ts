@@ -1,3 +1,4 @@
+import type { Logger } from '../../app/logger.js';
 import type { Config } from '../../config.js';
 import { breakerFrom, retryPolicyFrom } from '../http/policy.js';
 import type { Ledger } from '../ledger.js';
@@ -5,7 +6,7 @@ import { HeuristicLlm } from './heuristic.llm.js';
 import type { Llm } from './llm.js';
 import { OpenAiLlm } from './openai.llm.js';
 
-export function createLlm(config: Config, ledger: Ledger): Llm {
+export function createLlm(config: Config, ledger: Ledger, logger?: Logger): Llm {
   switch (config.llm.provider) {
     case 'heuristic':
       return new HeuristicLlm(ledger);
@@ -19,6 +20,7 @@ export function createLlm(config: Config, ledger: Ledger): Llm {
           retry: retryPolicyFrom(config, { maxRetries: config.llm.maxRetries }),
           breaker: breakerFrom(config),
           prices: config.prices,
+          logger,
         },
         ledger,
         new HeuristicLlm(ledger),

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { loadConfig } from '../../../src/config.js';
+import type { Creator, CreatorKey } from '../../../src/domain/creator.js';
+import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
+import { noJob } from '../../../src/providers/ledger.js';
+import { createCreatorIndex } from '../../../src/providers/index/create-index.js';
+import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
+import { LanceDbIndex } from '../../../src/providers/index/lancedb.index.js';
+import { ledgerKit } from '../provider-kit.js';
+import type { LedgerKit } from '../provider-kit.js';
+import { creatorIndexContract, fixture, indexed, passes } from './creator-index.contract.js';
+
+let kit: LedgerKit;
+let root: string;
+let seq = 0;
+
+before(async () => {
+  kit = await ledgerKit();
+  root = await mkdtemp(path.join(os.tmpdir(), 'scout-lancedb-'));
+});
+after(async () => {
+  await kit.cleanup();
+  await rm(root, { recursive: true, force: true });
+});
+
+const newDir = () => path.join(root, `idx-${++seq}`);
+
+creatorIndexContract('lancedb', async () => ({
+  ledger: kit.ledger,
+  async newStore() {
+    const dir = newDir();
+    return { build: (embedder) => new LanceDbIndex({ dir, embedder }, kit.ledger) };
+  },
+  async cleanup() {},
+}));
+
+/** `n` creators whose fields cycle through known values, some unknown, for filter checks at scale */
+function population(n: number): Creator[] {
+  const countries = ['US', 'GB', null, 'DE', 'BR'];
+  const languages = ['en', null, 'de', 'pt'];
+  const niches = ['fitness gym workout protein', 'vegan recipes cooking dinner', 'travel beach backpacking', 'skincare makeup beauty'];
+  return Array.from({ length: n }, (_, i) => {
+    const f = fixture[i % fixture.length]!;
+    const handle = `creator_${i}`;
+    return {
+      ...f,
+      key: `instagram:${handle}` as CreatorKey,
+      platform: i % 3 === 0 ? 'tiktok' : 'instagram',
+      handle,
+      displayName: null,
+      bio: `${niches[i % niches.length]} number ${i}`,
+      categories: [],
+      topics: [],
+      followers: i % 7 === 0 ? null : 1000 + i * 37,
+      country: countries[i % countries.length]!,
+      language: languages[i % languages.length]!,
+      engagementRate: i % 11 === 0 ? null : (i % 9) / 100,
+      profileUrl: `https://www.instagram.com/${handle}/`,
+    } satisfies Creator;
+  });
+}
+
+describe('LanceDbIndex', () => {
+  const open: LanceDbIndex[] = [];
+  const embedder = () => new HashingEmbedder({ dimension: 64 }, kit.ledger);
+  const build = (dir: string, opts: { vectorIndexMinRows?: number } = {}) => {
+    const index = new LanceDbIndex({ dir, embedder: embedder(), ...opts }, kit.ledger);
+    open.push(index);
+    return index;
+  };
+  afterEach(async () => {
+    for (const index of open.splice(0)) await index.close();
+  });
+
+  it('is what the factory builds for SEARCH_BACKEND=lancedb, in LANCEDB_DIR', async () => {
+    const dir = newDir();
+    const config = loadConfig({ SEARCH_BACKEND: 'lancedb', LANCEDB_DIR: dir, EMBEDDINGS_DIM: '64' });
+    const index = createCreatorIndex(config, embedder(), kit.ledger);
+    assert.ok(index instanceof LanceDbIndex);
+    await index.open();
+    await index.upsert(await indexed(embedder(), fixture.slice(0, 2)), noJob);
+    assert.equal(await build(dir).count(), 2, 'a second handle on the same directory sees the rows');
+    await index.close();
+  });
+
+  it('applies hard filters at scale, exactly with flat search and with high recall once optimize built the ANN index', async () => {
+    const index = build(newDir(), { vectorIndexMinRows: 300 });
+    await index.open();
+    const people = population(600);
+    // several batches, like an import; the table is searchable before any optimisation
+    for (let i = 0; i < people.length; i += 200) await index.upsert(await indexed(embedder(), people.slice(i, i + 200)), noJob);
+    const cases = [
+      { countries: ['DE'] },
+      { languages: ['pt', 'de'], followersMin: 5000 },
+      { minEngagementRate: 0.05, platforms: ['tiktok' as const] },
+      { followersMax: 8000, countries: ['US', 'GB'] },
+    ];
+    const check = async (label: string, exact: boolean) => {
+      for (const filters of cases) {
+        const expected = people.filter((c) => passes(c, filters));
+        const hits = await index.hybridSearch({ text: 'fitness gym', filters, limit: 500 }, noJob);
+        if (exact) assert.equal(hits.length, expected.length, `${label} ${JSON.stringify(filters)}`);
+        // an ANN graph may miss the odd neighbour; filters must still hold for every hit
+        else assert.ok(hits.length >= expected.length * 0.95, `${label} ${JSON.stringify(filters)}: ${hits.length}/${expected.length}`);
+        for (const h of hits) assert.ok(passes(h.creator, filters), `${label}: ${h.creator.key} violates ${JSON.stringify(filters)}`);
+      }
+    };
+    await check('flat search', true);
+    const report = await index.optimize();
+    assert.ok(report.created.includes('vector_idx') && report.created.includes('country_idx'), JSON.stringify(report));
+    await check('HNSW', false);
+    const top = await index.hybridSearch({ text: 'fitness gym workout', filters: {}, limit: 20 }, noJob);
+    assert.ok(top.filter((h) => h.creator.bio.startsWith('fitness')).length >= 15, 'ANN + FTS still find the fitness creators');
+  });
+
+  it('rows written after optimize are searchable at once (keyword and vector legs)', async () => {
+    const index = build(newDir(), { vectorIndexMinRows: 100 });
+    await index.open();
+    await index.upsert(await indexed(embedder(), population(200)), noJob);
+    await index.optimize();
+    const late = { ...fixture[0]!, key: 'instagram:late_arrival' as CreatorKey, handle: 'late_arrival', bio: 'zanzibar kitesurfing instructor' };
+    await index.upsert(await indexed(embedder(), [late]), noJob);
+    const hits = await index.hybridSearch({ text: 'zanzibar kitesurfing', filters: {}, limit: 3 }, noJob);
+    assert.equal(hits[0]?.creator.key, late.key);
+  });
+
+  it('treats filter values as data, not SQL', async () => {
+    const index = build(newDir());
+    await index.open();
+    await index.upsert(await indexed(embedder(), fixture), noJob);
+    const hits = await index.hybridSearch(
+      { text: 'vegan', filters: { countries: ["US') OR (1=1"], languages: ["en' OR 'a'='a"] }, limit: 10, excludeKeys: ["x' OR '1'='1" as CreatorKey] },
+      noJob,
+    );
+    assert.deepEqual(hits, []);
+  });
+
+  it('a reader in another handle survives a reset and re-import by a writer', async () => {
+    const dir = newDir();
+    const writer = build(dir);
+    const reader = build(dir);
+    await writer.open();
+    await reader.open();
+    await writer.upsert(await indexed(embedder(), fixture), noJob);
+    assert.equal((await reader.hybridSearch({ text: 'yoga', filters: {}, limit: 3 }, noJob))[0]?.creator.key, 'instagram:yoga_with_anna');
+    await writer.reset();
+    assert.equal(await reader.count(), 0);
+    await writer.upsert(await indexed(embedder(), fixture.slice(0, 3)), noJob);
+    assert.equal(await reader.count(), 3);
+    const hits = await reader.hybridSearch({ text: 'travel photography', filters: {}, limit: 3 }, noJob);
+    assert.equal(hits[0]?.creator.key, 'instagram:wander_ella');
+  });
+
+  it('replaces an empty table built by another embedder instead of refusing it', async () => {
+    const dir = newDir();
+    const old = new LanceDbIndex({ dir, embedder: new HashingEmbedder({ dimension: 32 }, kit.ledger) }, kit.ledger);
+    open.push(old);
+    await old.open();
+    const index = build(dir);
+    await index.open();
+    await index.upsert(await indexed(embedder(), fixture.slice(0, 2)), noJob);
+    assert.deepEqual(await index.info(), { backend: 'lancedb', embedder: 'hashing-v1:64', dimension: 64, count: 2 });
+    await assert.rejects(old.hybridSearch({ text: 'vegan', filters: {}, limit: 3 }, noJob), IndexEmbedderMismatchError);
+  });
+
+  it('embeds the query text itself when no vector is given and records each search in the ledger', async () => {
+    const index = build(newDir());
+    await index.open();
+    await index.upsert(await indexed(embedder(), fixture), noJob);
+    await kit.clear();
+    const hits = await index.hybridSearch({ text: 'marathon running', filters: {}, limit: 2 }, noJob);
+    assert.equal(hits[0]?.creator.key, 'tiktok:runbarcelona');
+    assert.equal(hits.length, 2);
+    const rows = await kit.rows();
+    assert.deepEqual(rows.map((r) => `${r.service}.${r.operation}:${r.status}`), ['embeddings.embed:ok', 'index.hybrid_search:ok']);
+    assert.deepEqual(rows[1]!.units, { queries: 1, results: 2 });
+    assert.equal(Number(rows[1]!.costUsd), 0);
+  });
+
+  it('handles single-row upserts and concurrent searches while writing', async () => {
+    const index = build(newDir());
+    await index.open();
+    const people = population(40);
+    const writes = people.map(async (c) => index.upsert(await indexed(embedder(), [c]), noJob));
+    const reads = Array.from({ length: 10 }, () => index.hybridSearch({ text: 'travel beach', filters: {}, limit: 5 }, noJob));
+    await Promise.all([...writes, ...reads]);
+    assert.equal(await index.count(), 40);
+  });
+});

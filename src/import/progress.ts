@@ -5,7 +5,7 @@ import type { ImportProgress, ImportSummary } from './importer.js';
  * seconds (logs and CI output stay readable).
  */
 export class ImportProgressReporter {
-  private lastLine = 0;
+  private lastLine = Number.NEGATIVE_INFINITY;
   private drawn = false;
 
   constructor(

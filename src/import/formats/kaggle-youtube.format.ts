@@ -17,7 +17,7 @@ export const kaggleYoutubeFormat: ImportFormat = {
   toCreator(r, ctx) {
     const channel = String(r['youtube channel'] ?? '');
     const handle = channelSlug(channel);
-    if (!handle) throw new RowError(`youtube channel: "${channel.trim()}" has no letters or digits to make a handle from`);
+    if (!handle) throw new RowError(`youtube channel: "${channel.trim()}" has no Latin letters or digits to make a handle from`);
     const followers = count('followers', r['followers#2']) ?? count('followers', r.followers);
     const views = count('views (avg.)', r['views (avg.)#2']) ?? count('views (avg.)', r['views (avg.)']);
     const likes = count('likes (avg.)', r['likes (avg.)#2']) ?? count('likes (avg.)', r['likes (avg.)']);

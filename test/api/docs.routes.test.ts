@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { buildOpenApiDocument } from '../../src/api/openapi/openapi-document.js';
+import { startTestApi } from '../helpers/api-server.js';
+import type { TestApi } from '../helpers/api-server.js';
+import { repoRoot } from '../helpers/processes.js';
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+  components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+};
+
+describe('OpenAPI document and /docs', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(() => api.cleanup());
+
+  test('the checked-in openapi.json is current', async () => {
+    const onDisk = await readFile(path.join(repoRoot, 'openapi.json'), 'utf8');
+    assert.equal(onDisk, `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`, 'openapi.json is stale: run `npx tsx src/bin/openapi.ts > openapi.json`');
+  });
+
+  test('GET /openapi.json serves OpenAPI 3.1 covering every public route with schemas from zod', async () => {
+    const res = await api.call<Doc>('/openapi.json');
+    assert.equal(res.status, 200);
+    const doc = res.body;
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/health',
+      '/pipeline/jobs/{jobId}',
+      '/pipeline/jobs/{jobId}/artifacts/{kind}',
+      '/pipeline/jobs/{jobId}/cancel',
+      '/pipeline/jobs/{jobId}/events',
+      '/pipeline/jobs/{jobId}/results',
+      '/pipeline/start',
+      '/weaviate/search',
+    ]);
+    const start = doc.components.schemas.StartJobRequest!;
+    assert.deepEqual(start.required, ['brief']);
+    assert.deepEqual(Object.keys(start.properties ?? {}).sort(), [
+      'brief', 'candidate_limit', 'exclude_handles', 'filters', 'platforms', 'top_k', 'webhook_url',
+    ]);
+    assert.ok(doc.components.schemas.RankedResult?.properties?.fit_score);
+    // Every $ref resolves.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+    for (const ref of refs) {
+      const target = ref.split('/').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+      assert.ok(target, `unresolved $ref #/${ref}`);
+    }
+  });
+
+  test('/docs renders the document in a real browser, offline, under its CSP', async () => {
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'scout-docs-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const problems: string[] = [];
+    const outside: string[] = [];
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      page.on('pageerror', (err) => problems.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') problems.push(msg.text());
+      });
+      page.on('request', (req) => {
+        if (!req.url().startsWith(api.base)) outside.push(req.url());
+      });
+      await page.goto(`${api.base}/docs`);
+      await page.locator('#startJob').waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('details.op').count(), 8);
+      assert.match(await page.locator('#version').innerText(), /OpenAPI 3\.1\.0/);
+      await page.locator('#startJob > summary').click();
+      assert.match(await page.locator('#startJob').innerText(), /brief[\s\S]*required/);
+      assert.deepEqual(problems, []);
+      assert.deepEqual(outside, [], 'the page loads nothing from other origins');
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});

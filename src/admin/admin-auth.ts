@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -51,15 +51,27 @@ function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
   return { httpOnly: true, sameSite: 'strict', secure: !isPlainLocalhost(req), path: '/', ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
 }
 
-/** Server-side dashboard sessions: the cookie holds a random token, Postgres holds its hash. */
+const TOKEN_PATTERN = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Server-side dashboard sessions: the cookie holds a random token, Postgres holds its hash. The
+ * token carries an HMAC of its random part keyed by the admin key, so rotating ADMIN_KEY ends
+ * every session at once (and a token is rejected before any database lookup).
+ */
 export class AdminSessionManager {
   constructor(
     private readonly repo: AdminSessionsRepository,
     private readonly cfg: Config['admin'],
+    private readonly adminKey: string | undefined,
   ) {}
 
+  private sign(random: string): string {
+    return createHmac('sha256', `admin-session:${this.adminKey ?? ''}`).update(random).digest('base64url');
+  }
+
   async create(req: Request, res: Response): Promise<AdminSession> {
-    const token = randomBytes(32).toString('base64url');
+    const random = randomBytes(32).toString('base64url');
+    const token = `${random}.${this.sign(random)}`;
     const session = await this.repo.create({
       idHash: sha256(token),
       csrfToken: randomBytes(24).toString('base64url'),
@@ -87,13 +99,16 @@ export class AdminSessionManager {
     res.clearCookie(sessionCookieName(req), cookieOptions(req));
   }
 
-  hasCookie(req: Request): boolean {
-    return this.token(req) !== undefined;
-  }
-
+  /** The cookie's token when it is well formed and signed with the current admin key. */
   private token(req: Request): string | undefined {
     const value: unknown = (req.cookies as Record<string, unknown> | undefined)?.[sessionCookieName(req)];
-    return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+    const m = typeof value === 'string' ? TOKEN_PATTERN.exec(value) : null;
+    if (!m || this.adminKey === undefined || !tokensEqual(m[2], this.sign(m[1]!))) return undefined;
+    return value as string;
+  }
+
+  hasCookie(req: Request): boolean {
+    return (req.cookies as Record<string, unknown> | undefined)?.[sessionCookieName(req)] !== undefined;
   }
 }
 

@@ -39,7 +39,7 @@ const wantsJson = (req: Request) => Boolean(req.is('application/json'));
  */
 export function createAdminRouter(ctx: AppContext): express.Router {
   const { config } = ctx;
-  const sessions = new AdminSessionManager(new AdminSessionsRepository(ctx.pool), config.admin);
+  const sessions = new AdminSessionManager(new AdminSessionsRepository(ctx.pool), config.admin, config.adminKey);
   const limiter = new LoginLimiter(ctx.redis, config.redis.prefix, config.admin.loginMaxAttempts, config.admin.loginWindowSeconds);
   const stats = new AdminStatsRepository(ctx.pool);
   const adminJobs = new AdminJobsRepository(ctx.pool);

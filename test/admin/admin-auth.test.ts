@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { createContext } from '../../src/app/context.js';
+import { createLogger } from '../../src/app/logger.js';
+import { loadConfig } from '../../src/config.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { adminLogin, raw, startApp } from '../helpers/admin-http.js';
@@ -45,7 +48,7 @@ test('form sign-in sets an HttpOnly SameSite=Strict cookie (no Secure on plain-h
   assert.equal(res.status, 303);
   assert.equal(res.headers.location, '/admin');
   const cookie = res.headers['set-cookie']?.[0] ?? '';
-  assert.match(cookie, /^scout_admin=[A-Za-z0-9_-]{43};/);
+  assert.match(cookie, /^scout_admin=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43};/);
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
   assert.match(cookie, /Path=\//);
@@ -211,4 +214,21 @@ test('the cookie token is never stored: only its SHA-256 is', async () => {
   const { rows } = await t.ctx.pool.query<{ id: Buffer }>('select id from admin_sessions');
   assert.ok(rows.length >= 1);
   for (const r of rows) assert.ok(!r.id.toString('utf8').includes(token) && r.id.length === 32);
+});
+
+test('rotating ADMIN_KEY ends every existing session', async () => {
+  const s = await adminLogin(app.base, adminKey, { 'X-Forwarded-For': freshIp() });
+  const rotatedKey = 'rotated-admin-key-9876543210fedcba';
+  const rotated = await createContext(loadConfig({ ...t.env, ADMIN_KEY: rotatedKey }), { role: 'test', logger: createLogger('silent'), migrate: false });
+  const rotatedApp = await startApp(rotated);
+  try {
+    assert.equal((await raw(app.base, '/admin/api/session', { headers: { Cookie: s.cookie } })).status, 200, 'valid under the old key');
+    assert.equal((await raw(rotatedApp.base, '/admin/api/session', { headers: { Cookie: s.cookie } })).status, 401, 'dead under the new key');
+    assert.equal((await raw(rotatedApp.base, '/admin/api/session', { headers: { 'X-Admin-Key': adminKey } })).status, 401);
+    const fresh = await adminLogin(rotatedApp.base, rotatedKey, { 'X-Forwarded-For': freshIp() });
+    assert.equal((await raw(rotatedApp.base, '/admin/api/session', { headers: { Cookie: fresh.cookie } })).status, 200);
+  } finally {
+    await rotatedApp.close();
+    await rotated.close();
+  }
 });

@@ -33,6 +33,13 @@ export function attachPipelineMetrics(ctx: Pick<AppContext, 'ledger' | 'jobEvent
     registers: [registry],
   });
 
+  const finished = new Counter({
+    name: 'scout_jobs_finished_total',
+    help: 'Jobs that reached a terminal status in this process, by status',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+
   const open = new Map<string, { stage: string; started: number }>();
   const onEvent = (jobId: string, event: JobEvent) => {
     const stage = typeof event.data.stage === 'string' ? event.data.stage : undefined;
@@ -51,9 +58,11 @@ export function attachPipelineMetrics(ctx: Pick<AppContext, 'ledger' | 'jobEvent
       case 'failed':
       case 'cancelled':
         if (current) stageDuration.observe({ stage: current.stage, outcome: event.type }, (performance.now() - current.started) / 1000);
+        finished.inc({ status: event.type });
         open.delete(jobId);
         return;
       case 'completed':
+        finished.inc({ status: 'completed' });
         open.delete(jobId);
         return;
       default:

@@ -96,6 +96,8 @@ describe('/metrics on the API port', () => {
     assert.equal(sample(text, 'scout_pipeline_stage_duration_seconds_count', { stage: 'expand', outcome: 'ok' }), 1);
     assert.equal(sample(text, 'scout_pipeline_stage_duration_seconds_count', { stage: 'search', outcome: 'failed' }), 1);
     assert.equal(sample(text, 'scout_pipeline_stage_duration_seconds_count', { stage: 'search', outcome: 'ok' }), undefined);
+    assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'failed' }), 1);
+    assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'completed' }), undefined);
   });
 });
 

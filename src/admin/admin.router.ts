@@ -83,7 +83,10 @@ export function createAdminRouter(ctx: AppContext): express.Router {
       if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.extra.retryAfterSeconds));
       sendHtml(res, err.status, loginPage({ error: html }));
     };
-    if (config.adminKey === undefined) throw new AppError('service_unavailable', 'admin is disabled: ADMIN_KEY is not set');
+    if (config.adminKey === undefined) {
+      fail(new AppError('service_unavailable', 'admin is disabled: ADMIN_KEY is not set'), 'The admin dashboard is disabled: start the service with ADMIN_KEY set.');
+      return;
+    }
     try {
       assertSameOrigin(req, extraOrigins);
     } catch (err) {

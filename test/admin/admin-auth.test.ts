@@ -232,3 +232,21 @@ test('rotating ADMIN_KEY ends every existing session', async () => {
     await rotated.close();
   }
 });
+
+test('without ADMIN_KEY the dashboard and its API are disabled, not open', async () => {
+  const off = await createTestContext({ ADMIN_KEY: '' });
+  const offApp = await startApp(off.ctx);
+  try {
+    assert.equal(off.config.adminKey, undefined);
+    const page = await raw(offApp.base, '/admin');
+    assert.equal(page.status, 503);
+    assert.match(page.body, /ADMIN_KEY/);
+    const login = await raw(offApp.base, '/admin/login', { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: offApp.base }, body: '{"key":""}' });
+    assert.equal(login.status, 503);
+    assert.equal((await raw(offApp.base, '/admin/api/overview', { headers: { 'X-Admin-Key': '' } })).status, 503);
+    assert.equal((await raw(offApp.base, '/metrics', { headers: { 'X-Admin-Key': '' } })).status, 401);
+  } finally {
+    await offApp.close();
+    await off.cleanup();
+  }
+});

@@ -55,7 +55,7 @@ export async function startApi(env: Record<string, string>, nodeArgs: string[] =
 
 /** The real worker process (src/bin/worker.ts), once it logged "worker ready". */
 export async function startWorkerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
-  const proc = spawnTs('src/bin/worker.ts', { LOG_LEVEL: 'info', ...env }, nodeArgs);
+  const proc = spawnTs('src/bin/worker.ts', { ...env, LOG_LEVEL: 'info' }, nodeArgs);
   const deadline = Date.now() + 60_000;
   while (!proc.output().includes('"worker ready"')) {
     if (proc.child.exitCode !== null) throw new Error(`worker exited early:\n${proc.output()}`);

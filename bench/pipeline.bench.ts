@@ -1,0 +1,245 @@
+import type { ExternalCallRow } from '../src/repositories/external-calls.repository.js';
+import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { FakeBrightData } from '../test/fakes/brightdata.fake.js';
+import { FakeOpenAi } from '../test/fakes/openai.fake.js';
+import { createJob, nicheCorpus, seedIndex } from '../test/pipeline/fixtures.js';
+import { benchContext, briefs } from './lib/bench-env.js';
+import { startWorkerProcess } from './lib/procs.js';
+import { flag, sleep, writeSection } from './lib/results.js';
+import { fmt, summarize, table } from './lib/stats.js';
+
+/**
+ * Pipeline overhead: every production provider (OpenAI-compatible LLM and embeddings, BrightData)
+ * pointed at the local fakes with fixed latencies, so the only time not explained by those latencies
+ * is ours (Postgres writes, events, artifacts, queue, index). Reports job wall time ÷ the
+ * critical-path lower bound computed from the latencies, batch sizes and concurrency; time to the
+ * first partial results; and jobs/min on a real worker process at concurrency 1, 4 and 16.
+ */
+const LLM_MS = flag('llm-ms', 400);
+const BD_MS = flag('brightdata-ms', 1500);
+const EMB_MS = flag('embeddings-ms', 50);
+const CANDIDATES = flag('candidates', 100);
+const SINGLE_RUNS = flag('single-runs', 4);
+const LEVELS = String(flag('levels', '1,4,16')).split(',').map(Number);
+
+const settings = {
+  SCORE_BATCH_SIZE: 10,
+  SCORE_CONCURRENCY: 4,
+  ENRICH_BATCH_SIZE: 20,
+  ENRICH_CONCURRENCY: 4,
+  BRIGHTDATA_MAX_429_PER_5MIN: 10,
+  /** per worker process, across all its jobs */
+  BRIGHTDATA_CONCURRENCY: 4,
+  QUERY_CONCURRENCY: 4, // src/pipeline/search.stage.ts
+};
+
+const rounds = (items: number, concurrency: number) => Math.ceil(items / Math.max(1, concurrency));
+
+/** The shortest possible run given the provider latencies: stages are sequential, batches parallel up to their limits. */
+function lowerBound(queries: number) {
+  const enrichBatches = Math.ceil(CANDIDATES / settings.ENRICH_BATCH_SIZE);
+  const scoreBatches = Math.ceil(CANDIDATES / settings.SCORE_BATCH_SIZE);
+  const expand = LLM_MS;
+  const search = rounds(queries, settings.QUERY_CONCURRENCY) * EMB_MS;
+  const enrich = rounds(enrichBatches, Math.min(settings.ENRICH_CONCURRENCY, settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)) * BD_MS;
+  const score = rounds(scoreBatches, settings.SCORE_CONCURRENCY) * LLM_MS;
+  return { expand, search, enrich, score, total: expand + search + enrich + score, firstPartial: expand + search + enrich + LLM_MS, enrichBatches, scoreBatches };
+}
+
+async function main(): Promise<void> {
+  const llm = new FakeOpenAi({ apiKey: 'sk-bench', embeddingDim: 64 });
+  const emb = new FakeOpenAi({ apiKey: 'sk-bench', embeddingDim: 64 });
+  const bd = new FakeBrightData({ apiKey: 'bd-bench' });
+  await Promise.all([llm.start(), emb.start(), bd.start()]);
+  const t = await benchContext({
+    LLM_PROVIDER: 'openai',
+    LLM_BASE_URL: llm.baseUrl,
+    LLM_API_KEY: 'sk-bench',
+    LLM_MODEL: 'gpt-fake',
+    EMBEDDINGS_PROVIDER: 'openai',
+    EMBEDDINGS_BASE_URL: emb.baseUrl,
+    EMBEDDINGS_API_KEY: 'sk-bench',
+    EMBEDDINGS_MODEL: 'embed-fake',
+    EMBEDDINGS_DIM: '64',
+    PROFILE_SOURCE: 'brightdata',
+    BRIGHTDATA_BASE_URL: bd.url,
+    BRIGHTDATA_API_KEY: 'bd-bench',
+    // every job fetches fresh profiles: a warm cache would hide BrightData's latency
+    BRIGHTDATA_CACHE_TTL_HOURS: '0',
+    BRIGHTDATA_MAX_429_PER_5MIN: String(settings.BRIGHTDATA_MAX_429_PER_5MIN),
+    BRIGHTDATA_CONCURRENCY: String(settings.BRIGHTDATA_CONCURRENCY),
+    SCORE_BATCH_SIZE: String(settings.SCORE_BATCH_SIZE),
+    SCORE_CONCURRENCY: String(settings.SCORE_CONCURRENCY),
+    ENRICH_BATCH_SIZE: String(settings.ENRICH_BATCH_SIZE),
+    ENRICH_CONCURRENCY: String(settings.ENRICH_CONCURRENCY),
+    WORKER_LOCK_DURATION_MS: '30000',
+    SWEEP_INTERVAL_MS: '600000',
+  });
+  try {
+    const corpus = nicheCorpus(60);
+    await seedIndex(t.ctx, corpus);
+    bd.addCreators(
+      ...corpus.map((c) => ({
+        platform: 'instagram' as const,
+        handle: c.handle,
+        fullName: c.displayName ?? undefined,
+        bio: c.bio,
+        followers: (c.followers ?? 0) + 1000,
+        following: 100,
+        posts: 300,
+        country: c.country ?? undefined,
+        recent: [{ caption: c.bio.slice(0, 80), likes: 500, comments: 20 }],
+      })),
+    );
+    llm.latency = { latencyMs: LLM_MS, jitterMs: 0 };
+    emb.latency = { latencyMs: EMB_MS, jitterMs: 0 };
+    bd.latency = { latencyMs: BD_MS, jitterMs: 0 };
+
+    // 1. One job at a time, in process: wall time against the critical path.
+    const single: { wall: number; bound: number; firstPartial: number; firstBound: number; stages: Record<string, number>; calls: ExternalCallRow[] }[] = [];
+    for (let i = 0; i < SINGLE_RUNS; i++) {
+      const jobId = await createJob(t.ctx, { brief: briefs[i % briefs.length]!, top_k: 20, candidate_limit: CANDIDATES, platforms: ['instagram'] });
+      const t0 = performance.now();
+      const outcome = await runPipeline(t.ctx, jobId);
+      const wall = performance.now() - t0;
+      if (outcome.status !== 'completed') throw new Error(`job ${jobId} ${outcome.status}`);
+      const events = await t.ctx.jobEvents.list(jobId, 0, 10_000);
+      const first = events[0]!.createdAt.getTime();
+      const partial = events.find((e) => e.type === 'partial_results' && Number(e.data.scored) > 0)!;
+      const calls = await t.ctx.repos.calls.listForJob(jobId, 10_000);
+      const queries = calls.filter((c) => c.service === 'embeddings').length;
+      const job = (await t.ctx.repos.jobs.get(jobId))!;
+      if (job.meta.candidates !== CANDIDATES) throw new Error(`expected ${CANDIDATES} candidates, got ${job.meta.candidates}`);
+      const timing = (await t.ctx.repos.artifacts.get<{ stages?: Record<string, { duration_ms: number }> }>(jobId, 'timing'))?.data;
+      const stages = Object.fromEntries(Object.entries(timing?.stages ?? {}).map(([k, v]) => [k, v.duration_ms]));
+      const lb = lowerBound(queries);
+      single.push({ wall, bound: lb.total, firstPartial: partial.createdAt.getTime() - first, firstBound: lb.firstPartial, stages, calls });
+      console.log(`[bench:pipeline] job ${i + 1}: ${fmt(wall)} ms (bound ${lb.total} ms, ${queries} queries), first partial after ${partial.createdAt.getTime() - first} ms`);
+    }
+
+    // 2. Throughput on the real worker process at several concurrencies.
+    const throughput: {
+      concurrency: number;
+      jobs: number;
+      seconds: number;
+      perMin: number;
+      ideal: number;
+      gateCap: number;
+      p50: number;
+      p95: number;
+      stages: Record<string, number>;
+      bdPeak: number;
+      bdRequests: number;
+    }[] = [];
+    for (const concurrency of LEVELS) {
+      const jobs = Math.max(4, concurrency * 2);
+      const worker = await startWorkerProcess({ ...t.env, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(concurrency) });
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < jobs; i++) {
+          ids.push(await createJob(t.ctx, { brief: briefs[i % briefs.length]!, top_k: 20, candidate_limit: CANDIDATES, platforms: ['instagram'] }));
+        }
+        const t0 = Date.now();
+        const seenBefore = bd.requests.length;
+        for (const id of ids) await t.ctx.queue.enqueue(id);
+        const deadline = t0 + 15 * 60_000;
+        let done: { finishedAt: Date; startedAt: Date; status: string }[] = [];
+        for (;;) {
+          const rows = await t.ctx.pool.query<{ status: string; startedAt: Date; finishedAt: Date }>(
+            `select status, started_at as "startedAt", finished_at as "finishedAt" from pipeline_jobs where id = any($1::text[])`,
+            [ids],
+          );
+          done = rows.rows.filter((r) => r.finishedAt !== null);
+          if (done.length === ids.length) break;
+          if (Date.now() > deadline) throw new Error(`only ${done.length}/${ids.length} jobs finished`);
+          await sleep(100);
+        }
+        const failed = done.filter((r) => r.status !== 'completed').length;
+        if (failed > 0) throw new Error(`${failed} jobs did not complete`);
+        const seconds = (Math.max(...done.map((r) => r.finishedAt.getTime())) - t0) / 1000;
+        const walls = summarize(done.map((r) => r.finishedAt.getTime() - r.startedAt.getTime()));
+        const bound = lowerBound(single[0] ? single[0].calls.filter((c) => c.service === 'embeddings').length : 4);
+        // BrightData requests in flight are capped per worker process (BRIGHTDATA_CONCURRENCY) and for the fleet (429 guard).
+        const bdSecondsPerJob = (bound.enrichBatches * BD_MS) / 1000;
+        const gateCap = (60 * Math.min(settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)) / bdSecondsPerJob;
+        const ideal = (60 * concurrency) / (bound.total / 1000);
+        const timings = await t.ctx.pool.query<{ stages: Record<string, { duration_ms: number }> }>(
+          `select data->'stages' as stages from pipeline_job_artifacts where job_id = any($1::text[]) and kind = 'timing'`,
+          [ids],
+        );
+        const stages = Object.fromEntries(
+          ['expand', 'search', 'enrich', 'score', 'rank'].map((n) => [n, summarize(timings.rows.map((r) => r.stages[n]?.duration_ms ?? Number.NaN)).p50]),
+        );
+        // Peak BrightData requests in flight, from the arrival times the fake saw (each lasts BD_MS).
+        const arrivals = bd.requests.slice(seenBefore).map((r) => r.at);
+        const bdPeak = Math.max(0, ...arrivals.map((a) => arrivals.filter((b) => b <= a && b > a - BD_MS).length));
+        throughput.push({ concurrency, jobs, seconds, perMin: (jobs / seconds) * 60, ideal, gateCap, p50: walls.p50, p95: walls.p95, stages, bdPeak, bdRequests: arrivals.length });
+        console.log(`[bench:pipeline] concurrency ${concurrency}: ${jobs} jobs in ${fmt(seconds)} s = ${fmt((jobs / seconds) * 60)} jobs/min`);
+      } finally {
+        await worker.stop('SIGTERM');
+      }
+    }
+
+    const walls = summarize(single.map((s) => s.wall));
+    const ratios = single.map((s) => s.wall / s.bound);
+    const firsts = summarize(single.map((s) => s.firstPartial));
+    const lb = lowerBound(single[0]!.calls.filter((c) => c.service === 'embeddings').length);
+    const stageNames = ['expand', 'search', 'enrich', 'score', 'rank'];
+    const stageMedian = (name: string) => summarize(single.map((s) => s.stages[name] ?? Number.NaN)).p50;
+    const boundOf: Record<string, number> = { expand: lb.expand, search: lb.search, enrich: lb.enrich, score: lb.score, rank: 0 };
+    const body = [
+      `Providers: OpenAI-compatible LLM fake at ${LLM_MS} ms per call, embeddings fake at ${EMB_MS} ms per call, BrightData fake at`,
+      `${BD_MS} ms per request (sync scrape of ≤ 20 profiles), all with zero jitter; BrightData cache off so every job fetches.`,
+      `Job: ${CANDIDATES} candidates, score batches of ${settings.SCORE_BATCH_SIZE} × ${settings.SCORE_CONCURRENCY} in parallel, enrich batches of`,
+      `${settings.ENRICH_BATCH_SIZE} × ${settings.ENRICH_CONCURRENCY}, search queries × ${settings.QUERY_CONCURRENCY}. Critical path = expand (1 LLM call) + search`,
+      `(⌈queries/4⌉ embedding calls) + enrich (⌈${lb.enrichBatches}/4⌉ BrightData rounds) + score (⌈${lb.scoreBatches}/4⌉ LLM rounds) = **${lb.total} ms**.`,
+      '',
+      '### One job at a time (baseline: the critical-path lower bound)',
+      '',
+      table(
+        ['measure', 'value'],
+        [
+          ['job wall time p50 / max (ms)', `${fmt(walls.p50)} / ${fmt(walls.max)}`],
+          ['critical-path lower bound (ms)', lb.total],
+          ['**wall ÷ lower bound** (median of runs)', `**${fmt(summarize(ratios).p50, 3)}×**`],
+          ['time to first partial results p50 (ms)', firsts.p50],
+          ['its lower bound (expand + search + enrich + one LLM round, ms)', lb.firstPartial],
+          ['first partial ÷ its bound', `${fmt(firsts.p50 / lb.firstPartial, 3)}×`],
+          ['runs', single.length],
+        ],
+      ),
+      '',
+      'Stage durations (median) against each stage\'s own bound; the difference is our overhead:',
+      '',
+      table(
+        ['stage', 'median ms', 'bound ms', 'overhead ms'],
+        stageNames.map((n) => [n, stageMedian(n), boundOf[n]!, stageMedian(n) - boundOf[n]!]),
+      ),
+      '',
+      '### Throughput on one real worker process (`src/bin/worker.ts`)',
+      '',
+      `Ideal = concurrency × 60 s ÷ lower bound. BrightData cap = a worker process sends at most BRIGHTDATA_CONCURRENCY = ${settings.BRIGHTDATA_CONCURRENCY}`,
+      `BrightData requests at once over all its jobs (and the fleet-wide 429 guard at most ${settings.BRIGHTDATA_MAX_429_PER_5MIN}), so one worker finishes at most`,
+      `${Math.min(settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)} × 60 s ÷ (${lb.enrichBatches} requests × ${BD_MS / 1000} s) jobs per minute, whatever WORKER_CONCURRENCY is.`,
+      '',
+      table(
+        ['worker concurrency', 'jobs', 'seconds', 'jobs/min', 'ideal jobs/min', 'ratio to ideal', 'BrightData cap jobs/min', 'job wall p50 / p95 ms'],
+        throughput.map((r) => [r.concurrency, r.jobs, r.seconds, r.perMin, r.ideal, `${fmt(r.perMin / r.ideal, 3)}×`, r.gateCap, `${fmt(r.p50)} / ${fmt(r.p95)}`]),
+      ),
+      '',
+      'Median stage durations (ms) per concurrency level — where the time goes when jobs share one worker:',
+      '',
+      table(
+        ['worker concurrency', ...stageNames, 'BrightData requests', 'peak in flight at the fake'],
+        throughput.map((r) => [r.concurrency, ...stageNames.map((n) => r.stages[n] ?? Number.NaN), r.bdRequests, r.bdPeak]),
+      ),
+    ].join('\n');
+    writeSection('pipeline', 'Pipeline overhead (production providers on fakes with fixed latencies)', body);
+  } finally {
+    await t.cleanup();
+    await Promise.all([llm.stop(), emb.stop(), bd.stop()]);
+  }
+}
+
+await main();
+process.exit(0);

@@ -27,7 +27,7 @@ fi
 
 scout() { node --import tsx src/bin/scout.ts "$@"; }
 scout migrate
-scout demo --key-file "$DATA_DIR/dev-api-key"
+scout demo --key-file "$DATA_DIR/dev-api-key" >/dev/null
 API_KEY=$(cat "$DATA_DIR/dev-api-key")
 
 pids=()

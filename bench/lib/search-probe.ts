@@ -44,13 +44,13 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
 
     const exactLegs = async (text: string, vector: number[]) => {
       const [kw, vec] = await Promise.all([
-        table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc')).select(['key']).limit(legLimit).toArray(),
-        table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key']).limit(legLimit).toArray(),
+        table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(legLimit).toArray(),
+        table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key', '_distance']).limit(legLimit).toArray(),
       ]);
       return { kw: keysOf(kw as { key: string }[]), vec: keysOf(vec as { key: string }[]) };
     };
     const annVector = async (vector: number[]) =>
-      keysOf((await table.vectorSearch(vector).distanceType('cosine').ef(Math.max(64, legLimit * 2)).refineFactor(2).select(['key']).limit(legLimit).toArray()) as { key: string }[]);
+      keysOf((await table.vectorSearch(vector).distanceType('cosine').ef(Math.max(64, legLimit * 2)).refineFactor(2).select(['key', '_distance']).limit(legLimit).toArray()) as { key: string }[]);
 
     // warm-up: first queries load index pages
     for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);

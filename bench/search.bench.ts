@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createContext } from '../src/app/context.js';
 import { createLogger } from '../src/app/logger.js';
-import { loadConfig } from '../src/config.js';
 import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
 import { noJob } from '../src/providers/ledger.js';
@@ -131,7 +130,7 @@ async function main(): Promise<void> {
     '',
     table(['creators', 'exact p50 ms', 'exact p95 ms', 'hybrid ÷ exact p50', 'hybrid ÷ exact p95'], ratioRows),
   ].join('\n');
-  writeSection(`search${sizes.some((s) => s.label === '1m') ? '' : ''}`, 'Search: hybrid latency, recall@50, build, disk and RSS', body);
+  writeSection('search', 'Search: hybrid latency, recall@50, build, disk and RSS', body);
 }
 
 await main();

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { summarize } from './stats.js';
+import type { Summary } from './stats.js';
+
+/**
+ * Holds many SSE streams open against the API from its own process. Opens them (at most `ramp`
+ * connecting at once), prints `{"open":N}` when all are open, then records, for every event whose
+ * data carries `t` (the sender's wall clock in ms when it wrote the event), the delay until it was
+ * parsed here. Ends when every stream got `expect` such events or `timeoutMs` passed; prints one
+ * JSON SseClientResult. Loopback targets only.
+ */
+export interface SseClientSpec {
+  base: string;
+  streams: { jobId: string; key: string }[];
+  ramp: number;
+  expect: number;
+  timeoutMs: number;
+}
+
+export interface SseClientResult {
+  opened: number;
+  failed: number;
+  received: number;
+  expected: number;
+  delay: Summary;
+}
+
+function assertLoopback(url: string): void {
+  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(url)) throw new Error(`SSE client only targets loopback, not ${url}`);
+}
+
+async function main(spec: SseClientSpec): Promise<SseClientResult> {
+  assertLoopback(spec.base);
+  const u = new URL(spec.base);
+  const delays: number[] = [];
+  let opened = 0;
+  let failed = 0;
+  const counts = new Array<number>(spec.streams.length).fill(0);
+  let complete = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const requests: http.ClientRequest[] = [];
+
+  const open = (i: number) =>
+    new Promise<void>((resolve) => {
+      const s = spec.streams[i]!;
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: `/pipeline/jobs/${s.jobId}/events`, agent: false, headers: { Accept: 'text/event-stream', 'X-API-Key': s.key } },
+        (res) => {
+          if (res.statusCode !== 200) {
+            failed++;
+            res.resume();
+            resolve();
+            return;
+          }
+          opened++;
+          resolve();
+          res.setEncoding('utf8');
+          let buf = '';
+          res.on('data', (chunk: string) => {
+            const now = Date.now() + (performance.now() % 1);
+            buf += chunk;
+            let end: number;
+            while ((end = buf.indexOf('\n\n')) >= 0) {
+              const frame = buf.slice(0, end);
+              buf = buf.slice(end + 2);
+              const data = frame.split('\n').find((l) => l.startsWith('data: '));
+              if (!data) continue;
+              const t = (JSON.parse(data.slice(6)) as { data?: { t?: number } }).data?.t;
+              if (typeof t !== 'number') continue;
+              delays.push(now - t);
+              if (++counts[i]! === spec.expect && ++complete === spec.streams.length) resolveDone();
+            }
+          });
+        },
+      );
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end();
+      requests.push(req);
+    });
+
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: spec.ramp }, async () => {
+      while (next < spec.streams.length) await open(next++);
+    }),
+  );
+  process.stdout.write(`${JSON.stringify({ open: opened, failed })}\n`);
+  const timer = setTimeout(resolveDone, spec.timeoutMs);
+  await done;
+  clearTimeout(timer);
+  for (const r of requests) r.destroy();
+  return { opened, failed, received: delays.length, expected: spec.streams.length * spec.expect, delay: summarize(delays) };
+}
+
+// the spec is a file: ten thousand streams do not fit in one argument
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SseClientSpec;
+main(spec)
+  .then((r) => {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.exit(0);
+  })
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });

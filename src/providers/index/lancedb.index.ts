@@ -44,6 +44,13 @@ interface TableMeta {
 /** Each leg fetches more than the caller wants so that fusion can promote items found by both. */
 const LEG_DEPTH = 2;
 const MAX_LEG_LIMIT = 2_000;
+/**
+ * HNSW search breadth: ef = 4 × candidates wanted (and ≥ limit × refine factor, as HNSW needs),
+ * measured on the Kim corpus at recall@100 ≈ 0.97 against exact search for about the latency of
+ * ef = 2 ×; refining re-ranks the SQ-quantised candidates with full vectors.
+ */
+const EF_PER_RESULT = 4;
+const MIN_EF = 100;
 const REFINE_FACTOR = 2;
 const GET_CHUNK = 500;
 
@@ -101,7 +108,7 @@ export class LanceDbIndex implements CreatorIndex {
     return this.exclusive(async () => {
       const table = await this.currentTable(false);
       if (!table) return { rows: 0, created: [], durationMs: 0 };
-      return optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows, dimension: this.embedder.dimension });
+      return optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
     });
   }
 
@@ -177,6 +184,10 @@ export class LanceDbIndex implements CreatorIndex {
     this.db = null;
   }
 
+  /**
+   * Both legs return keys only (reading every creator's captions for 2 × limit candidates costs
+   * more than the search itself); after fusion only the `limit` winners are read, by key.
+   */
   private async searchLegs(
     table: Table,
     text: string,
@@ -185,30 +196,33 @@ export class LanceDbIndex implements CreatorIndex {
     limit: number,
   ): Promise<SearchHit[]> {
     const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
-    const columns = [...creatorColumns];
-    const keywordLeg = async () => {
+    const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
       let q = table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc'));
       if (where) q = q.where(where);
-      return fromArrowTable(await q.select([...columns, '_score']).limit(legLimit).toArrow());
+      return keysOf(await q.select(['key', '_score']).limit(legLimit).toArrow());
     };
-    const vectorLeg = async () => {
+    const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
       if (!vector.some((x) => x !== 0)) return [];
       let q = table
         .vectorSearch(vector)
         .distanceType('cosine')
-        .ef(Math.max(64, legLimit * REFINE_FACTOR))
+        .ef(Math.max(MIN_EF, legLimit * EF_PER_RESULT))
         .refineFactor(REFINE_FACTOR);
       if (where) q = q.where(where);
-      return fromArrowTable(await q.select([...columns, '_distance']).limit(legLimit).toArrow());
+      return keysOf(await q.select(['key', '_distance']).limit(legLimit).toArrow());
     };
     const [keyword, semantic] = await Promise.all([keywordLeg(), vectorLeg()]);
-    const byKey = new Map<string, Creator>();
-    for (const c of [...keyword, ...semantic]) byKey.set(c.key, c);
-    return reciprocalRankFusion([keyword.map((c) => c.key), semantic.map((c) => c.key)])
-      .slice(0, limit)
-      .map(({ id, score }) => ({ creator: byKey.get(id)!, score }));
+    const fused = reciprocalRankFusion([keyword, semantic]).slice(0, limit);
+    if (fused.length === 0) return [];
+    const rows = await table.query().where(keysWhere(fused.map((f) => f.id))).select([...creatorColumns]).limit(fused.length).toArrow();
+    const byKey = new Map(fromArrowTable(rows).map((c) => [c.key as string, c]));
+    // a creator deleted between the legs and this read is simply left out
+    return fused.flatMap(({ id, score }) => {
+      const creator = byKey.get(id);
+      return creator ? [{ creator, score }] : [];
+    });
   }
 
   private async connection(): Promise<Connection> {
@@ -307,6 +321,14 @@ function reserveLanceCpuThreads(): void {
   if (process.env.LANCE_CPU_THREADS === undefined) {
     process.env.LANCE_CPU_THREADS = String(Math.max(2, os.availableParallelism() - 2));
   }
+}
+
+function keysOf(table: { numRows: number; getChild(name: string): { get(i: number): unknown } | null }): string[] {
+  const col = table.getChild('key');
+  const out: string[] = [];
+  if (!col) return out;
+  for (let i = 0; i < table.numRows; i++) out.push(col.get(i) as string);
+  return out;
 }
 
 function message(err: unknown): string {

@@ -2,8 +2,8 @@ import type { HardFilters } from '../../domain/creator.js';
 import type { FitScore } from '../../domain/job.js';
 import type { Profile } from '../../domain/profile.js';
 import type { ScoringBrief } from './llm.js';
-import { detectNiches, getNiche, nicheEvidence } from './niche-lexicon.js';
-import type { Niche } from './niche-lexicon.js';
+import { detectNiches, getNiche, nicheEvidence, niches } from './niche-lexicon.js';
+import type { Niche, NicheEvidence } from './niche-lexicon.js';
 import { briefStopWords, hasPrefix, matches, term, textView } from './text-features.js';
 import type { Term, TextView } from './text-features.js';
 
@@ -72,20 +72,51 @@ interface NicheFit {
   niche: Niche;
   category: boolean;
   words: string[];
+  /** share of this niche in the profile's strongest topical evidence (1 = nothing else dominates) */
+  focus: number;
   value: number;
 }
 
-function nicheFit(niche: Niche, view: TextView, categoryView: TextView, categories: string[]): NicheFit {
-  const ev = nicheEvidence(view, niche);
-  const cat = nicheEvidence(categoryView, niche);
-  const category = categories.includes(niche.id) || cat.names.length > 0 || cat.prefixHits > 0;
-  const hits = ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 3);
-  const text = saturate(hits, 2.5);
+interface ProfileText {
+  view: TextView;
+  categoryView: TextView;
+  categories: string[];
+}
+
+const hitsOf = (ev: NicheEvidence) => ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 3);
+
+function hasCategory(niche: Niche, text: ProfileText): boolean {
+  if (text.categories.includes(niche.id)) return true;
+  const cat = nicheEvidence(text.categoryView, niche);
+  return cat.names.length > 0 || cat.prefixHits > 0;
+}
+
+/**
+ * The strongest evidence for a niche the brief did not ask for: a fashion blogger who sometimes
+ * travels is less of a travel creator than one who mostly does. A category label counts as 3 words.
+ */
+function competitor(b: PreparedBrief, text: ProfileText): { niche: Niche | null; hits: number } {
+  let best: { niche: Niche | null; hits: number } = { niche: null, hits: 0 };
+  for (const n of niches) {
+    if (b.niches.includes(n)) continue;
+    const hits = hitsOf(nicheEvidence(text.view, n)) + (hasCategory(n, text) ? 3 : 0);
+    if (hits > best.hits) best = { niche: n, hits };
+  }
+  return best;
+}
+
+function nicheFit(niche: Niche, text: ProfileText, rival: number): NicheFit {
+  const ev = nicheEvidence(text.view, niche);
+  const category = hasCategory(niche, text);
+  const hits = hitsOf(ev);
+  const focus = hits === 0 ? 0 : hits / Math.max(hits, rival);
+  const evidence = saturate(hits, 2.5);
   return {
     niche,
     category,
     words: [...ev.names, ...ev.terms],
-    value: category ? 0.7 + 0.3 * text : 0.8 * text,
+    focus,
+    value: category ? 0.7 + 0.3 * evidence : 0.8 * evidence * (0.5 + 0.5 * focus),
   };
 }
 
@@ -162,10 +193,10 @@ function tierBandName(lo: number | undefined, hi: number | undefined): string | 
 export function scoreProfile(b: PreparedBrief, p: Profile): FitScore {
   const posts = p.recentPosts.map((r) => r.caption).join('\n');
   const view = textView([p.displayName ?? '', p.handle, p.categories.join(' , '), p.topics.join(' '), p.bio, posts].join('\n'));
-  const categoryView = textView(p.categories.join(' , '));
-  const categories = p.categories.map((c) => c.toLowerCase());
+  const text: ProfileText = { view, categoryView: textView(p.categories.join(' , ')), categories: p.categories.map((c) => c.toLowerCase()) };
 
-  const fits = b.niches.map((n) => nicheFit(n, view, categoryView, categories)).sort((x, y) => y.value - x.value);
+  const rival = b.niches.length > 0 ? competitor(b, text) : { niche: null, hits: 0 };
+  const fits = b.niches.map((n) => nicheFit(n, text, rival.hits)).sort((x, y) => y.value - x.value);
   const nicheScore = fits.length === 0 ? 0 : clamp(fits[0]!.value + 0.15 * (fits[1]?.value ?? 0));
   const topicHits = b.topics.filter((t) => matches(view, t) || (t.kind === 'token' && t.key.length >= 4 && hasPrefix(view, t.key)));
   const topicScore = saturate(topicHits.length, 1.2);
@@ -198,6 +229,7 @@ export function scoreProfile(b: PreparedBrief, p: Profile): FitScore {
   }
   const categoryHits = fits.filter((f) => f.category).map((f) => f.niche.id);
   if (categoryHits.length > 0) parts.push(`category ${categoryHits.join(', ')}`);
+  else if (rival.niche && fits.length > 0 && fits[0]!.focus > 0 && fits[0]!.focus < 0.5) parts.push(`mostly about ${rival.niche.id}`);
   if (parts.length === 0) {
     const wanted = [...b.niches.map((n) => n.id), ...b.topics.map((t) => t.display)].slice(0, 3);
     parts.push(wanted.length > 0 ? `No posts about ${wanted.join(', ')} found` : 'No topic given to match');

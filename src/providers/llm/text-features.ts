@@ -44,6 +44,8 @@ export function tokens(text: string): string[] {
 /** A searchable view of one text: its token set, its token sequence and the folded text. */
 export interface TextView {
   tokens: Set<string>;
+  /** the distinct tokens in code-unit order, for prefix look-ups */
+  sorted: string[];
   /** tokens joined by single spaces, with a space at both ends, for phrase look-ups */
   sequence: string;
   folded: string;
@@ -51,7 +53,8 @@ export interface TextView {
 
 export function textView(text: string): TextView {
   const list = tokens(text);
-  return { tokens: new Set(list), sequence: ` ${list.join(' ')} `, folded: foldText(text) };
+  const set = new Set(list);
+  return { tokens: set, sorted: [...set].sort(), sequence: ` ${list.join(' ')} `, folded: foldText(text) };
 }
 
 /** A lexicon or brief term in matchable form: one token, two tokens (a phrase) or unspaced text. */
@@ -87,7 +90,20 @@ export function matches(view: TextView, t: Term): boolean {
  * "dogsofinstagram" or "fitnessmotivation" carry their niche in their first letters.
  */
 export function hasPrefix(view: TextView, prefix: string): boolean {
-  for (const t of view.tokens) if (t.length > prefix.length && t.startsWith(prefix)) return true;
+  const list = view.sorted;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  // the first token not below the prefix; if it is the prefix itself, the next may extend it
+  for (let i = lo; i < list.length && i <= lo + 1; i++) {
+    const t = list[i]!;
+    if (!t.startsWith(prefix)) return false;
+    if (t.length > prefix.length) return true;
+  }
   return false;
 }
 

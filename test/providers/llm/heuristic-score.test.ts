@@ -68,6 +68,18 @@ describe('scoreProfiles', () => {
     assert.ok(l!.matchedTopics.includes('fitness'));
   });
 
+  it('ranks a creator focused on the niche above one who mostly posts about something else', () => {
+    const travel = '#travel #wanderlust beach hotel';
+    const focused = makeProfile({ handle: 'a', bio: travel });
+    const mostlyFashion = makeProfile({ handle: 'b', bio: `${travel} #ootd #fashion outfit dress sneakers heels jeans #streetstyle #whatiwore lookbook` });
+    const [f, m] = scoreProfiles(brief('travel'), [focused, mostlyFashion]);
+    assert.ok(f!.score > m!.score + 5, `${f!.score} vs ${m!.score}`);
+    assert.match(m!.rationale, /mostly about fashion/);
+    assert.doesNotMatch(f!.rationale, /mostly about/);
+    const [both] = scoreProfiles(brief('travel and fashion creators'), [mostlyFashion]);
+    assert.doesNotMatch(both!.rationale, /mostly about/, 'a niche the brief asks for is no competitor');
+  });
+
   it('reads compound hashtags and other languages', () => {
     const tagged = makeProfile({ handle: 'a', topics: ['dogsofinstagram', 'puppylove', 'weeklyfluff'] });
     const korean = makeProfile({ handle: 'b', bio: '오늘도 강아지 산책 🐶 #멍스타그램' });

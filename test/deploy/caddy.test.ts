@@ -36,10 +36,12 @@ function caddyEnv(home: string, extra: Record<string, string> = {}): Record<stri
   return { PATH: process.env.PATH ?? '', HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home, ...extra };
 }
 
-async function waitForAnswer(url: string, proc: { output(): string } | null, timeoutMs = 30_000): Promise<void> {
+/** Polls until `url` answers at all (any status). Generous: a cold tsx start on a busy CI box is slow. */
+async function waitForAnswer(url: string, proc: { output(): string; exited?: boolean } | null, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
+    if (proc?.exited) throw new Error(`the process exited before ${url} answered\n${proc.output()}`);
     try {
       await fetch(url);
       return;
@@ -122,7 +124,14 @@ describe('Caddy on loopback in front of the API process', () => {
     apiBase = `http://127.0.0.1:${apiPort}`;
     // Short heartbeats: Caddy notices a closed SSE client on its next write, so it can stop promptly.
     api = startProcess('src/bin/api.ts', { ...env.env, HOST: '127.0.0.1', PORT: String(apiPort), SSE_HEARTBEAT_MS: '500' });
-    await waitForAnswer(`${apiBase}/health`, api);
+    let apiExited = false;
+    void api.exited.then(() => (apiExited = true));
+    await waitForAnswer(`${apiBase}/health`, {
+      output: api.output,
+      get exited() {
+        return apiExited;
+      },
+    });
 
     const edgePort = await freePort();
     edge = `http://127.0.0.1:${edgePort}`;
@@ -133,7 +142,12 @@ describe('Caddy on loopback in front of the API process', () => {
     });
     caddy.stdout?.on('data', (d: Buffer) => (caddyOut += d.toString()));
     caddy.stderr?.on('data', (d: Buffer) => (caddyOut += d.toString()));
-    await waitForAnswer(`${edge}/health`, { output: () => caddyOut });
+    await waitForAnswer(`${edge}/health`, {
+      output: () => caddyOut,
+      get exited() {
+        return caddy.exitCode !== null;
+      },
+    });
   });
 
   after(async () => {

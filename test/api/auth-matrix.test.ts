@@ -119,6 +119,16 @@ describe('auth matrix: every route × every kind of caller', () => {
     assert.equal((await api.ctx.repos.jobs.get(job.id))?.status, 'pending');
   });
 
+  test('a valid call stamps last_used_at on its key only', async () => {
+    const fresh = await api.newKey({ name: 'fresh' });
+    const idle = await api.newKey({ name: 'idle' });
+    assert.equal(fresh.row.lastUsedAt, null);
+    assert.equal((await api.call('/pipeline/jobs/job_x', { key: fresh.key })).status, 404);
+    for (let i = 0; i < 50 && !(await api.ctx.repos.apiKeys.get(fresh.row.id))?.lastUsedAt; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await api.ctx.repos.apiKeys.get(fresh.row.id))?.lastUsedAt);
+    assert.equal((await api.ctx.repos.apiKeys.get(idle.row.id))?.lastUsedAt, null);
+  });
+
   test('401 messages say what is wrong without echoing the key', async () => {
     const cases: [Who, RegExp][] = [
       ['none', /requires an API key/],

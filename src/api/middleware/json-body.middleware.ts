@@ -46,7 +46,7 @@ export const bodyParserErrors: ErrorRequestHandler = (err: BodyParserError, _req
       return;
     case 'entity.parse.failed':
       next(
-        new AppError('bad_request', `request body is not valid JSON: ${err.message}`, {
+        new AppError('bad_request', `request body is not valid JSON: ${err.message.slice(0, 200)}`, {
           errors: [{ field: '(body)', message: 'must be a JSON object' }],
         }),
       );

@@ -16,18 +16,17 @@ import {
   creatorColumns,
   creatorSchema,
   fromArrowTable,
-  toArrowTable,
 } from './lancedb/arrow.js';
 import { buildWhere, keysWhere } from './lancedb/filters.js';
 import {
   DEFAULT_VECTOR_INDEX_MIN_ROWS,
   FTS_INDEX,
-  ensureFtsIndex,
   hasIndex,
   optimizeTable,
 } from './lancedb/maintenance.js';
 import type { OptimizeReport } from './lancedb/maintenance.js';
 import { reciprocalRankFusion } from './lancedb/rrf.js';
+import { TableWriter } from './lancedb/table-writer.js';
 
 export interface LanceDbIndexOptions {
   dir: string;
@@ -72,6 +71,7 @@ export class LanceDbIndex implements CreatorIndex {
   private table: Table | null = null;
   /** serialises this process's writes; concurrent merge-inserts on one table only conflict */
   private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly writer = new TableWriter();
 
   constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
     this.dir = opts.dir;
@@ -92,9 +92,7 @@ export class LanceDbIndex implements CreatorIndex {
     await this.exclusive(() =>
       this.ledger.track(ctx, 'index', 'upsert', async () => {
         const table = await this.writableTable();
-        const data = toArrowTable(await table.schema(), rows);
-        await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-        await ensureFtsIndex(table);
+        await this.writer.write(table, rows);
         return { result: undefined, units: { objects: rows.length }, costUsd: 0 };
       }),
     );
@@ -108,6 +106,7 @@ export class LanceDbIndex implements CreatorIndex {
     return this.exclusive(async () => {
       const table = await this.currentTable(false);
       if (!table) return { rows: 0, created: [], durationMs: 0 };
+      this.writer.forget();
       return optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
     });
   }
@@ -166,6 +165,7 @@ export class LanceDbIndex implements CreatorIndex {
   async reset(): Promise<void> {
     await this.exclusive(async () => {
       const db = await this.connection();
+      this.writer.forget();
       this.table?.close();
       this.table = null;
       if ((await db.tableNames()).includes(TABLE_NAME)) {

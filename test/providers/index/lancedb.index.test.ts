@@ -155,6 +155,24 @@ describe('LanceDbIndex', () => {
     assert.equal(hits[0]?.creator.key, 'instagram:wander_ella');
   });
 
+  it('never duplicates a creator when another writer touched the table between two bulk writes', async () => {
+    const dir = newDir();
+    const a = build(dir);
+    const b = build(dir);
+    await a.open();
+    await b.open();
+    const people = population(30);
+    // a loads an empty table (fast append path), b writes some of the same and some new keys, a writes again
+    await a.upsert(await indexed(embedder(), people.slice(0, 20)), noJob);
+    await b.upsert(await indexed(embedder(), people.slice(15, 25)), noJob);
+    await a.upsert(await indexed(embedder(), people.slice(20, 30)), noJob);
+    await a.upsert(await indexed(embedder(), people.slice(0, 5)), noJob);
+    assert.equal(await a.count(), 30);
+    assert.equal(await b.count(), 30);
+    const keys = people.map((c) => c.key);
+    assert.equal((await a.get(keys, noJob)).length, 30);
+  });
+
   it('replaces an empty table built by another embedder instead of refusing it', async () => {
     const dir = newDir();
     const old = new LanceDbIndex({ dir, embedder: new HashingEmbedder({ dimension: 32 }, kit.ledger) }, kit.ledger);

@@ -1,0 +1,50 @@
+import type { Table } from '@lancedb/lancedb';
+import { toArrowTable } from './arrow.js';
+import type { Row } from './arrow.js';
+import { ensureFtsIndex } from './maintenance.js';
+
+/** Past this many remembered keys, fall back to merge-insert rather than hold more memory. */
+const MAX_TRACKED_KEYS = 5_000_000;
+
+/**
+ * Writes rows by merge on `key`, so a creator written twice is updated, never duplicated.
+ *
+ * Merge-insert joins every batch against the whole key column, which makes a bulk load into a
+ * big table quadratic. While this process is the table's only writer since it was empty, it knows
+ * every key in it, so new keys are appended (plain add) and only repeats are merged. "Only
+ * writer" is checked by version: when the table's version is not the one our last write left,
+ * someone else wrote (or reset it) and we go back to merging everything.
+ */
+export class TableWriter {
+  private appendOnly: { keys: Set<string>; version: number } | null = null;
+
+  async write(table: Table, rows: Row[]): Promise<{ appended: number; merged: number }> {
+    const schema = await table.schema();
+    const state = await this.appendState(table);
+    const fresh = state ? rows.filter((r) => !state.keys.has(r.creator.key)) : [];
+    const repeat = state ? rows.filter((r) => state.keys.has(r.creator.key)) : rows;
+    if (fresh.length > 0) await table.add(toArrowTable(schema, fresh));
+    if (repeat.length > 0) {
+      await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrowTable(schema, repeat));
+    }
+    await ensureFtsIndex(table);
+    if (state) {
+      for (const r of fresh) state.keys.add(r.creator.key);
+      state.version = await table.version();
+      if (state.keys.size > MAX_TRACKED_KEYS) this.appendOnly = null;
+    }
+    return { appended: fresh.length, merged: repeat.length };
+  }
+
+  /** Forget what we know (after a reset, a compaction or any doubt). */
+  forget(): void {
+    this.appendOnly = null;
+  }
+
+  private async appendState(table: Table): Promise<{ keys: Set<string>; version: number } | null> {
+    const version = await table.version();
+    if (this.appendOnly && this.appendOnly.version !== version) this.appendOnly = null;
+    if (!this.appendOnly && (await table.countRows()) === 0) this.appendOnly = { keys: new Set(), version };
+    return this.appendOnly;
+  }
+}

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createPool } from '../../src/db/pool.js';
+import { JobsRepository } from '../../src/repositories/jobs.repository.js';
 import { startTestApi } from '../helpers/api-server.js';
+import { freePort } from '../helpers/processes.js';
 import type { TestApi } from '../helpers/api-server.js';
 
 describe('app: request ids, security headers, CORS, body handling, errors', () => {
@@ -107,5 +110,24 @@ describe('app: request ids, security headers, CORS, body handling, errors', () =
     assert.equal(res.body.code, 'internal');
     assert.doesNotMatch(res.text, /artifact|stack|\.ts/);
     assert.equal(res.body.request_id, res.headers.get('x-request-id'));
+  });
+
+  test('a backend that is down is a 503 with Retry-After, not a 500', async () => {
+    const owner = await api.newKey();
+    const job = await api.insertJob(owner.row.id);
+    const real = api.ctx.repos.jobs;
+    const dead = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/none`, 1);
+    api.ctx.repos.jobs = new JobsRepository(dead);
+    try {
+      const res = await api.call<{ code: string }>(`/pipeline/jobs/${job.id}`, { key: owner.key });
+      assert.equal(res.status, 503);
+      assert.equal(res.body.code, 'service_unavailable');
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.doesNotMatch(res.text, /ECONNREFUSED|5432|postgres/);
+    } finally {
+      api.ctx.repos.jobs = real;
+      await dead.end();
+    }
+    assert.equal((await api.call(`/pipeline/jobs/${job.id}`, { key: owner.key })).status, 200);
   });
 });

@@ -108,10 +108,12 @@ describe('GET /pipeline/jobs/:id/events', () => {
     assert.deepEqual(byQuery.events.map((e) => e.lastEventId), ['3', '4', '5']);
     byHeader.close();
     byQuery.close();
-    const bad = await fetch(`${api.base}/pipeline/jobs/${job.id}/events`, {
-      headers: { 'X-API-Key': key, Accept: 'text/event-stream', 'Last-Event-ID': 'abc' },
-    });
-    assert.equal(bad.status, 400);
+    for (const id of ['abc', '-1', '9999999999']) {
+      const bad = await fetch(`${api.base}/pipeline/jobs/${job.id}/events`, {
+        headers: { 'X-API-Key': key, Accept: 'text/event-stream', 'Last-Event-ID': id },
+      });
+      assert.equal(bad.status, 400, id);
+    }
   });
 
   test('a pending job cancelled through the API ends open streams with a cancelled event', async () => {

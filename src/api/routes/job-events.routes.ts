@@ -14,7 +14,7 @@ import type { RouteDeps } from './route-deps.js';
 function lastEventId(req: Request): number | undefined {
   const raw = req.get('last-event-id');
   if (raw === undefined || raw.trim() === '') return undefined;
-  if (!/^\d{1,10}$/.test(raw.trim())) {
+  if (!/^\d{1,10}$/.test(raw.trim()) || Number(raw.trim()) > 2_147_483_647) {
     throw new AppError('bad_request', 'Last-Event-ID must be an event id (a non-negative integer) from this stream', {
       errors: [{ field: 'Last-Event-ID', message: 'must be a non-negative integer' }],
     });

@@ -1,6 +1,6 @@
 import type { Profile, ProfileFetchResult } from '../domain/profile.js';
 import { profileFromCreator } from '../providers/profiles/index.source.js';
-import { chunk, forEachConcurrent } from './concurrency.js';
+import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
 import type { Candidate, StageRun } from './stage-run.js';
 
 export interface EnrichOutput {
@@ -26,6 +26,7 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
   let cacheHits = 0;
   let stale = 0;
   let done = 0;
+  const serial = new SerialQueue();
 
   await forEachConcurrent(
     chunk(candidates, batchSize),
@@ -39,21 +40,24 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
         rt.logger.warn({ err, profiles: batch.length }, 'profile fetch failed; using index data');
         result = { profiles: [], errors: [], cacheHits: 0 };
       }
-      const wanted = new Set(batch.map((c) => c.creator.key));
-      for (const p of result.profiles) {
-        if (!wanted.has(p.key) || got.has(p.key)) continue;
-        got.set(p.key, p);
-        if (p.stale) stale++;
-        else enriched++;
-      }
-      for (const c of batch) {
-        if (got.has(c.creator.key)) continue;
-        got.set(c.creator.key, profileFromCreator(c.creator, { stale: true }));
-        stale++;
-      }
-      cacheHits += result.cacheHits;
-      done += batch.length;
-      await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
+      // Batches finish in any order; their bookkeeping runs one at a time so progress only goes up.
+      await serial.run(async () => {
+        const wanted = new Set(batch.map((c) => c.creator.key));
+        for (const p of result.profiles) {
+          if (!wanted.has(p.key) || got.has(p.key)) continue;
+          got.set(p.key, p);
+          if (p.stale) stale++;
+          else enriched++;
+        }
+        for (const c of batch) {
+          if (got.has(c.creator.key)) continue;
+          got.set(c.creator.key, profileFromCreator(c.creator, { stale: true }));
+          stale++;
+        }
+        cacheHits += result.cacheHits;
+        done += batch.length;
+        await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
+      });
     },
     () => rt.checkpoint(),
   );

@@ -47,12 +47,12 @@ export class FlakyProfileSource implements ProfileSource {
 
   constructor(
     private readonly inner: ProfileSource,
-    private readonly opts: { failKeys?: Set<string>; throwOnCall?: (call: number) => boolean; cacheHitsPerCall?: number },
+    private readonly opts: { failKeys?: Set<string>; throwFor?: (creators: Creator[]) => boolean; cacheHitsPerCall?: number },
   ) {}
 
   async fetch(creators: Creator[], ctx: CallContext): Promise<ProfileFetchResult> {
-    const call = ++this.calls;
-    if (this.opts.throwOnCall?.(call)) throw new Error('scraper unavailable: 503 from upstream');
+    this.calls++;
+    if (this.opts.throwFor?.(creators)) throw new Error('scraper unavailable: 503 from upstream');
     const failing = creators.filter((c) => this.opts.failKeys?.has(c.key));
     const ok = creators.filter((c) => !this.opts.failKeys?.has(c.key));
     const result = await this.inner.fetch(ok, ctx);

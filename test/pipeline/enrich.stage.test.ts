@@ -53,11 +53,15 @@ describe('runEnrichStage', () => {
 
   it('degrades failed profiles and failed batches to index data flagged stale', async () => {
     const failKeys = new Set([hits[0]!.creator.key, hits[9]!.creator.key]);
-    const flaky = new FlakyProfileSource(t.ctx.providers.profiles, { failKeys, throwOnCall: (n) => n === 2, cacheHitsPerCall: 1 });
+    const flaky = new FlakyProfileSource(t.ctx.providers.profiles, {
+      failKeys,
+      throwFor: (batch) => batch.some((c) => c.key === hits[7]!.creator.key),
+      cacheHitsPerCall: 1,
+    });
     const { jobId, out } = await enrich(withProviders(t.ctx, { profiles: flaky }));
     assert.equal(out.profiles.length, hits.length);
     const staleKeys = out.profiles.filter((p) => p.stale).map((p) => p.key);
-    // batch 2 (candidates 7–13) threw as a whole; two more failed one by one
+    // the batch of candidates 7–13 threw as a whole; two more failed one by one
     const expected = new Set([...failKeys, ...hits.slice(7, 14).map((c) => c.creator.key)]);
     assert.deepEqual(new Set(staleKeys), expected);
     for (const p of out.profiles.filter((x) => x.stale)) {

@@ -103,11 +103,12 @@ export class LanceDbIndex implements CreatorIndex {
    * import; upserts are searchable without it, only slower.
    */
   async optimize(): Promise<OptimizeReport> {
-    return this.exclusive(async () => {
-      const table = await this.currentTable(false);
-      if (!table) return { rows: 0, created: [], durationMs: 0 };
+    return this.exclusive(() => {
       this.writer.forget();
-      return optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
+      return this.withTable(
+        (table) => optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows }),
+        (): OptimizeReport => ({ rows: 0, created: [], durationMs: 0 }),
+      );
     });
   }
 

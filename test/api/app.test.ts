@@ -89,6 +89,13 @@ describe('app: request ids, security headers, CORS, body handling, errors', () =
     assert.equal(big.body.code, 'payload_too_large');
     const scalar = await api.call('/pipeline/start', { key, body: '"just a string"', headers: { 'Content-Type': 'application/json' } });
     assert.equal(scalar.status, 400);
+    for (const text of ['{"brief":"fitness coach \\u0000 promoting protein"}', '{"brief":"fitness coach \\ud800 promoting protein"}']) {
+      const unstorable = await api.call<{ detail: string }>('/pipeline/start', { key, body: text, headers: { 'Content-Type': 'application/json' } });
+      assert.equal(unstorable.status, 400, text);
+      assert.match(unstorable.body.detail, /NUL characters or unpaired surrogates/);
+    }
+    const emoji = await api.call('/pipeline/start', { key, body: { brief: 'fitness 💪 coach promoting protein snacks' } });
+    assert.equal(emoji.status, 202, 'paired surrogates are fine');
     const latin1 = await api.call('/pipeline/start', { key, body: '{}', headers: { 'Content-Type': 'application/json; charset=latin1' } });
     assert.equal(latin1.status, 415);
   });

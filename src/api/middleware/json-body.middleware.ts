@@ -10,13 +10,24 @@ function hasBody(req: express.Request): boolean {
   return length !== undefined && length !== '0';
 }
 
+// NUL and unpaired surrogates are valid JSON escapes but cannot be stored in Postgres text/jsonb.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+
+function rejectUnstorableText(key: string, value: unknown): unknown {
+  if ((typeof value === 'string' && unstorable(value)) || unstorable(key)) {
+    throw new SyntaxError('text must not contain NUL characters or unpaired surrogates');
+  }
+  return value;
+}
+
 /**
  * Strict JSON bodies for the API: a body must be declared JSON (415 otherwise), fit the size cap
  * (413), and parse as a JSON object or array (400 naming the body). A request without a body gets
  * `{}`, so validation can name the missing fields.
  */
 export function jsonBody(limit: string): RequestHandler[] {
-  const parse = express.json({ limit, strict: true, type: JSON_TYPES });
+  const parse = express.json({ limit, strict: true, type: JSON_TYPES, reviver: rejectUnstorableText });
   const requireJson: RequestHandler = (req, _res, next) => {
     if (!hasBody(req)) {
       req.body = {};

@@ -54,5 +54,8 @@ export async function runExpandStage(run: StageRun): Promise<ExpandOutput> {
   const expansion = normaliseExpansion(await deps.providers.llm.expandBrief(params.brief, rt.call), params.brief);
   const filters = mergeFilters(params.filters, expansion.filters, params.platforms);
   await deps.repos.artifacts.put(rt.jobId, 'expansion', { expansion, filters } satisfies SavedExpansion);
+  if (expansion.fallback) {
+    await rt.emit('warning', { stage: 'expand', code: 'expand_fallback', message: 'the LLM could not expand the brief; the rule-based expansion stands in' });
+  }
   return { expansion, filters, reused: false };
 }

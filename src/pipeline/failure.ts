@@ -22,7 +22,7 @@ export class JobTimeoutError extends Error {
 
 export interface FailureDescription {
   /** stable code stored in the job's `error` and the `failed` event */
-  code: 'provider_failed' | 'index_mismatch' | 'timeout' | 'unavailable' | 'internal';
+  code: 'provider_failed' | 'index_mismatch' | 'timeout' | 'unavailable' | 'internal' | 'gave_up';
   /** safe to show to the client: no secrets, no stack */
   message: string;
   /** a later attempt may succeed (provider outage, lost connection) */

@@ -3,7 +3,7 @@ import { isTerminal, terminalEventTypes } from '../domain/job.js';
 import type { JobRow } from '../repositories/jobs.repository.js';
 import { runEnrichStage } from './enrich.stage.js';
 import { runExpandStage } from './expand.stage.js';
-import { describeFailure, isCancellation, JobHandBackError, JobTimeoutError } from './failure.js';
+import { describeFailure, isCancellation, JobHandBackError, JobTimeoutError, redactSecrets } from './failure.js';
 import { JobRuntime } from './job-runtime.js';
 import { runRankStage } from './rank.stage.js';
 import type { StageTiming } from './rank.stage.js';
@@ -121,6 +121,7 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
     queries: e.expansion.queries.length,
     niches: e.expansion.niches.length,
     reused: e.reused,
+    fallback: e.expansion.fallback === true,
   }));
   const candidates = await stage(
     'search',
@@ -152,6 +153,17 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
   return final.length;
 }
 
+/**
+ * Fails a job from outside a run: when the queue gives up on it (its worker died too often, or a
+ * fault outlived every attempt). Does nothing to a job that already finished.
+ */
+export async function giveUpJob(deps: PipelineDeps, jobId: string, reason: string, opts: Pick<RunOptions, 'onFinished'> = {}): Promise<boolean> {
+  const job = await deps.repos.jobs.get(jobId);
+  if (!job || isTerminal(job.status)) return false;
+  const error = { code: 'gave_up', message: `the job could not be completed: ${redactSecrets(reason)}` };
+  return finishAs(deps, jobId, 'failed', { stage: job.stage, ...error }, opts, undefined, error);
+}
+
 /** Moves the job to a terminal status and, if this call did it, emits the terminal event and notifies. */
 async function finishAs(
   deps: PipelineDeps,
@@ -161,11 +173,12 @@ async function finishAs(
   opts: RunOptions,
   meta?: Partial<JobMeta>,
   error?: { code: string; message: string },
-): Promise<void> {
+): Promise<boolean> {
   const moved = await deps.repos.jobs.finish(jobId, status, { ...(error ? { error } : {}), ...(meta ? { meta } : {}) });
-  if (!moved) return;
+  if (!moved) return false;
   await deps.jobEvents.emit(jobId, status, data);
   await notify(deps, jobId, status, opts);
+  return true;
 }
 
 /**
@@ -176,7 +189,10 @@ async function ensureTerminalEvent(deps: PipelineDeps, job: JobRow, opts: RunOpt
   const [last] = await deps.jobEvents.list(job.id, Math.max(0, job.lastEventSeq - 1), 1);
   if (last && terminalEventTypes.includes(last.type)) return;
   const status = job.status as TerminalStatus;
-  await deps.jobEvents.emit(job.id, status, status === 'failed' ? { stage: job.stage, ...(job.error ?? {}) } : { stage: job.stage });
+  const data: Record<string, unknown> = { stage: job.stage };
+  if (status === 'failed') Object.assign(data, job.error ?? {});
+  if (status === 'completed') data.results = ((await deps.repos.artifacts.get<unknown[]>(job.id, 'final'))?.data ?? []).length;
+  await deps.jobEvents.emit(job.id, status, data);
   await notify(deps, job.id, status, opts);
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import { bullConnection } from '../app/context.js';
 import type { AppContext } from '../app/context.js';
+import { giveUpJob } from '../pipeline/run-pipeline.js';
 import type { PipelineOutcome, TerminalStatus } from '../pipeline/run-pipeline.js';
 import { PIPELINE_QUEUE } from '../queue/pipeline.queue.js';
 import type { PipelineJobData } from '../queue/pipeline.queue.js';
@@ -60,8 +61,12 @@ export function startWorker(ctx: AppContext, opts: StartWorkerOptions = {}): Wor
   worker.on('stalled', (jobId) => logger.warn({ job_id: jobId }, 'job stalled (its worker died or froze); it runs again'));
   worker.on('failed', (job, err) => {
     if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
     logger[final ? 'error' : 'warn']({ job_id: job.data.jobId, attempt: job.attemptsMade, err: err.message }, final ? 'job gave up' : 'job will be retried');
+    // The queue is done with it, so the job must not stay `running` for ever.
+    if (final && typeof job.data.jobId === 'string') {
+      giveUpJob(ctx, job.data.jobId, err.message, { onFinished }).catch((e: unknown) => logger.error({ err: e, job_id: job.data.jobId }, 'could not mark the job failed'));
+    }
   });
 
   const sweeper = startSweeper(ctx, { intervalMs: config.worker.sweepIntervalMs, minAgeMs: opts.sweepMinAgeMs });

@@ -8,6 +8,8 @@ export const SWEEP_MIN_AGE_MS = 5_000;
 const PAGE_SIZE = 200;
 const MAX_PAGES = 25;
 const STATE_CONCURRENCY = 16;
+/** Redis calls that take longer than this fail the sweep (it runs again next interval) instead of hanging it. */
+const REDIS_TIMEOUT_MS = 5_000;
 
 export type SweeperDeps = Pick<AppContext, 'pool' | 'repos' | 'queue' | 'logger'>;
 
@@ -38,7 +40,7 @@ export async function sweepPendingJobs(deps: SweeperDeps, opts: { minAgeMs?: num
       for (let page = 0; page < MAX_PAGES; page++) {
         const ids = await deps.repos.jobs.listStalePending(opts.minAgeMs ?? SWEEP_MIN_AGE_MS, PAGE_SIZE, after);
         await forEachConcurrent(ids, STATE_CONCURRENCY, async (id) => {
-          const outcome = await requeue(deps, id);
+          const outcome = await withTimeout(requeue(deps, id), REDIS_TIMEOUT_MS, `re-enqueueing ${id}`);
           result.checked++;
           if (outcome === 'enqueued') result.enqueued++;
           if (outcome === 'retried') result.retried++;
@@ -53,6 +55,14 @@ export async function sweepPendingJobs(deps: SweeperDeps, opts: { minAgeMs?: num
   } finally {
     client.release();
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function requeue(deps: SweeperDeps, id: string): Promise<'enqueued' | 'retried' | 'queued'> {

@@ -6,6 +6,7 @@ import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { ScriptedLlm, withProviders } from './doubles.js';
 import { createJob } from './fixtures.js';
+import type { CallContext } from '../../src/providers/ledger.js';
 
 describe('mergeFilters', () => {
   it('lets explicit filters win field by field and keeps inferred ones otherwise', () => {
@@ -73,5 +74,22 @@ describe('runExpandStage', () => {
     assert.equal(llm.expandCalls, 1, 'no second LLM call');
     const calls = await t.ctx.repos.calls.listForJob(jobId);
     assert.equal(calls.filter((c) => c.operation === 'expand').length, 1, 'the ledger is not double counted');
+  });
+
+  it('announces an expansion that fell back to the rule-based one', async () => {
+    const jobId = await createJob(t.ctx, { brief: 'travel creators for a luggage brand' });
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    const inner = t.ctx.providers.llm;
+    const llm = {
+      name: 'fell-back',
+      expandBrief: async (brief: string, ctx: CallContext) => ({ ...(await inner.expandBrief(brief, ctx)), fallback: true }),
+      scoreFit: inner.scoreFit.bind(inner),
+    };
+    const deps = withProviders(t.ctx, { llm });
+    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    const out = await runExpandStage({ deps, params: job.params, rt });
+    assert.equal(out.expansion.fallback, true);
+    const events = await t.ctx.jobEvents.list(jobId, 0, 10);
+    assert.deepEqual(events.map((e) => [e.type, e.data.code]), [['warning', 'expand_fallback']]);
   });
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { RankedResult } from '../../src/domain/job.js';
 import { ProviderError } from '../../src/errors.js';
-import { runPipeline } from '../../src/pipeline/run-pipeline.js';
+import { giveUpJob, runPipeline } from '../../src/pipeline/run-pipeline.js';
 import type { TerminalStatus } from '../../src/pipeline/run-pipeline.js';
 import type { JobEvent } from '../../src/repositories/events.repository.js';
 import { createTestContext } from '../helpers/test-env.js';
@@ -229,6 +229,19 @@ describe('runPipeline', () => {
     const list = await events(jobId);
     assert.ok(list.some((e) => e.type === 'warning' && e.data.code === 'no_candidates'));
     assert.deepEqual((await t.ctx.repos.artifacts.get(jobId, 'final'))!.data, []);
+  });
+
+  it('gives up on a job from outside a run only while it is unfinished', async () => {
+    const jobId = await createJob(t.ctx, { brief: 'pet creators with cats' });
+    const hook = finished();
+    assert.equal(await giveUpJob(t.ctx, jobId, 'job stalled more than allowable limit (token=abcdef0123456789)', hook), true);
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    assert.equal(job.status, 'failed');
+    assert.equal(job.error!.code, 'gave_up');
+    assert.doesNotMatch(job.error!.message, /abcdef0123456789/);
+    assert.equal(await giveUpJob(t.ctx, jobId, 'again', hook), false);
+    assert.deepEqual(types(await events(jobId)), ['failed']);
+    assert.deepEqual(hook.calls, [[jobId, 'failed']]);
   });
 
   it('skips unknown jobs', async () => {

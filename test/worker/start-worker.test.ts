@@ -110,6 +110,24 @@ describe('startWorker (BullMQ + Redis, in process)', () => {
     }
   });
 
+  it('marks a job failed when the queue gives up on it (stalled too often)', async () => {
+    const jobId = await createJob(t.ctx, { brief: 'gaming creators who stream', top_k: 3, candidate_limit: 5 });
+    await t.ctx.repos.jobs.markRunning(jobId);
+    await t.ctx.queue.enqueue(jobId);
+    // what BullMQ's stalled-job check records once a job has crashed its workers too often
+    await t.ctx.redis.hset(`${t.redisPrefix}:pipeline:${jobId}`, 'defa', 'job stalled more than allowable limit');
+    const handle = startWorker(t.ctx);
+    try {
+      const job = await waitForStatus(t.ctx, jobId, 'failed');
+      assert.deepEqual(job.error, { code: 'gave_up', message: 'the job could not be completed: job stalled more than allowable limit' });
+      const events = await t.ctx.jobEvents.list(jobId, 0, 100);
+      assert.equal(events.at(-1)!.type, 'failed');
+      assert.equal(events.at(-1)!.data.code, 'gave_up');
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('on close, hands an active job back after the grace period, and another worker finishes it', async () => {
     let started!: () => void;
     const scoring = new Promise<void>((r) => (started = r));

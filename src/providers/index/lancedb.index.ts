@@ -107,7 +107,7 @@ export class LanceDbIndex implements CreatorIndex {
       this.writer.forget();
       return this.withTable(
         (table) => optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows }),
-        (): OptimizeReport => ({ rows: 0, created: [], durationMs: 0 }),
+        (): OptimizeReport => ({ rows: 0, created: [], steps: {}, durationMs: 0 }),
       );
     });
   }

@@ -46,7 +46,10 @@ export async function ensureFtsIndex(table: Table): Promise<boolean> {
 
 export interface OptimizeReport {
   rows: number;
+  /** indexes created by this call (existing ones were updated in place) */
   created: string[];
+  /** milliseconds per step: `compact+update` and one entry per created index */
+  steps: Record<string, number>;
   durationMs: number;
 }
 
@@ -55,37 +58,35 @@ export interface OptimizeReport {
  * into the existing indexes, drop superseded versions, and create whichever index is missing
  * (the vector index only once the table is big enough for it to beat a flat scan).
  */
-export async function optimizeTable(
-  table: Table,
-  opts: { vectorIndexMinRows: number },
-): Promise<OptimizeReport> {
+export async function optimizeTable(table: Table, opts: { vectorIndexMinRows: number }): Promise<OptimizeReport> {
   const started = performance.now();
+  const steps: Record<string, number> = {};
+  const step = async (name: string, fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    steps[name] = performance.now() - t0;
+  };
   // Versions still being read by another process are re-resolved by its retry; nothing older is needed.
-  await table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: false });
+  await step('compact+update', () => table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: false }));
   const rows = await table.countRows();
   const existing = new Set((await table.listIndices()).map((i) => i.name));
   const created: string[] = [];
-  if (rows === 0) return { rows, created, durationMs: performance.now() - started };
-
-  if (!existing.has(FTS_INDEX)) {
-    await table.createIndex('doc', { config: ftsIndexConfig(), name: FTS_INDEX });
-    created.push(FTS_INDEX);
-  }
-  for (const { column, kind } of scalarIndexes) {
-    const name = `${column}_idx`;
-    if (existing.has(name)) continue;
-    await table.createIndex(column, { config: kind === 'btree' ? lancedb.Index.btree() : lancedb.Index.bitmap(), name });
+  const create = async (name: string, column: string, config: lancedb.Index) => {
+    await step(name, () => table.createIndex(column, { config, name }));
     created.push(name);
-  }
-  if (!existing.has(VECTOR_INDEX) && rows >= opts.vectorIndexMinRows) {
-    await table.createIndex('vector', {
-      name: VECTOR_INDEX,
+  };
+  if (rows > 0) {
+    if (!existing.has(FTS_INDEX)) await create(FTS_INDEX, 'doc', ftsIndexConfig());
+    for (const { column, kind } of scalarIndexes) {
+      const name = `${column}_idx`;
+      if (!existing.has(name)) await create(name, column, kind === 'btree' ? lancedb.Index.btree() : lancedb.Index.bitmap());
+    }
+    if (!existing.has(VECTOR_INDEX) && rows >= opts.vectorIndexMinRows) {
       // one HNSW graph up to a few million rows; SQ keeps 1 byte per dimension
-      config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 20, efConstruction: 150 }),
-    });
-    created.push(VECTOR_INDEX);
+      await create(VECTOR_INDEX, 'vector', lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, m: 20, efConstruction: 150 }));
+    }
   }
-  return { rows, created, durationMs: performance.now() - started };
+  return { rows, created, steps, durationMs: performance.now() - started };
 }
 
 function ignoreExists(err: unknown): void {

@@ -31,6 +31,11 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
     sendProblem(res, err, requestId);
     return;
   }
+  if (err instanceof URIError) {
+    // Express could not percent-decode a path parameter (e.g. /pipeline/jobs/%ZZ): the client's mistake.
+    sendProblem(res, new AppError('bad_request', 'the URL path has malformed percent-encoding'), requestId);
+    return;
+  }
   res.locals.log?.error({ err }, 'unhandled error');
   if (isBackendUnavailable(err)) {
     sendProblem(res, new AppError('service_unavailable', 'a backend is unavailable right now; retry shortly', { retryAfterSeconds: 5 }), requestId);

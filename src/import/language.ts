@@ -6,16 +6,17 @@
  * which is better than a wrong one passing it.
  */
 
-const scripts: { lang: string; re: RegExp }[] = [
-  { lang: 'ko', re: /[\uac00-\ud7af]/gu },
-  { lang: 'ja', re: /[\u3040-\u30ff]/gu },
-  { lang: 'th', re: /[\u0e00-\u0e7f]/gu },
-  { lang: 'ar', re: /[\u0600-\u06ff]/gu },
-  { lang: 'he', re: /[\u0590-\u05ff]/gu },
-  { lang: 'ru', re: /[\u0400-\u04ff]/gu },
-  { lang: 'el', re: /[\u0370-\u03ff]/gu },
-  { lang: 'hi', re: /[\u0900-\u097f]/gu },
-  { lang: 'zh', re: /[\u4e00-\u9fff]/gu },
+/** Unicode blocks that identify a language well enough on their own: [first, last, language]. */
+const scripts: [number, number, string][] = [
+  [0xac00, 0xd7af, 'ko'],
+  [0x3040, 0x30ff, 'ja'],
+  [0x0e00, 0x0e7f, 'th'],
+  [0x0600, 0x06ff, 'ar'],
+  [0x0590, 0x05ff, 'he'],
+  [0x0400, 0x04ff, 'ru'],
+  [0x0370, 0x03ff, 'el'],
+  [0x0900, 0x097f, 'hi'],
+  [0x4e00, 0x9fff, 'zh'],
 ];
 
 const functionWords: Record<string, string> = {
@@ -41,18 +42,37 @@ const MIN_WORD_HITS = 3;
 export function detectLanguage(raw: string): string | null {
   // hashtags, mentions and links are not sentences in any language
   const text = raw.replace(/[#@]\S+|https?:\/\/\S+|www\.\S+/g, ' ');
-  let best: { lang: string; n: number } | null = null;
-  for (const { lang, re } of scripts) {
-    const n = text.match(re)?.length ?? 0;
-    if (n >= MIN_SCRIPT_CHARS && (!best || n > best.n)) best = { lang, n };
+  const perScript = new Array<number>(scripts.length).fill(0);
+  let latin = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
+      continue;
+    }
+    if (c <= 0x24f) {
+      if (c >= 0xc0) latin++;
+      continue;
+    }
+    for (let s = 0; s < scripts.length; s++) {
+      const [from, to] = scripts[s]!;
+      if (c >= from && c <= to) {
+        perScript[s]!++;
+        break;
+      }
+    }
   }
-  const latin = text.match(/\p{Script=Latin}/gu)?.length ?? 0;
+  let best = -1;
+  for (let s = 0; s < scripts.length; s++) {
+    if (perScript[s]! >= MIN_SCRIPT_CHARS && (best < 0 || perScript[s]! > perScript[best]!)) best = s;
+  }
   // Han without kana could be Chinese or Japanese kanji only; the kana rule already caught Japanese
-  if (best && best.n >= latin * 0.5) return best.lang;
+  if (best >= 0 && perScript[best]! >= latin * 0.5) return scripts[best]![2];
 
   const hits = new Map<string, number>();
   for (const word of text.toLowerCase().split(/[^\p{L}]+/u)) {
-    for (const lang of lexicon.get(word) ?? []) hits.set(lang, (hits.get(lang) ?? 0) + 1);
+    const langs = lexicon.get(word);
+    if (langs) for (const lang of langs) hits.set(lang, (hits.get(lang) ?? 0) + 1);
   }
   const ranked = [...hits.entries()].sort((a, b) => b[1] - a[1]);
   const [top, second] = ranked;

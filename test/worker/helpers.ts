@@ -12,10 +12,17 @@ export async function waitFor<T>(what: string, check: () => Promise<T | null | u
   }
 }
 
+/**
+ * Waits until the job has `status` and, for a terminal one, its terminal event too (the worker
+ * writes the status first, then the event, so that a client told "completed" finds the results).
+ */
 export async function waitForStatus(ctx: AppContext, jobId: string, status: string, timeoutMs?: number) {
   return waitFor(`job ${jobId} to be ${status}`, async () => {
     const job = await ctx.repos.jobs.get(jobId);
-    return job?.status === status ? job : null;
+    if (job?.status !== status) return null;
+    if (!['completed', 'failed', 'cancelled'].includes(status)) return job;
+    const [last] = await ctx.jobEvents.list(jobId, job.lastEventSeq - 1, 1);
+    return last?.type === status ? job : null;
   }, timeoutMs);
 }
 

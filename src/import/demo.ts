@@ -3,7 +3,6 @@ import { creatorKey, profileUrl } from '../domain/creator.js';
 import type { Creator, Platform } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { noJob } from '../providers/ledger.js';
-import { embedInChunks } from './importer.js';
 import { bioTemplates, demoCountries, demoNiches, firstNames, vocabulary } from './demo-vocabulary.js';
 import type { DemoNiche } from './demo-vocabulary.js';
 
@@ -74,11 +73,11 @@ export function generateDemoCreators(perNiche = DEFAULT_PER_NICHE): Creator[] {
  * Loads the demo creators when the index is empty (fresh install); does nothing otherwise. Safe
  * to call from several processes at once: the rows are identical and upserts merge on the key.
  */
-export async function loadDemoIndexIfEmpty(ctx: Pick<AppContext, 'providers' | 'config'>): Promise<{ loaded: number }> {
-  const { index } = ctx.providers;
+export async function loadDemoIndexIfEmpty(ctx: Pick<AppContext, 'providers'>): Promise<{ loaded: number }> {
+  const { index, embedder } = ctx.providers;
   if ((await index.count()) > 0) return { loaded: 0 };
   const creators = generateDemoCreators();
-  const vectors = await embedInChunks(ctx, creators.map(creatorDocument));
+  const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
   await index.upsert(creators.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob);
   await index.optimize?.();
   return { loaded: creators.length };

@@ -56,16 +56,16 @@ export interface ImportSummary {
   indexCount: number;
 }
 
-export type ImportDeps = Pick<AppContext, 'config' | 'providers'>;
+export type ImportDeps = Pick<AppContext, 'providers'>;
 
 export const DEFAULT_BATCH_SIZE = 1000;
 const MAX_BAD_ROWS = 1000;
 
 /**
  * Streams a creator file into the index: records are mapped and validated one by one (bad ones
- * reported by line and skipped), embedded in batches of the embedder's batch size and written in
- * batches of `batchSize` by merge on the creator key, so importing the same file again updates
- * rather than duplicates. The next batch is embedded while the previous one is being written.
+ * reported by line and skipped), then embedded and written in batches of `batchSize`, keyed on
+ * the creator, so importing the same file again updates rather than duplicates. The next batch is
+ * embedded while the previous one is being written.
  */
 export async function importFile(
   deps: ImportDeps,
@@ -108,7 +108,8 @@ export async function importFile(
     const creators = batch;
     batch = [];
     if (creators.length === 0) return;
-    const vectors = await embedInChunks(deps, creators.map(creatorDocument));
+    // one call per write batch: remote embedders split it into requests of their own batch size
+    const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
     if (writing) await writing;
     opts.signal?.throwIfAborted();
     writing = index
@@ -166,14 +167,4 @@ export async function importFile(
   };
   progress('done');
   return summary;
-}
-
-/** Embeds in requests of the configured embeddings batch size (remote APIs cap the batch). */
-export async function embedInChunks(deps: ImportDeps, texts: string[]): Promise<number[][]> {
-  const size = deps.config.embeddings.batchSize;
-  const out: number[][] = [];
-  for (let i = 0; i < texts.length; i += size) {
-    out.push(...(await deps.providers.embedder.embed(texts.slice(i, i + size), noJob)));
-  }
-  return out;
 }

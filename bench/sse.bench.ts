@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,8 +8,8 @@ import { emptyMeta, startJobSchema, toJobParams } from '../src/domain/job.js';
 import { createApiKey } from '../src/services/api-keys.service.js';
 import { repoRoot } from '../test/helpers/processes.js';
 import { benchContext } from './lib/bench-env.js';
-import { startApi } from './lib/procs.js';
-import { flag, rssOf, sleep, writeSection } from './lib/results.js';
+import { selfTimeByArea, startApi, topSelfTime } from './lib/procs.js';
+import { flag, hasFlag, rssOf, sleep, writeSection } from './lib/results.js';
 import type { SseClientResult, SseClientSpec } from './lib/sse-client.js';
 import { fmt, table } from './lib/stats.js';
 
@@ -23,6 +24,9 @@ const levels = String(flag('levels', '1000,5000,10000')).split(',').map(Number);
 const PER_JOB = 20;
 const ROUNDS = flag('rounds', 5);
 const INTERVAL_MS = flag('interval', 2000);
+const profile = hasFlag('profile');
+/** with --profile the figures go to their own section, so a short profiling run leaves the main one alone */
+const SECTION = profile ? 'sse-profile' : 'sse';
 
 interface Level {
   streams: number;
@@ -31,13 +35,22 @@ interface Level {
   rssBefore: number;
   rssAfter: number;
   openSeconds: number;
+  /** Postgres transactions committed on the service's database per event delivered */
+  pgPerDelivery: number;
   result: SseClientResult;
+}
+
+async function commits(t: { ctx: { pool: Pool } }): Promise<number> {
+  // the statistics are flushed by each backend within about a second
+  await sleep(1500);
+  const { rows } = await t.ctx.pool.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()');
+  return Number(rows[0]!.n);
 }
 
 async function main(): Promise<void> {
   const t = await benchContext({ SSE_HEARTBEAT_MS: '15000' });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'scout-sse-'));
-  const api = await startApi({ ...t.env, LOG_LEVEL: 'warn' }, ['--max-old-space-size=4096']);
+  const api = await startApi({ ...t.env, LOG_LEVEL: 'warn' }, ['--max-old-space-size=4096', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : [])]);
   const results: Level[] = [];
   try {
     for (const streams of [PER_JOB, ...levels]) {
@@ -88,6 +101,7 @@ async function main(): Promise<void> {
       const rssAfter = rssOf(api.pid);
       console.log(`[bench:sse] ${open}/${streams} streams open in ${fmt(openSeconds)} s (${failed} failed); API RSS ${fmt(rssBefore / 2 ** 20)} → ${fmt(rssAfter / 2 ** 20)} MB`);
 
+      const commitsBefore = await commits(t);
       for (let round = 0; round < ROUNDS; round++) {
         const started = Date.now();
         // one event per job, written as fast as Postgres takes them (like many workers progressing at once)
@@ -96,8 +110,10 @@ async function main(): Promise<void> {
       }
       await exited;
       const result = JSON.parse(lines.at(-1)!) as SseClientResult;
+      // minus the bench's own event writes (one insert transaction each)
+      const pgPerDelivery = (await commits(t) - commitsBefore - jobIds.length * ROUNDS) / Math.max(1, result.received);
       console.log(`[bench:sse] ${streams}: received ${result.received}/${result.expected}, p99 delay ${fmt(result.delay.p99)} ms`);
-      results.push({ streams, opened: open, failed, rssBefore, rssAfter, openSeconds, result });
+      results.push({ streams, opened: open, failed, rssBefore, rssAfter, openSeconds, pgPerDelivery, result });
       // the client's exit closed every stream; let the API notice before the next level
       await sleep(3000);
     }
@@ -109,7 +125,7 @@ async function main(): Promise<void> {
       '(same machine clock). Memory per stream = API RSS growth while the streams opened ÷ streams. Baseline: one job with 20 streams.',
       '',
       table(
-        ['streams', 'jobs', 'opened / failed', 'open time s', 'API RSS before → after MB', 'memory per stream KB', 'events received / expected', 'delay p50 ms', 'delay p99 ms', 'max ms', 'p99 ÷ baseline p99'],
+        ['streams', 'jobs', 'opened / failed', 'open time s', 'API RSS before → after MB', 'memory per stream KB', 'events received / expected', 'delay p50 ms', 'delay p99 ms', 'max ms', 'p99 ÷ baseline p99', 'Postgres xacts per delivered event'],
         results.map((r) => [
           r.streams,
           Math.ceil(r.streams / PER_JOB),
@@ -122,10 +138,26 @@ async function main(): Promise<void> {
           r.result.delay.p99,
           r.result.delay.max,
           `${fmt(r.result.delay.p99 / base.result.delay.p99, 3)}×`,
+          fmt(r.pgPerDelivery, 2),
         ]),
       ),
+      '',
+      `Events not received within ${ROUNDS * INTERVAL_MS / 1000 + 120} s of the first write are missing from "received" and from the delay percentiles.`,
     ].join('\n');
-    writeSection('sse', 'SSE fan-out: memory per stream and delivery delay', body);
+    await api.stop('SIGTERM');
+    let extra = '';
+    if (profile) {
+      const prof = topSelfTime(tmp, 12);
+      extra = [
+        '\n',
+        `CPU profile of the API process (\`node --cpu-prof\`, ${fmt(prof.totalMs / 1000)} s), self time by area:`,
+        '',
+        table(['area', 'share'], selfTimeByArea(tmp).slice(0, 10).map((a) => [a.area, `${fmt(a.share * 100, 1)} %`])),
+        '',
+        table(['function', 'self ms', 'share'], prof.entries.map((e) => [`\`${e.fn}\``, e.selfMs, `${fmt(e.share * 100, 1)} %`])),
+      ].join('\n');
+    }
+    writeSection(SECTION, profile ? 'SSE fan-out, profiled run' : 'SSE fan-out: memory per stream and delivery delay', body + extra);
   } finally {
     await api.stop('SIGKILL');
     await t.cleanup();

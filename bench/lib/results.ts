@@ -41,7 +41,7 @@ export function machineInfo(): MachineInfo {
 export const machineLine = (m: MachineInfo) =>
   `_${m.date} · commit ${m.commit} · ${m.cpus} × ${m.cpuModel} · ${m.memoryGiB} GiB · Node ${m.node} · ${m.os}_`;
 
-const ORDER = ['pipeline', 'search', 'api', 'sse', 'import'];
+const ORDER = ['pipeline', 'search', 'api', 'sse', 'sse-profile', 'import'];
 const marker = (name: string, edge: 'start' | 'end') => `<!-- bench:${name}:${edge} -->`;
 
 function header(m: MachineInfo): string {

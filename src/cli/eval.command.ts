@@ -1,7 +1,7 @@
 import { createContext } from '../app/context.js';
 import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
-import { evaluateNiches, kimNiches } from '../eval/search-quality.js';
+import { evaluateNiches, kimNiches, readLabels } from '../eval/search-quality.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
@@ -10,11 +10,15 @@ const command: Command = {
   name: 'eval',
   summary:
     'Measure search quality: run each niche word as a brief through the whole pipeline and report precision@k against the creators\' category labels.',
-  usage: 'scout eval [--niches a,b,c] [--top-k 25] [--json]   (import labelled creators first with `scout import`)',
+  usage:
+    'scout eval [--labels FILE] [--niches a,b,c] [--top-k 25] [--json]\n' +
+    '  import labelled creators first with `scout import FILE`; for a label-blind measurement import with\n' +
+    '  `scout import --withhold-categories FILE` and pass the same file as --labels',
   async run(argv) {
     const { values } = parseCommandArgs(
       argv,
       {
+        labels: { type: 'string' },
         niches: { type: 'string' },
         'top-k': { type: 'string' },
         json: { type: 'boolean' },
@@ -31,14 +35,15 @@ const command: Command = {
       if ((await ctx.providers.index.count()) === 0) {
         throw new UsageError('the index is empty: import labelled creators first, e.g. `scout import ../shared/data/instagram-kim/profiles_with_captions.csv`');
       }
+      const labels = values.labels ? await readLabels(values.labels) : undefined;
       const { row } = await createApiKey(ctx.repos.apiKeys, { name: 'eval' });
-      const report = await evaluateNiches(ctx, { apiKeyId: row.id, niches, topK });
+      const report = await evaluateNiches(ctx, { apiKeyId: row.id, niches, topK, labels });
       await ctx.repos.apiKeys.revoke(row.id);
       if (values.json) {
         console.log(JSON.stringify(report, null, 2));
         return 0;
       }
-      console.log(`precision@${topK} of final results against category labels`);
+      console.log(`precision@${topK} of final results against category labels${labels ? ` from ${values.labels}` : ' in the index'}`);
       for (const n of report.niches) {
         console.log(`  ${n.niche.padEnd(10)} ${n.precision.toFixed(2)}  (${n.hits}/${topK}, ${n.durationMs} ms)`);
       }

@@ -24,11 +24,12 @@ const command: Command = {
   summary:
     'Import creators from a CSV/JSONL file into the search index (re-importing updates, never duplicates).\n' +
     `Formats: ${formatIds.join(', ')} — detected from the header when --format is not given; see docs/import-format.md.`,
-  usage: `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME]`,
+  usage: `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME] [--withhold-categories]`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       format: { type: 'string' },
       reindex: { type: 'boolean' },
+      'withhold-categories': { type: 'boolean' },
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
       source: { type: 'string' },
@@ -59,6 +60,7 @@ const command: Command = {
           batchSize,
           limit,
           source: values.source,
+          withholdCategories: values['withhold-categories'] ?? false,
           signal: abort.signal,
           onBadRow: (row) => {
             if (printed++ >= MAX_PRINTED_BAD_ROWS) return;

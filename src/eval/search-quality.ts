@@ -3,10 +3,38 @@ import type { CreatorKey } from '../domain/creator.js';
 import { newJobId } from '../domain/ids.js';
 import { emptyMeta } from '../domain/job.js';
 import type { JobParams, RankedResult } from '../domain/job.js';
+import { openSource } from '../import/records.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 
 /** The Kim dataset's labelled niches (`other` is not a target). */
 export const kimNiches = ['beauty', 'fashion', 'fitness', 'food', 'travel', 'pet', 'interior', 'family'] as const;
+
+/** creator key → its niche labels */
+export type Labels = Map<CreatorKey, string[]>;
+
+/**
+ * Ground-truth labels read from an import file (any supported format), for an index that was
+ * imported with `--withhold-categories` so that search cannot see them.
+ */
+export async function readLabels(file: string): Promise<Labels> {
+  const source = await openSource(file);
+  const labels: Labels = new Map();
+  const rowCtx = { source: 'labels', now: new Date().toISOString() };
+  try {
+    for await (const record of source.records) {
+      if (record.error !== undefined) continue;
+      try {
+        const c = source.format.toCreator(record.values, rowCtx);
+        labels.set(c.key, c.categories);
+      } catch {
+        // rows the importer would skip have no label either
+      }
+    }
+  } finally {
+    source.close();
+  }
+  return labels;
+}
 
 export interface NicheQuality {
   niche: string;
@@ -31,7 +59,14 @@ export interface QualityReport {
  */
 export async function evaluateNiches(
   ctx: Pick<AppContext, 'config' | 'logger' | 'repos' | 'providers' | 'jobEvents'>,
-  opts: { apiKeyId: string; niches?: readonly string[]; topK?: number; candidateLimit?: number },
+  opts: {
+    apiKeyId: string;
+    niches?: readonly string[];
+    topK?: number;
+    candidateLimit?: number;
+    /** ground truth from a file; without it, the categories stored in the index are the truth */
+    labels?: Labels;
+  },
 ): Promise<QualityReport> {
   const topK = opts.topK ?? 25;
   const niches: NicheQuality[] = [];
@@ -53,9 +88,8 @@ export async function evaluateNiches(
     const final = await ctx.repos.artifacts.get<RankedResult[]>(jobId, 'final');
     const results = final?.data ?? [];
     const keys = results.map((r) => `${r.platform}:${r.handle}` as CreatorKey);
-    const creators = await ctx.providers.index.get(keys, { jobId });
-    const labelled = new Set(creators.filter((c) => c.categories.includes(niche)).map((c) => c.key));
-    const hits = keys.filter((k) => labelled.has(k)).length;
+    const truth = opts.labels ?? new Map((await ctx.providers.index.get(keys, { jobId })).map((c) => [c.key, c.categories]));
+    const hits = keys.filter((k) => truth.get(k)?.includes(niche)).length;
     niches.push({
       niche,
       precision: hits / topK,

@@ -23,6 +23,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** stop after this many data records */
   limit?: number;
+  /** leave the source's niche labels out of the index (measures search on content alone; see `scout eval`) */
+  withholdCategories?: boolean;
   /** recorded on each creator; default `<format>:<file name>` */
   source?: string;
   signal?: AbortSignal;
@@ -131,7 +133,9 @@ export async function importFile(
         continue;
       }
       try {
-        batch.push(format.toCreator(record.values, rowCtx));
+        const creator = format.toCreator(record.values, rowCtx);
+        if (opts.withholdCategories) creator.categories = [];
+        batch.push(creator);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         reject({ line: record.line, reason: err.message });

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { once } from 'node:events';
 import { createContext } from '../app/context.js';
 import { createLogger } from '../app/logger.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
+import { onShutdownSignals, runMain } from '../app/process.js';
 import { createApp, sseHubOf } from '../api/app.js';
 
 /**
@@ -25,13 +26,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   logger.info({ host: config.http.host, port }, 'listening');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
+  onShutdownSignals(logger, async (signal) => {
     logger.info({ signal }, 'shutting down');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     const streams = sseHubOf(app).closeAll();
@@ -41,27 +36,11 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.http.shutdownTimeoutMs);
     force.unref();
-    closed
-      .then(async () => {
-        clearTimeout(force);
-        await ctx.close();
-        logger.info({ streams }, 'stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+    await closed;
+    clearTimeout(force);
+    await ctx.close();
+    logger.info({ streams }, 'stopped');
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(78);
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,7 @@
 import { createContext } from '../app/context.js';
 import { createLogger } from '../app/logger.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
+import { onShutdownSignals, runMain } from '../app/process.js';
 import { startWorker } from '../worker/start-worker.js';
 
 /** Extra time after the grace period for handed-back jobs to reach a safe point before exiting anyway. */
@@ -20,40 +21,17 @@ async function main(): Promise<void> {
   await handle.worker.waitUntilReady();
   logger.info({ concurrency: config.worker.concurrency, prefix: config.redis.prefix }, 'worker ready');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
+  onShutdownSignals(logger, async (signal) => {
     logger.info({ signal, graceMs: config.worker.shutdownGraceMs }, 'shutting down: no new jobs, finishing active ones');
     const force = setTimeout(() => {
       logger.error('active jobs did not stop in time; exiting');
       process.exit(1);
     }, config.worker.shutdownGraceMs + HAND_BACK_MS);
     force.unref();
-    handle
-      .close()
-      .then(() => ctx.close())
-      .then(() => {
-        logger.info('worker stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+    await handle.close();
+    await ctx.close();
+    logger.info('worker stopped');
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(78);
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

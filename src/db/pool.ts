@@ -11,6 +11,10 @@ export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection (e.g. Postgres restart) must not crash the process.
   pool.on('error', () => {});
+  // pg-pool drops its error listener while a client is checked out (withTransaction, advisory locks):
+  // a restart between two queries would then be an unhandled 'error' event that kills the process.
+  // The query in flight still rejects, and release() discards the dead client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

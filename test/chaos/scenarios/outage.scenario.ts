@@ -58,6 +58,8 @@ export async function outageScenario(o: OutageOptions): Promise<void> {
         headers: { 'X-API-Key': stack.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': `probe-${k}` },
         body: JSON.stringify({ brief: 'probe while a dependency is down' }),
         signal: AbortSignal.timeout(15_000),
+      }).catch((err: unknown) => {
+        throw new Error(`the API did not answer while ${o.target} was down (${(err as Error).message}); API exit: ${stack.api!.child.exitCode}\n${stack.logs()}`);
       });
       const probeBody = (await probe.json()) as { job_id?: string };
       assert.equal(probe.status, 503, `while ${o.target} is down: ${JSON.stringify(probeBody)}`);

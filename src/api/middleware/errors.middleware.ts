@@ -9,7 +9,7 @@ function isBackendUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed/.test(err.message);
+  return /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed|is not queryable/.test(err.message);
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {

@@ -90,7 +90,8 @@ export async function outageScenario(o: OutageOptions): Promise<void> {
 
     assert.ok(answers.length > ids.length, 'load kept coming');
     const serverErrors = answers.filter((a) => a.status >= 500 && a.status !== 503);
-    assert.deepEqual(serverErrors, [], 'no 5xx other than 503');
+    const unhandled = (stack.api!.output().split('\n').filter((l) => l.includes('unhandled error')).map((l) => l.slice(0, 600)));
+    assert.deepEqual(serverErrors, [], `no 5xx other than 503:\n${unhandled.join('\n')}`);
     const refused = answers.filter((a) => a.status === 503);
     assert.ok(refused.every((a) => a.retryAfter !== null && /^\d+$/.test(a.retryAfter)), 'every 503 carries Retry-After');
     assert.equal(stack.api!.child.exitCode, null, 'the API process stayed up');

@@ -46,33 +46,37 @@ export async function outageScenario(o: OutageOptions): Promise<void> {
       }
     })();
 
-    for (let k = 0; k < o.outages; k++) {
+    try {
+      for (let k = 0; k < o.outages; k++) {
+        await new Promise((r) => setTimeout(r, 2000));
+        const from = Date.now();
+        if (o.target === 'redis') await stack.redis!.down('SIGTERM');
+        else await stack.postgres!.down('fast');
+        // while it is down, a direct request must be refused cleanly, not hang or 500
+        await new Promise((r) => setTimeout(r, o.outageMs / 2));
+        const probe = await fetch(`${stack.base}/pipeline/start`, {
+          method: 'POST',
+          headers: { 'X-API-Key': stack.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': `probe-${k}` },
+          body: JSON.stringify({ brief: 'probe while a dependency is down' }),
+          signal: AbortSignal.timeout(15_000),
+        }).catch((err: unknown) => {
+          throw new Error(`the API did not answer while ${o.target} was down (${(err as Error).message}); API exit: ${stack.api!.child.exitCode}\n${stack.logs()}`);
+        });
+        const probeBody = (await probe.json()) as { job_id?: string };
+        assert.equal(probe.status, 503, `while ${o.target} is down: ${JSON.stringify(probeBody)}`);
+        assert.match(probe.headers.get('retry-after') ?? '', /^\d+$/);
+        if (probeBody.job_id) pending.push(Promise.resolve(probeBody.job_id));
+        await new Promise((r) => setTimeout(r, o.outageMs / 2));
+        if (o.target === 'redis') await stack.redis!.up();
+        else await stack.postgres!.up();
+        outages.push({ from, to: Date.now() });
+      }
       await new Promise((r) => setTimeout(r, 2000));
-      const from = Date.now();
-      if (o.target === 'redis') await stack.redis!.down('SIGTERM');
-      else await stack.postgres!.down('fast');
-      // while it is down, a direct request must be refused cleanly, not hang or 500
-      await new Promise((r) => setTimeout(r, o.outageMs / 2));
-      const probe = await fetch(`${stack.base}/pipeline/start`, {
-        method: 'POST',
-        headers: { 'X-API-Key': stack.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': `probe-${k}` },
-        body: JSON.stringify({ brief: 'probe while a dependency is down' }),
-        signal: AbortSignal.timeout(15_000),
-      }).catch((err: unknown) => {
-        throw new Error(`the API did not answer while ${o.target} was down (${(err as Error).message}); API exit: ${stack.api!.child.exitCode}\n${stack.logs()}`);
-      });
-      const probeBody = (await probe.json()) as { job_id?: string };
-      assert.equal(probe.status, 503, `while ${o.target} is down: ${JSON.stringify(probeBody)}`);
-      assert.match(probe.headers.get('retry-after') ?? '', /^\d+$/);
-      if (probeBody.job_id) pending.push(Promise.resolve(probeBody.job_id));
-      await new Promise((r) => setTimeout(r, o.outageMs / 2));
-      if (o.target === 'redis') await stack.redis!.up();
-      else await stack.postgres!.up();
-      outages.push({ from, to: Date.now() });
+    } finally {
+      // the load stops whatever happened, so a failed check never leaves the loop running
+      submitting = false;
+      await loop;
     }
-    await new Promise((r) => setTimeout(r, 2000));
-    submitting = false;
-    await loop;
     const ids = [...new Set((await Promise.all(pending)).filter((id): id is string => id !== null))];
 
     // recovered by itself: a new job is accepted at once and the health check is green again

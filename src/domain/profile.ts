@@ -1,4 +1,4 @@
-import type { CreatorKey, Platform } from './creator.js';
+import type { Creator, CreatorKey } from './creator.js';
 
 export type DataSource = 'index' | 'brightdata' | 'cache';
 
@@ -10,25 +10,13 @@ export interface RecentPost {
   url: string | null;
 }
 
-/** Fresh (or as fresh as we could get) profile data of one creator, whatever the source. */
-export interface Profile {
-  key: CreatorKey;
-  platform: Platform;
-  handle: string;
-  displayName: string | null;
-  bio: string;
-  categories: string[];
-  topics: string[];
-  followers: number | null;
-  following: number | null;
-  postsCount: number | null;
-  engagementRate: number | null;
-  country: string | null;
-  language: string | null;
-  verified: boolean;
+/**
+ * Fresh (or as fresh as we could get) profile data of one creator, whatever the source: the index
+ * fields (see Creator) plus what only a live profile has.
+ */
+export interface Profile extends Omit<Creator, 'source' | 'updatedAt'> {
   isPrivate: boolean;
   email: string | null;
-  profileUrl: string;
   recentPosts: RecentPost[];
   dataSource: DataSource;
   /** true when fresh data was wanted but could not be had, so index data stands in */

@@ -25,7 +25,7 @@ import { freePort, repoRoot, startProcess } from '../helpers/processes.js';
 import type { RunningProcess } from '../helpers/processes.js';
 
 /**
- * The real Caddy (Debian package; scripts/ensure-caddy.sh installs it) runs deploy/Caddyfile —
+ * The real Caddy (Debian package; scripts/ensure-tool.sh installs it) runs deploy/Caddyfile —
  * the production file itself, with its two placeholders pointed at loopback — in front of a real
  * API process, and shows what it routes, what it does not (/metrics, Weaviate) and that SSE passes.
  */
@@ -57,7 +57,7 @@ test('caddy validate accepts deploy/Caddyfile as production runs it (api.penni-a
   const home = await mkdtemp(path.join(os.tmpdir(), 'scout-caddy-'));
   try {
     const res = spawnSync('caddy', ['validate', '--config', CADDYFILE, '--adapter', 'caddyfile'], { env: caddyEnv(home), encoding: 'utf8' });
-    assert.equal(res.error, undefined, 'caddy is installed (scripts/ensure-caddy.sh)');
+    assert.equal(res.error, undefined, 'caddy is installed (scripts/ensure-tool.sh caddy caddy …)');
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout + res.stderr, /Valid configuration/);
     const adapted = spawnSync('caddy', ['adapt', '--config', CADDYFILE, '--adapter', 'caddyfile'], { env: caddyEnv(home), encoding: 'utf8' });

@@ -15,3 +15,16 @@ export async function runJsonChild<T>(script: string, args: string[], opts: { en
   if (code !== 0) throw new Error(`${script} exited with ${code}: ${out.slice(-2000)}`);
   return JSON.parse(last) as T;
 }
+
+/** The child side of runJsonChild: runs `main`, prints its result as one JSON line, exits 0 (1 on failure). */
+export function replyJson<T>(main: () => Promise<T>): void {
+  main()
+    .then((r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

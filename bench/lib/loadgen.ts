@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { replyJson } from './child.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';
 
@@ -99,13 +100,5 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-  runLoad(spec)
-    .then((r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
+  replyJson(() => runLoad(spec));
 }

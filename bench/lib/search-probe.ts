@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { TABLE_NAME } from '../../src/providers/index/lancedb/arrow.js';
 import { reciprocalRankFusion } from '../../src/providers/index/lancedb/rrf.js';
+import { replyJson } from './child.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';
 
@@ -91,12 +92,4 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ProbeSpec;
-main(spec)
-  .then((r) => {
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-    process.exit(0);
-  })
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+replyJson(() => main(spec));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { replyJson } from './child.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';
 
@@ -99,12 +100,4 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
 
 // the spec is a file: ten thousand streams do not fit in one argument
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SseClientSpec;
-main(spec)
-  .then((r) => {
-    process.stdout.write(`${JSON.stringify(r)}\n`);
-    process.exit(0);
-  })
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
+replyJson(() => main(spec));

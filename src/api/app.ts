@@ -35,7 +35,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.set('trust proxy', trustProxy(ctx.config.http.trustProxy));
   app.set('query parser', 'simple');
 
-  const sse = new SseHub();
+  const sse = new SseHub(ctx.jobEvents);
   hubs.set(app, sse);
   const deps: RouteDeps = {
     ctx,

@@ -12,27 +12,36 @@ export function eventItem(e: JobEvent) {
   return { seq: e.seq, type: e.type, created_at: e.createdAt.toISOString(), data: e.data };
 }
 
+/** Streams of one job share the feed's event objects, so each event is serialised once. */
+const frames = new WeakMap<JobEvent, string>();
+
 function frame(e: JobEvent): string {
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventItem(e))}\n\n`;
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventItem(e))}\n\n`;
+    frames.set(e, f);
+  }
+  return f;
 }
 
 /**
  * One SSE stream of a job's events. Order of operations is what makes resume exact: subscribe to
- * the in-process fan-out first, then read Postgres from the client's last id, then push whatever
- * is announced. Pumps never overlap and always continue from the last seq written, so an event is
+ * the in-process fan-out first, then read (through the hub's feed, which shares one Postgres read
+ * per job among its streams) from the client's last id, then push whatever is announced. Pumps never overlap and always continue from the last seq written, so an event is
  * sent once, in order, whether it arrived before or during the subscription.
  */
 export class JobEventStream implements SseClient {
   private lastSeq: number;
   private pumping: Promise<void> | null = null;
   private again = false;
+  private fresh = false;
   private closed = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private grace: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ctx: Pick<AppContext, 'jobEvents' | 'repos'>,
+    private readonly ctx: Pick<AppContext, 'repos'>,
     readonly res: Response,
     private readonly hub: SseHub,
     private readonly jobId: string,
@@ -45,7 +54,7 @@ export class JobEventStream implements SseClient {
 
   /** Subscribes, then opens the stream; throws (before any byte is sent) when subscribing fails. */
   async open(): Promise<void> {
-    this.unsubscribe = await this.ctx.jobEvents.subscribe(this.jobId, () => this.pump());
+    this.unsubscribe = await this.hub.feed.subscribe(this.jobId, () => this.pump());
     const { res } = this;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -93,7 +102,9 @@ export class JobEventStream implements SseClient {
   private async drain(): Promise<void> {
     for (;;) {
       this.again = false;
-      const events = await this.ctx.jobEvents.list(this.jobId, this.lastSeq, PAGE);
+      const fresh = this.fresh;
+      this.fresh = false;
+      const events = await this.hub.feed.read(this.jobId, this.lastSeq, PAGE, { fresh });
       for (const e of events) {
         if (this.closed) return;
         this.lastSeq = e.seq;
@@ -114,6 +125,8 @@ export class JobEventStream implements SseClient {
   private async endIfJobFinished(): Promise<void> {
     const job = await this.ctx.repos.jobs.get(this.jobId);
     if (this.closed || !job || !isTerminal(job.status)) return;
+    // read Postgres itself: the terminal event's announcement may be lost or not here yet
+    this.fresh = true;
     this.pump();
     await this.settle();
     if (this.closed) return;

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { JobEventFeed } from './job-event-feed.js';
 
 export interface SseClient {
   res: Response;
@@ -7,12 +8,22 @@ export interface SseClient {
   close(finalComment?: string): void;
 }
 
-/** Open SSE streams of this process, so shutdown can end them cleanly and a key cannot hold too many. */
+/**
+ * Open SSE streams of this process, so shutdown can end them cleanly and a key cannot hold too
+ * many, and the feed that shares one event read per job among them.
+ */
 export class SseHub {
   private readonly clients = new Set<SseClient>();
+  private readonly perKey = new Map<string, number>();
   private closing = false;
+  readonly feed: JobEventFeed;
 
-  constructor(readonly maxPerKey = 20) {}
+  constructor(
+    events: ConstructorParameters<typeof JobEventFeed>[0],
+    readonly maxPerKey = 20,
+  ) {
+    this.feed = new JobEventFeed(events);
+  }
 
   get size(): number {
     return this.clients.size;
@@ -28,17 +39,20 @@ export class SseHub {
   }
 
   countFor(apiKeyId: string): number {
-    let n = 0;
-    for (const c of this.clients) if (c.apiKeyId === apiKeyId) n++;
-    return n;
+    return this.perKey.get(apiKeyId) ?? 0;
   }
 
   add(client: SseClient): void {
+    if (this.clients.has(client)) return;
     this.clients.add(client);
+    this.perKey.set(client.apiKeyId, this.countFor(client.apiKeyId) + 1);
   }
 
   remove(client: SseClient): void {
-    this.clients.delete(client);
+    if (!this.clients.delete(client)) return;
+    const n = this.countFor(client.apiKeyId) - 1;
+    if (n > 0) this.perKey.set(client.apiKeyId, n);
+    else this.perKey.delete(client.apiKeyId);
   }
 
   /** Ends every stream with a final comment telling the client to reconnect (with Last-Event-ID). */

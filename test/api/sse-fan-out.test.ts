@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TAIL_MAX } from '../../src/api/sse/job-event-feed.js';
+import { startTestApi } from '../helpers/api-server.js';
+import type { TestApi } from '../helpers/api-server.js';
+import { CLOSED, OPEN, TestEventSource } from '../helpers/event-source.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
+/** The SSE streams of one job share one Postgres read per announcement (the hub's feed). */
+describe('SSE fan-out: many streams of one job', () => {
+  let api: TestApi;
+  let key: string;
+  let keyId: string;
+  const sources: TestEventSource[] = [];
+  const open = (path: string, headers: Record<string, string> = {}) => {
+    const es = new TestEventSource(`${api.base}${path}`, { headers: { 'X-API-Key': key, ...headers }, maxReconnectMs: 50 });
+    sources.push(es);
+    return es;
+  };
+  const seqs = (es: TestEventSource) => es.events.map((e) => Number(e.lastEventId));
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  before(async () => {
+    api = await startTestApi({ SSE_HEARTBEAT_MS: '15000', RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_MIN: '60000' });
+    ({ key, row: { id: keyId } } = await api.newKey());
+  });
+  after(async () => {
+    for (const s of sources) s.close();
+    await api.cleanup();
+  });
+
+  test('20 streams get every event once, in order, from about one Postgres read per event (not one per stream)', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    for (let i = 0; i < 3; i++) await api.emit(job.id, 'progress', { i });
+    const streams = Array.from({ length: 20 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN && s.events.length === 3));
+    assert.equal(api.sse.feed.watchedJobs >= 1, true);
+
+    const readsBefore = api.sse.feed.reads;
+    const total = 40;
+    // bursts of concurrent emits, as parallel score batches produce them
+    for (let i = 0; i < total; i += 4) {
+      await Promise.all(range(i, Math.min(i + 3, total - 2)).map((n) => api.emit(job.id, 'progress', { n })));
+      await sleep(5);
+    }
+    await api.ctx.repos.jobs.finish(job.id, 'completed');
+    const last = await api.emit(job.id, 'completed', {});
+    await waitUntil(() => streams.every((s) => s.readyState === CLOSED));
+    const reads = api.sse.feed.reads - readsBefore;
+
+    for (const s of streams) assert.deepEqual(seqs(s), range(1, last.seq));
+    const newEvents = last.seq - 3;
+    // one stream per event alone would be 20 × newEvents reads
+    assert.ok(reads <= newEvents + 5, `${reads} Postgres reads for ${newEvents} events × 20 streams`);
+    assert.equal(api.sse.feed.watchedJobs, 0, 'the job is no longer watched once its streams ended');
+    assert.equal(api.sse.countFor(keyId), 0);
+  });
+
+  test('a stream resuming from behind the shared tail reads Postgres itself and still gets everything once', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const watcher = open(`/pipeline/jobs/${job.id}/events`);
+    await waitUntil(() => watcher.readyState === OPEN);
+    const n = TAIL_MAX + 60;
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(range(i, Math.min(i + 49, n - 1)).map((k) => api.emit(job.id, 'progress', { k })));
+    }
+    await waitUntil(() => watcher.events.length === n, 30_000);
+    assert.deepEqual(seqs(watcher), range(1, n));
+
+    // the tail now starts after seq 60; this client resumes from 10
+    const late = open(`/pipeline/jobs/${job.id}/events`, { 'Last-Event-ID': '10' });
+    const near = open(`/pipeline/jobs/${job.id}/events`, { 'Last-Event-ID': String(n - 5) });
+    await waitUntil(() => late.events.length === n - 10 && near.events.length === 5, 30_000);
+    await api.ctx.repos.jobs.finish(job.id, 'completed');
+    const end = await api.emit(job.id, 'completed', {});
+    await waitUntil(() => [watcher, late, near].every((s) => s.readyState === CLOSED));
+    assert.deepEqual(seqs(late), range(11, end.seq));
+    assert.deepEqual(seqs(near), range(n - 4, end.seq));
+    assert.deepEqual(seqs(watcher), range(1, end.seq));
+  });
+
+  test('an event whose announcement was lost still reaches the streams with the next announcement', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
+    await api.emit(job.id, 'progress', { n: 1 });
+    await waitUntil(() => streams.every((s) => s.events.length === 1));
+    // written but never announced (as when Redis refused the PUBLISH)
+    await api.ctx.repos.events.append(job.id, 'progress', { n: 2 });
+    await sleep(100);
+    assert.ok(streams.every((s) => s.events.length === 1));
+    await api.emit(job.id, 'progress', { n: 3 });
+    await waitUntil(() => streams.every((s) => s.events.length === 3));
+    for (const s of streams) assert.deepEqual(seqs(s), [1, 2, 3]);
+  });
+});

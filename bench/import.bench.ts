@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createContext } from '../src/app/context.js';
@@ -8,7 +9,7 @@ import type { ImportProgress } from '../src/import/importer.js';
 import { openSource } from '../src/import/records.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
 import { kimProfilesCsv } from '../test/helpers/shared-data.js';
-import { loadKimCreators, scaledCorpus, writeGenericCsv } from './lib/corpus.js';
+import { BUILD_META, loadKimCreators, scaledCorpus, writeGenericCsv } from './lib/corpus.js';
 import { flag, writeSection } from './lib/results.js';
 import { fmt, mb, table } from './lib/stats.js';
 
@@ -20,6 +21,12 @@ import { fmt, mb, table } from './lib/stats.js';
  */
 // 1M rows (--rows=1000000) takes the better part of an hour on 2 cores, most of it in index optimisation.
 const ROWS = flag('rows', 200_000);
+/**
+ * --keep-index=DIR keeps the generated file's index in DIR (with its build figures in
+ * bench-build.json) so `bench:search --prebuilt=<size>=DIR` can query it instead of building the
+ * same corpus a second time: the generated corpus is the search benchmark's scaled corpus.
+ */
+const KEEP_INDEX = flag('keep-index', '');
 
 async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
   const t0 = performance.now();
@@ -42,8 +49,12 @@ async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
   return { rows, ms: performance.now() - t0 };
 }
 
-async function importOnce(label: string, file: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'scout-import-'));
+async function importOnce(label: string, file: string, keepDir = '') {
+  const dir = keepDir === '' ? mkdtempSync(path.join(os.tmpdir(), 'scout-import-')) : path.resolve(keepDir);
+  if (keepDir !== '') {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
   const env = await createTestEnv({ LANCEDB_DIR: dir, LOG_LEVEL: 'warn' });
   const ctx = await createContext(env.config, { role: 'cli', logger: createLogger('warn'), migrate: false });
   try {
@@ -59,11 +70,24 @@ async function importOnce(label: string, file: string) {
     });
     if (importingEndMs === 0) importingEndMs = summary.durationMs;
     console.log(`[bench:import] ${label}: ${summary.imported} in ${fmt(summary.durationMs / 1000)} s = ${fmt(summary.ratePerSec)}/s`);
-    return { label, file, base, summary, importingEndMs, rss: process.memoryUsage().rss, sizeMb: mb(statSync(file).size) };
+    const rss = process.memoryUsage().rss;
+    if (keepDir !== '') {
+      const meta = {
+        rows: summary.imported,
+        buildMs: summary.durationMs,
+        optimiseMs: summary.durationMs - importingEndMs,
+        rssBytes: rss,
+        diskBytes: Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]),
+        how: 'scout import of the generated generic CSV (parse + embed + write + optimise)',
+      };
+      writeFileSync(path.join(dir, BUILD_META), JSON.stringify(meta, null, 2));
+      console.log(`[bench:import] kept the index in ${dir}`);
+    }
+    return { label, file, base, summary, importingEndMs, rss, sizeMb: mb(statSync(file).size) };
   } finally {
     await ctx.close();
     await env.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    if (keepDir === '') rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -74,7 +98,7 @@ async function main(): Promise<void> {
     const gen = path.join(tmp, `generated-${ROWS}.csv`);
     console.log(`[bench:import] generating ${ROWS} rows`);
     await writeGenericCsv(gen, scaledCorpus(await loadKimCreators(), ROWS));
-    results.push(await importOnce(`generated generic CSV, ${ROWS.toLocaleString('en-US')} rows`, gen));
+    results.push(await importOnce(`generated generic CSV, ${ROWS.toLocaleString('en-US')} rows`, gen, KEEP_INDEX));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,16 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createContext } from '../src/app/context.js';
 import { createLogger } from '../src/app/logger.js';
+import type { Config } from '../src/config.js';
 import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
 import { noJob } from '../src/providers/ledger.js';
 import { seededRandom } from '../test/fakes/fake-http-server.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
 import { runJsonChild } from './lib/child.js';
-import { loadKimCreators, scaledCorpus } from './lib/corpus.js';
+import { BUILD_META, loadKimCreators, scaledCorpus } from './lib/corpus.js';
+import type { BuildMeta } from './lib/corpus.js';
 import { flag, writeSection } from './lib/results.js';
 import type { ProbeResult, ProbeSpec } from './lib/search-probe.js';
 import { fmt, mb, table } from './lib/stats.js';
@@ -24,6 +26,17 @@ import { fmt, mb, table } from './lib/stats.js';
 const sizes = String(flag('sizes', '23k,100k'))
   .split(',')
   .map((s) => ({ label: s, n: s === '23k' ? 0 : Number(s.replace(/k$/i, '000').replace(/m$/i, '000000')) }));
+/**
+ * --prebuilt=1m=DIR (comma-separated for several sizes) queries the index `bench:import
+ * --rows=1000000 --keep-index=DIR` built from the same scaled corpus instead of building it again
+ * (an hour on 2 cores); its build figures come from the import run and are marked so.
+ */
+const prebuilt = new Map(
+  String(flag('prebuilt', ''))
+    .split(',')
+    .filter((s) => s.includes('='))
+    .map((s) => [s.slice(0, s.indexOf('=')), path.resolve(s.slice(s.indexOf('=') + 1))] as const),
+);
 const LIMIT = 50;
 const ROUNDS = flag('rounds', 2);
 const WRITE_BATCH = 5000;
@@ -48,47 +61,66 @@ function queriesFrom(real: Creator[]): string[] {
   return [...fixed, ...sampled];
 }
 
+/** Embeds and writes `total` creators of the scaled corpus in batches, then optimises the index. */
+async function buildIndex(config: Config, real: Creator[], total: number, dir: string) {
+  const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn'), migrate: false });
+  console.log(`[bench:search] building ${total} creators`);
+  const t0 = performance.now();
+  let embedMs = 0;
+  let batch: Creator[] = [];
+  const flush = async () => {
+    const e0 = performance.now();
+    const vectors = await ctx.providers.embedder.embed(batch.map(creatorDocument), noJob);
+    embedMs += performance.now() - e0;
+    await ctx.providers.index.upsert(batch.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob);
+    batch = [];
+  };
+  let done = 0;
+  for (const c of scaledCorpus(real, total)) {
+    batch.push(c);
+    if (batch.length >= WRITE_BATCH) {
+      await flush();
+      done += WRITE_BATCH;
+      if (done % 100_000 === 0) console.log(`[bench:search]   ${done} written (${fmt((performance.now() - t0) / 1000)} s)`);
+    }
+  }
+  if (batch.length > 0) await flush();
+  const writtenMs = performance.now() - t0;
+  const o0 = performance.now();
+  await ctx.providers.index.optimize?.();
+  const optimizeMs = performance.now() - o0;
+  const ms = performance.now() - t0;
+  const rss = process.memoryUsage().rss;
+  await ctx.close();
+  const disk = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+  return { ms, split: `${fmt(embedMs / 1000)} / ${fmt((writtenMs - embedMs) / 1000)} / ${fmt(optimizeMs / 1000)}`, rss, disk };
+}
+
 async function main(): Promise<void> {
   console.log('[bench:search] reading the Kim data');
   const real = await loadKimCreators();
   const queries = queriesFrom(real);
   const rows: (string | number)[][] = [];
+  const importedSizes: string[] = [];
   const ratioRows: (string | number)[][] = [];
   for (const size of sizes) {
     const total = size.n === 0 ? real.length : size.n;
-    const dir = mkdtempSync(path.join(os.tmpdir(), `scout-search-${size.label}-`));
+    const kept = prebuilt.get(size.label);
+    const dir = kept ?? mkdtempSync(path.join(os.tmpdir(), `scout-search-${size.label}-`));
     const env = await createTestEnv({ LANCEDB_DIR: dir, LOG_LEVEL: 'warn' });
     try {
-      const ctx = await createContext(env.config, { role: 'cli', logger: createLogger('warn'), migrate: false });
-      console.log(`[bench:search] building ${total} creators`);
-      const t0 = performance.now();
-      let embedMs = 0;
-      let batch: Creator[] = [];
-      const flush = async () => {
-        const e0 = performance.now();
-        const vectors = await ctx.providers.embedder.embed(batch.map(creatorDocument), noJob);
-        embedMs += performance.now() - e0;
-        await ctx.providers.index.upsert(batch.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob);
-        batch = [];
-      };
-      let done = 0;
-      for (const c of scaledCorpus(real, total)) {
-        batch.push(c);
-        if (batch.length >= WRITE_BATCH) {
-          await flush();
-          done += WRITE_BATCH;
-          if (done % 100_000 === 0) console.log(`[bench:search]   ${done} written (${fmt((performance.now() - t0) / 1000)} s)`);
-        }
+      let build: { ms: number; split: string; rss: number; disk: number };
+      if (kept !== undefined) {
+        const metaFile = path.join(kept, BUILD_META);
+        if (!existsSync(metaFile)) throw new Error(`--prebuilt: ${metaFile} is missing; build it with bench:import --rows=${total} --keep-index=${kept}`);
+        const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as BuildMeta;
+        if (meta.rows !== total) throw new Error(`--prebuilt: ${kept} holds ${meta.rows} rows, not ${total}`);
+        console.log(`[bench:search] using the index bench:import built in ${kept} (${meta.rows} rows)`);
+        build = { ms: meta.buildMs, split: `import ${fmt((meta.buildMs - meta.optimiseMs) / 1000)} / ${fmt(meta.optimiseMs / 1000)} ¹`, rss: meta.rssBytes, disk: meta.diskBytes };
+        importedSizes.push(size.label);
+      } else {
+        build = await buildIndex(env.config, real, total, dir);
       }
-      if (batch.length > 0) await flush();
-      const writtenMs = performance.now() - t0;
-      const o0 = performance.now();
-      await ctx.providers.index.optimize?.();
-      const optimizeMs = performance.now() - o0;
-      const buildMs = performance.now() - t0;
-      const buildRss = process.memoryUsage().rss;
-      await ctx.close();
-      const diskBytes = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
 
       console.log(`[bench:search] querying ${total} creators (${queries.length} queries × ${ROUNDS})`);
       const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS };
@@ -96,21 +128,21 @@ async function main(): Promise<void> {
       rows.push([
         size.label,
         probe.count,
-        fmt(buildMs / 1000),
-        `${fmt(embedMs / 1000)} / ${fmt((writtenMs - embedMs) / 1000)} / ${fmt(optimizeMs / 1000)}`,
-        fmt(mb(diskBytes)),
+        fmt(build.ms / 1000),
+        build.split,
+        fmt(mb(build.disk)),
         fmt(mb(probe.rssBytes)),
-        fmt(mb(buildRss)),
+        fmt(mb(build.rss)),
         probe.hybrid.p50,
         probe.hybrid.p95,
         fmt(probe.recallHybrid, 3),
         fmt(probe.recallVector, 3),
       ]);
       ratioRows.push([size.label, probe.exact.p50, probe.exact.p95, `${fmt(probe.hybrid.p50 / probe.exact.p50, 3)}×`, `${fmt(probe.hybrid.p95 / probe.exact.p95, 3)}×`]);
-      console.log(`[bench:search] ${size.label}: hybrid p50 ${fmt(probe.hybrid.p50)} ms, recall@50 ${fmt(probe.recallHybrid, 3)}, build ${fmt(buildMs / 1000)} s`);
+      console.log(`[bench:search] ${size.label}: hybrid p50 ${fmt(probe.hybrid.p50)} ms, recall@50 ${fmt(probe.recallHybrid, 3)}, build ${fmt(build.ms / 1000)} s`);
     } finally {
       await env.cleanup();
-      rmSync(dir, { recursive: true, force: true });
+      if (kept === undefined) rmSync(dir, { recursive: true, force: true });
     }
   }
   const body = [
@@ -128,6 +160,13 @@ async function main(): Promise<void> {
     '',
     'Baseline in the same run: the exact (brute-force) query; ratio = indexed ÷ exact latency:',
     '',
+    ...(importedSizes.length > 0
+      ? [
+          `¹ ${importedSizes.join(', ')}: the same scaled corpus, built once by \`bench:import --keep-index\` (the import benchmark's generated file) and`,
+          '  queried here; its build time is that import (parse + embed + write / optimise) and its build RSS that of the import process.',
+          '',
+        ]
+      : []),
     table(['creators', 'exact p50 ms', 'exact p95 ms', 'hybrid ÷ exact p50', 'hybrid ÷ exact p95'], ratioRows),
   ].join('\n');
   writeSection('search', 'Search: hybrid latency, recall@50, build, disk and RSS', body);

@@ -7,6 +7,17 @@ import { openSource } from '../../src/import/records.js';
 import { seededRandom } from '../../test/fakes/fake-http-server.js';
 import { kimProfilesCsv } from '../../test/helpers/shared-data.js';
 
+/** Build figures the import benchmark leaves beside an index it keeps (--keep-index), for bench:search --prebuilt. */
+export const BUILD_META = 'bench-build.json';
+export interface BuildMeta {
+  rows: number;
+  buildMs: number;
+  optimiseMs: number;
+  rssBytes: number;
+  diskBytes: number;
+  how: string;
+}
+
 /** Every creator of the real Kim data set, as the importer maps them. */
 export async function loadKimCreators(): Promise<Creator[]> {
   const source = await openSource(kimProfilesCsv());

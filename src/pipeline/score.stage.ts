@@ -41,7 +41,7 @@ export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: F
 /**
  * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time. After every batch the
  * `progressive` (top so far), `remaining` (not yet scored) and private `scores` artifacts are
- * rewritten and `partial_results` + `progress` events go out, so clients see results early.
+ * rewritten together in one statement and `partial_results` + `progress` events go out, so clients see results early.
  * Cancellation is checked before each batch; a re-run scores only what is left.
  */
 export async function runScoreStage(run: StageRun, expand: ExpandOutput, profiles: Profile[]): Promise<ScoreOutput> {
@@ -59,9 +59,11 @@ export async function runScoreStage(run: StageRun, expand: ExpandOutput, profile
   const publish = async () => {
     const top = rankProfiles(profiles, scores, params.topK);
     const remaining = profiles.filter((p) => !scores.has(p.key)).map(pendingSummary);
-    await deps.repos.artifacts.put(rt.jobId, 'scores', { scores: [...scores.values()], fallback_batches: fallbackBatches } satisfies SavedScores);
-    await deps.repos.artifacts.put(rt.jobId, 'progressive', top);
-    await deps.repos.artifacts.put(rt.jobId, 'remaining', remaining);
+    await deps.repos.artifacts.putMany(rt.jobId, {
+      scores: { scores: [...scores.values()], fallback_batches: fallbackBatches } satisfies SavedScores,
+      progressive: top,
+      remaining,
+    });
     return top;
   };
 

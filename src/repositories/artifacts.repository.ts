@@ -19,6 +19,18 @@ export class ArtifactsRepository {
     );
   }
 
+  /** Several artifacts of one job in one statement (all or none). */
+  async putMany(jobId: string, artifacts: Partial<Record<ArtifactKind, unknown>>): Promise<void> {
+    const entries = Object.entries(artifacts);
+    if (entries.length === 0) return;
+    await this.db.query(
+      `insert into pipeline_job_artifacts (job_id, kind, data)
+       select $1, kind, data from unnest($2::text[], $3::jsonb[]) as a(kind, data)
+       on conflict (job_id, kind) do update set data = excluded.data, updated_at = now()`,
+      [jobId, entries.map(([kind]) => kind), entries.map(([, data]) => JSON.stringify(data))],
+    );
+  }
+
   async get<T = unknown>(jobId: string, kind: ArtifactKind): Promise<Artifact<T> | null> {
     const { rows } = await this.db.query<Artifact<T>>(
       `select kind, data, updated_at as "updatedAt" from pipeline_job_artifacts where job_id = $1 and kind = $2`,

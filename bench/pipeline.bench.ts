@@ -20,7 +20,16 @@ const BD_MS = flag('brightdata-ms', 1500);
 const EMB_MS = flag('embeddings-ms', 50);
 const CANDIDATES = flag('candidates', 100);
 const SINGLE_RUNS = flag('single-runs', 4);
-const LEVELS = String(flag('levels', '1,4,16')).split(',').map(Number);
+/**
+ * Worker concurrency levels; `16@8` runs 16 with BRIGHTDATA_CONCURRENCY = 8 instead of the default
+ * 4, the controlled experiment that shows whether the BrightData gate is what caps throughput.
+ */
+const LEVELS = String(flag('levels', '1,4,16,16@8'))
+  .split(',')
+  .map((l) => {
+    const [c, bd] = l.split('@');
+    return { concurrency: Number(c), bdConcurrency: bd === undefined ? undefined : Number(bd) };
+  });
 
 const settings = {
   SCORE_BATCH_SIZE: 10,
@@ -120,6 +129,7 @@ async function main(): Promise<void> {
     // 2. Throughput on the real worker process at several concurrencies.
     const throughput: {
       concurrency: number;
+      bdConcurrency: number;
       jobs: number;
       seconds: number;
       perMin: number;
@@ -131,9 +141,16 @@ async function main(): Promise<void> {
       bdPeak: number;
       bdRequests: number;
     }[] = [];
-    for (const concurrency of LEVELS) {
+    for (const { concurrency, bdConcurrency: bdOverride } of LEVELS) {
+      const bdConcurrency = bdOverride ?? settings.BRIGHTDATA_CONCURRENCY;
       const jobs = Math.max(4, concurrency * 2);
-      const worker = await startWorkerProcess({ ...t.env, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(concurrency) });
+      const worker = await startWorkerProcess({
+        ...t.env,
+        LOG_LEVEL: 'warn',
+        WORKER_CONCURRENCY: String(concurrency),
+        BRIGHTDATA_CONCURRENCY: String(bdConcurrency),
+        ENRICH_CONCURRENCY: String(Math.max(settings.ENRICH_CONCURRENCY, bdConcurrency)),
+      });
       try {
         const ids: string[] = [];
         for (let i = 0; i < jobs; i++) {
@@ -161,7 +178,7 @@ async function main(): Promise<void> {
         const bound = lowerBound(single[0] ? single[0].calls.filter((c) => c.service === 'embeddings').length : 4);
         // BrightData requests in flight are capped per worker process (BRIGHTDATA_CONCURRENCY) and for the fleet (429 guard).
         const bdSecondsPerJob = (bound.enrichBatches * BD_MS) / 1000;
-        const gateCap = (60 * Math.min(settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)) / bdSecondsPerJob;
+        const gateCap = (60 * Math.min(bdConcurrency, settings.BRIGHTDATA_MAX_429_PER_5MIN)) / bdSecondsPerJob;
         const ideal = (60 * concurrency) / (bound.total / 1000);
         const timings = await t.ctx.pool.query<{ stages: Record<string, { duration_ms: number }> }>(
           `select data->'stages' as stages from pipeline_job_artifacts where job_id = any($1::text[]) and kind = 'timing'`,
@@ -173,8 +190,8 @@ async function main(): Promise<void> {
         // Peak BrightData requests in flight, from the arrival times the fake saw (each lasts BD_MS).
         const arrivals = bd.requests.slice(seenBefore).map((r) => r.at);
         const bdPeak = Math.max(0, ...arrivals.map((a) => arrivals.filter((b) => b <= a && b > a - BD_MS).length));
-        throughput.push({ concurrency, jobs, seconds, perMin: (jobs / seconds) * 60, ideal, gateCap, p50: walls.p50, p95: walls.p95, stages, bdPeak, bdRequests: arrivals.length });
-        console.log(`[bench:pipeline] concurrency ${concurrency}: ${jobs} jobs in ${fmt(seconds)} s = ${fmt((jobs / seconds) * 60)} jobs/min`);
+        throughput.push({ concurrency, bdConcurrency, jobs, seconds, perMin: (jobs / seconds) * 60, ideal, gateCap, p50: walls.p50, p95: walls.p95, stages, bdPeak, bdRequests: arrivals.length });
+        console.log(`[bench:pipeline] concurrency ${concurrency} (BrightData ${bdConcurrency}): ${jobs} jobs in ${fmt(seconds)} s = ${fmt((jobs / seconds) * 60)} jobs/min`);
       } finally {
         await worker.stop('SIGTERM');
       }
@@ -221,17 +238,18 @@ async function main(): Promise<void> {
       `Ideal = concurrency × 60 s ÷ lower bound. BrightData cap = a worker process sends at most BRIGHTDATA_CONCURRENCY = ${settings.BRIGHTDATA_CONCURRENCY}`,
       `BrightData requests at once over all its jobs (and the fleet-wide 429 guard at most ${settings.BRIGHTDATA_MAX_429_PER_5MIN}), so one worker finishes at most`,
       `${Math.min(settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)} × 60 s ÷ (${lb.enrichBatches} requests × ${BD_MS / 1000} s) jobs per minute, whatever WORKER_CONCURRENCY is.`,
+      'A row with a different BRIGHTDATA_CONCURRENCY (enrich concurrency raised to match) is the controlled experiment: only the gate changes.',
       '',
       table(
-        ['worker concurrency', 'jobs', 'seconds', 'jobs/min', 'ideal jobs/min', 'ratio to ideal', 'BrightData cap jobs/min', 'job wall p50 / p95 ms'],
-        throughput.map((r) => [r.concurrency, r.jobs, r.seconds, r.perMin, r.ideal, `${fmt(r.perMin / r.ideal, 3)}×`, r.gateCap, `${fmt(r.p50)} / ${fmt(r.p95)}`]),
+        ['worker concurrency', 'BRIGHTDATA_CONCURRENCY', 'jobs', 'seconds', 'jobs/min', 'ideal jobs/min', 'ratio to ideal', 'BrightData cap jobs/min', 'job wall p50 / p95 ms'],
+        throughput.map((r) => [r.concurrency, r.bdConcurrency, r.jobs, r.seconds, r.perMin, r.ideal, `${fmt(r.perMin / r.ideal, 3)}×`, r.gateCap, `${fmt(r.p50)} / ${fmt(r.p95)}`]),
       ),
       '',
       'Median stage durations (ms) per concurrency level — where the time goes when jobs share one worker:',
       '',
       table(
-        ['worker concurrency', ...stageNames, 'BrightData requests', 'peak in flight at the fake'],
-        throughput.map((r) => [r.concurrency, ...stageNames.map((n) => r.stages[n] ?? Number.NaN), r.bdRequests, r.bdPeak]),
+        ['worker concurrency', 'BRIGHTDATA_CONCURRENCY', ...stageNames, 'BrightData requests', 'peak in flight at the fake'],
+        throughput.map((r) => [r.concurrency, r.bdConcurrency, ...stageNames.map((n) => r.stages[n] ?? Number.NaN), r.bdRequests, r.bdPeak]),
       ),
     ].join('\n');
     writeSection('pipeline', 'Pipeline overhead (production providers on fakes with fixed latencies)', body);

@@ -49,6 +49,8 @@ export abstract class FakeHttpServer {
   /** requests being answered right now, and the most there ever were at once */
   inFlight = 0;
   peakInFlight = 0;
+  /** requests whose answer has not been sent yet (the client is still waiting on them) */
+  readonly unanswered = new Set<FakeRequest>();
   protected random: () => number = seededRandom(1);
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
@@ -110,6 +112,7 @@ export abstract class FakeHttpServer {
 
     if (fr.path.startsWith('/__fake/')) return this.onControl(fr, res);
     this.requests.push(fr);
+    this.unanswered.add(fr);
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     res.on('close', () => this.inFlight--);
@@ -122,6 +125,7 @@ export abstract class FakeHttpServer {
     const delay = this.latency.latencyMs + this.random() * this.latency.jitterMs;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (reply === 'hang') return;
+    this.unanswered.delete(fr);
     if (reply === 'drop') {
       req.socket.destroy();
       return;

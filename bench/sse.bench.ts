@@ -112,7 +112,9 @@ async function main(): Promise<void> {
       const result = JSON.parse(lines.at(-1)!) as SseClientResult;
       // minus the bench's own event writes (one insert transaction each)
       const pgPerDelivery = (await commits(t) - commitsBefore - jobIds.length * ROUNDS) / Math.max(1, result.received);
-      console.log(`[bench:sse] ${streams}: received ${result.received}/${result.expected}, p99 delay ${fmt(result.delay.p99)} ms`);
+      console.log(
+        `[bench:sse] ${streams}: received ${result.received}/${result.expected}, p99 delay ${fmt(result.delay.p99)} ms; streams complete ${result.streamsComplete}, empty ${result.streamsEmpty}, ended by the server ${result.streamsEnded}`,
+      );
       results.push({ streams, opened: open, failed, rssBefore, rssAfter, openSeconds, pgPerDelivery, result });
       // the client's exit closed every stream; let the API notice before the next level
       await sleep(3000);

@@ -24,6 +24,11 @@ export interface SseClientResult {
   failed: number;
   received: number;
   expected: number;
+  /** streams that got every expected event / none of them */
+  streamsComplete: number;
+  streamsEmpty: number;
+  /** streams the server ended before the client was done */
+  streamsEnded: number;
   delay: Summary;
 }
 
@@ -39,6 +44,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   let failed = 0;
   const counts = new Array<number>(spec.streams.length).fill(0);
   let complete = 0;
+  let ended = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const requests: http.ClientRequest[] = [];
@@ -58,6 +64,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
           opened++;
           resolve();
           res.setEncoding('utf8');
+          res.on('end', () => ended++);
           let buf = '';
           res.on('data', (chunk: string) => {
             const now = Date.now() + (performance.now() % 1);
@@ -95,7 +102,16 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   await done;
   clearTimeout(timer);
   for (const r of requests) r.destroy();
-  return { opened, failed, received: delays.length, expected: spec.streams.length * spec.expect, delay: summarize(delays) };
+  return {
+    opened,
+    failed,
+    received: delays.length,
+    expected: spec.streams.length * spec.expect,
+    streamsComplete: counts.filter((n) => n >= spec.expect).length,
+    streamsEmpty: counts.filter((n) => n === 0).length,
+    streamsEnded: ended,
+    delay: summarize(delays),
+  };
 }
 
 // the spec is a file: ten thousand streams do not fit in one argument

@@ -31,9 +31,10 @@ export function param(req: Request, name: string): string | undefined {
 
 /** The caller's own job, or 404: another key's job, a malformed id and a missing job look the same. */
 export async function loadOwnJob(ctx: AppContext, jobId: string | undefined, res: Response): Promise<JobRow> {
-  const notFound = new AppError('not_found', `job ${String(jobId).slice(0, 80)} not found`);
-  if (jobId === undefined || !JOB_ID_PATTERN.test(jobId)) throw notFound;
+  // built only when thrown: capturing a stack on every request is measurable on hot routes
+  const notFound = () => new AppError('not_found', `job ${String(jobId).slice(0, 80)} not found`);
+  if (jobId === undefined || !JOB_ID_PATTERN.test(jobId)) throw notFound();
   const job = await ctx.repos.jobs.getForKey(jobId, apiKeyOf(res).id);
-  if (!job) throw notFound;
+  if (!job) throw notFound();
   return job;
 }

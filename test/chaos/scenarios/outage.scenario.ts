@@ -92,11 +92,15 @@ export async function outageScenario(o: OutageOptions): Promise<void> {
     assert.deepEqual(audit.problems, [], stack.logs());
     assert.equal(audit.completed, ids.length, `not completed: ${audit.failures.join('\n')}`);
 
+    const refused = answers.filter((a) => a.status === 503);
+    console.log(
+      `${o.target}-restart: ${o.outages} outages of ${o.outageMs} ms, ${answers.length} answers to POST /pipeline/start, ` +
+        `${refused.length} × 503, ${audit.completed}/${ids.length} accepted jobs completed`,
+    );
     assert.ok(answers.length > ids.length, 'load kept coming');
     const serverErrors = answers.filter((a) => a.status >= 500 && a.status !== 503);
     const unhandled = (stack.api!.output().split('\n').filter((l) => l.includes('unhandled error')).map((l) => l.slice(0, 600)));
     assert.deepEqual(serverErrors, [], `no 5xx other than 503:\n${unhandled.join('\n')}`);
-    const refused = answers.filter((a) => a.status === 503);
     assert.ok(refused.every((a) => a.retryAfter !== null && /^\d+$/.test(a.retryAfter)), 'every 503 carries Retry-After');
     assert.equal(stack.api!.child.exitCode, null, 'the API process stayed up');
     assert.ok(stack.workers.every((w) => w.child.exitCode === null), 'the worker stayed up');

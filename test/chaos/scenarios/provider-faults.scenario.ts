@@ -93,6 +93,14 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
     worker.close = async () => {};
 
     const audit = await auditJobs(t.ctx.pool, ids);
+    const { rows: failedCalls } = await t.ctx.pool.query<{ service: string; calls: number; errors: number }>(
+      `select service, count(*)::int as calls, count(*) filter (where status = 'error')::int as errors from external_calls where job_id = any($1::text[]) group by service order by service`,
+      [ids],
+    );
+    console.log(
+      `provider-faults: ${audit.completed}/${ids.length} jobs completed (${((100 * audit.completed) / ids.length).toFixed(1)} %); ` +
+        `failed provider calls: ${failedCalls.map((c) => `${c.service} ${c.errors}/${c.calls}`).join(', ')}`,
+    );
     assert.deepEqual(audit.problems, []);
     assert.ok(audit.completed >= Math.ceil(ids.length * 0.99), `${audit.completed}/${ids.length} completed; failed: ${audit.failures.join('\n')}`);
 
@@ -100,6 +108,7 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
     const faults = llm.requests.length + bd.requests.length - requestsBefore.llm - requestsBefore.emb - requestsBefore.bd;
     assert.ok(faults > 50, 'the fakes were exercised');
     let staleProfiles = 0;
+    let fallbackBatches = 0;
     for (const id of ids) {
       const job = (await t.ctx.repos.jobs.get(id))!;
       if (job.status !== 'completed') continue;
@@ -108,6 +117,7 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
         if (r.data_source === 'index') assert.equal(r.stale, true, `${id}: index data not flagged stale`);
       }
       staleProfiles += job.meta.stale_profiles ?? 0;
+      fallbackBatches += job.meta.fallback_batches ?? 0;
       if ((job.meta.fallback_batches ?? 0) > 0) {
         const warnings = (await t.ctx.jobEvents.list(id, 0, 10_000)).filter((e) => e.type === 'warning' && e.data.code === 'score_fallback');
         assert.equal(warnings.length, job.meta.fallback_batches, `${id}: one warning per fallback batch`);
@@ -115,6 +125,7 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
       const { rows } = await t.ctx.pool.query<{ cost: number }>(`select coalesce(sum(cost_usd), 0)::float8 as cost from external_calls where job_id = $1`, [id]);
       assert.ok(Math.abs(job.meta.cost_usd - rows[0]!.cost) < 1e-9, `${id}: meta cost ${job.meta.cost_usd} vs ledger ${rows[0]!.cost}`);
     }
+    console.log(`provider-faults: ${staleProfiles} stale profiles, ${fallbackBatches} rule-based fallback score batches (all flagged)`);
     assert.ok(staleProfiles > 0, 'some profiles were degraded to index data (and counted)');
 
     // Every request a fake saw has its ledger row; the only extra rows are attempts the client aborted

@@ -95,6 +95,7 @@ export async function workerKillScenario(o: WorkerKillOptions): Promise<void> {
       kills.push({ jobId: victim.jobId, hitRunning: rows[0]?.status === 'running' && rows[0].seq > 0 });
       await startWorker();
     }
+    const openAfterKills = ids.length - finished.size;
 
     /**
      * A live worker waiting on an unanswered LLM request for an unfinished job, whose death cannot
@@ -134,7 +135,7 @@ export async function workerKillScenario(o: WorkerKillOptions): Promise<void> {
     const resumedIds = new Set(resumed.map((r) => r.id));
     console.log(
       `worker-kill: ${kills.length}/${o.kills} kills, ${killedMidJob.length} hit a running job, ${resumedIds.size} jobs resumed, ` +
-        `${llm.requests.length} LLM calls, ${audit.completed}/${ids.length} completed`,
+        `${llm.requests.length} LLM calls, ${audit.completed}/${ids.length} completed (${openAfterKills} were still open at the last kill)`,
     );
     assert.equal(kills.length, o.kills, 'every kill found a worker in the middle of a job (jobs outlast the kills)');
     assert.equal(killedMidJob.length, kills.length, `every kill hit a running job: ${JSON.stringify(kills)}`);

@@ -159,15 +159,15 @@ async function main(): Promise<void> {
       rows,
     ),
     '',
-    'Baseline in the same run: the exact (brute-force) query; ratio = indexed ÷ exact latency:',
-    '',
     ...(importedSizes.length > 0
       ? [
           `¹ ${importedSizes.join(', ')}: the same scaled corpus, built once by \`bench:import --keep-index\` (the import benchmark's generated file) and`,
           '  queried here; its build time is that import (parse + embed + write / optimise) and its build RSS that of the import process.',
-          '',
         ]
       : []),
+    '',
+    'Baseline in the same run: the exact (brute-force) query; ratio = indexed ÷ exact latency:',
+    '',
     table(['creators', 'exact p50 ms', 'exact p95 ms', 'hybrid ÷ exact p50', 'hybrid ÷ exact p95'], ratioRows),
   ].join('\n');
   writeSection('search', 'Search: hybrid latency, recall@50, build, disk and RSS', body);

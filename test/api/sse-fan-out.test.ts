@@ -101,4 +101,32 @@ describe('SSE fan-out: many streams of one job', () => {
     await waitUntil(() => streams.every((s) => s.events.length === 3));
     for (const s of streams) assert.deepEqual(seqs(s), [1, 2, 3]);
   });
+
+  test('a failed read (events table unreachable) is retried while the streams stay open; nothing is lost', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
+    await api.emit(job.id, 'progress', { n: 1 });
+    await waitUntil(() => streams.every((s) => s.events.length === 1));
+
+    // Postgres answers errors for the events table for a while (as during a failover)
+    await api.ctx.pool.query('alter table pipeline_job_events rename to pipeline_job_events_away');
+    let restored = false;
+    try {
+      await api.ctx.redis.publish(api.ctx.jobEvents.channel, `${job.id} 2`);
+      await sleep(600); // at least two failed reads (after 0 and 250 ms)
+      await api.ctx.pool.query('alter table pipeline_job_events_away rename to pipeline_job_events');
+      restored = true;
+    } finally {
+      if (!restored) await api.ctx.pool.query('alter table pipeline_job_events_away rename to pipeline_job_events');
+    }
+    // written while no announcement will follow: only the retry can find it
+    await api.ctx.repos.events.append(job.id, 'progress', { n: 2 });
+    await waitUntil(() => streams.every((s) => s.events.length === 2), 10_000);
+    for (const s of streams) {
+      assert.deepEqual(seqs(s), [1, 2]);
+      assert.equal(s.connections, 1, 'the stream was kept, not ended with "reconnect"');
+      assert.equal(s.readyState, OPEN);
+    }
+  });
 });

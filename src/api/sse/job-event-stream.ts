@@ -7,6 +7,12 @@ import type { SseClient, SseHub } from './sse-hub.js';
 
 const PAGE = 500;
 export const TERMINAL_GRACE_MS = 2_000;
+/**
+ * A failed read (Postgres busy or restarting) is retried after these pauses while the stream stays
+ * open; only when they are used up is the client told to reconnect. Ten thousand clients
+ * reconnecting at once would only deepen the trouble.
+ */
+export const READ_RETRY_MS = [250, 500, 1_000, 2_000, 4_000];
 
 export function eventItem(e: JobEvent) {
   return { seq: e.seq, type: e.type, created_at: e.createdAt.toISOString(), data: e.data };
@@ -39,6 +45,8 @@ export class JobEventStream implements SseClient {
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private grace: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
 
   constructor(
     private readonly ctx: Pick<AppContext, 'repos'>,
@@ -89,7 +97,10 @@ export class JobEventStream implements SseClient {
       return;
     }
     this.pumping = this.drain()
-      .catch(() => this.close(': events could not be read; reconnect with Last-Event-ID'))
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch(() => this.retryLater())
       .finally(() => {
         this.pumping = null;
         if (this.again && !this.closed) {
@@ -97,6 +108,18 @@ export class JobEventStream implements SseClient {
           this.pump();
         }
       });
+  }
+
+  private retryLater(): void {
+    const pause = READ_RETRY_MS[this.failures++];
+    if (pause === undefined) {
+      this.close(': events could not be read; reconnect with Last-Event-ID');
+      return;
+    }
+    this.retry ??= setTimeout(() => {
+      this.retry = null;
+      this.pump();
+    }, pause);
   }
 
   private async drain(): Promise<void> {
@@ -138,6 +161,7 @@ export class JobEventStream implements SseClient {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.grace) clearTimeout(this.grace);
+    if (this.retry) clearTimeout(this.retry);
     this.unsubscribe?.();
     this.hub.remove(this);
     if (!this.res.writableEnded) {

@@ -22,7 +22,8 @@ export function machineInfo(): MachineInfo {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    // the results file itself is rewritten by every run: it does not make the measured code dirty
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/RESULTS.md'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     if (dirty) commit += ' (+ uncommitted changes)';
   } catch {
     // not a git checkout: leave "unknown"

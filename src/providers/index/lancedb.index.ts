@@ -206,11 +206,11 @@ export class LanceDbIndex implements CreatorIndex {
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
       if (!vector.some((x) => x !== 0)) return [];
-      let q = table
-        .vectorSearch(vector)
-        .distanceType('cosine')
-        .ef(Math.max(MIN_EF, legLimit * EF_PER_RESULT))
-        .refineFactor(REFINE_FACTOR);
+      // Hard filters that leave few rows are searched exactly: a flat scan of them is as fast as
+      // the graph, and a graph walk restricted to a small, scattered subset misses some of them.
+      const flat = where !== null && (await table.countRows(where)) < this.vectorIndexMinRows;
+      let q = table.vectorSearch(vector).distanceType('cosine');
+      q = flat ? q.bypassVectorIndex() : q.ef(Math.max(MIN_EF, legLimit * EF_PER_RESULT)).refineFactor(REFINE_FACTOR);
       if (where) q = q.where(where);
       return keysOf(await q.select(['key', '_distance']).limit(legLimit).toArrow());
     };

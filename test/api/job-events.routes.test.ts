@@ -5,9 +5,9 @@ import type { z } from 'zod';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { CLOSED, TestEventSource } from '../helpers/event-source.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
 type Batch = z.infer<typeof eventsBatchSchema>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('GET /pipeline/jobs/:id/events', () => {
   let api: TestApi;
@@ -171,10 +171,3 @@ function sseSockets(api: TestApi) {
   return api.sse.streams().flatMap((s) => (s.res.socket ? [s.res.socket] : []));
 }
 
-async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}

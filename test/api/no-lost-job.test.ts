@@ -9,6 +9,7 @@ import { sweepPendingJobs } from '../../src/worker/sweeper.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { freePort } from '../helpers/processes.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** A redis-server of our own on a spare port, so killing it never touches the machine's shared Redis. */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -99,12 +100,3 @@ describe('no accepted job is lost when the queue Redis dies between insert and e
     assert.equal(rows[0]!.n, 2, 'no duplicate job was created along the way');
   });
 });
-
-async function waitUntil(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -4,15 +4,8 @@ import { TAIL_MAX } from '../../src/api/sse/job-event-feed.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { CLOSED, OPEN, TestEventSource } from '../helpers/event-source.js';
+import { sleep, waitUntil } from '../helpers/wait.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 /** The SSE streams of one job share one Postgres read per announcement (the hub's feed). */
 describe('SSE fan-out: many streams of one job', () => {

@@ -7,6 +7,7 @@ import { createLogger } from '../src/app/logger.js';
 import type { Config } from '../src/config.js';
 import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
+import { legParams } from '../src/providers/index/lancedb.index.js';
 import { noJob } from '../src/providers/ledger.js';
 import { seededRandom } from '../test/fakes/fake-http-server.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
@@ -152,7 +153,8 @@ async function main(): Promise<void> {
     'LanceDB on local disk with BM25 full-text index + HNSW-SQ vector index, legs fused by RRF. Build = embed + merge-insert in batches of',
     `${WRITE_BATCH} + optimise (compaction, FTS and vector index). ${queries.length} queries (8 niche briefs + 32 caption snippets), limit ${LIMIT}, no filters,`,
     `${ROUNDS} rounds, after a warm-up, in a separate process whose RSS is reported. Recall@${LIMIT}: overlap with the same hybrid query answered`,
-    'exactly (vector leg by brute-force scan, `bypassVectorIndex`); "vector recall" compares the vector legs alone.',
+    'exactly (vector leg by brute-force scan, `bypassVectorIndex`); "vector recall" compares the vector legs alone, the ANN one with the',
+    `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, refine × ${legParams(LIMIT).refineFactor}).`,
     '',
     table(
       ['creators', 'rows', 'build s', 'embed / write / optimise s', 'disk MB', 'query process RSS MB', 'build process RSS MB', 'hybrid p50 ms', 'hybrid p95 ms', `hybrid recall@${LIMIT}`, `vector recall@${LIMIT}`],

@@ -4,6 +4,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { TABLE_NAME } from '../../src/providers/index/lancedb/arrow.js';
+import { legParams } from '../../src/providers/index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/providers/index/lancedb/rrf.js';
 import { replyJson } from './child.js';
 import { summarize } from './stats.js';
@@ -41,7 +42,8 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
     const db = await lancedb.connect(config.search.lancedbDir);
     const table = await db.openTable(TABLE_NAME);
     const vectors = await ctx.providers.embedder.embed(spec.queries, noJob);
-    const legLimit = spec.limit * 2;
+    // the same leg depth and HNSW breadth as the product's hybrid search
+    const { legLimit, ef, refineFactor } = legParams(spec.limit);
 
     const exactLegs = async (text: string, vector: number[]) => {
       const [kw, vec] = await Promise.all([
@@ -51,7 +53,7 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
       return { kw: keysOf(kw as { key: string }[]), vec: keysOf(vec as { key: string }[]) };
     };
     const annVector = async (vector: number[]) =>
-      keysOf((await table.vectorSearch(vector).distanceType('cosine').ef(Math.max(64, legLimit * 2)).refineFactor(2).select(['key', '_distance']).limit(legLimit).toArray()) as { key: string }[]);
+      keysOf((await table.vectorSearch(vector).distanceType('cosine').ef(ef).refineFactor(refineFactor).select(['key', '_distance']).limit(legLimit).toArray()) as { key: string }[]);
 
     // warm-up: first queries load index pages
     for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);

@@ -51,6 +51,12 @@ const MAX_LEG_LIMIT = 2_000;
 const EF_PER_RESULT = 4;
 const MIN_EF = 100;
 const REFINE_FACTOR = 2;
+
+/** How deep each leg of a search for `limit` results goes, and the HNSW breadth of its vector leg. */
+export function legParams(limit: number): { legLimit: number; ef: number; refineFactor: number } {
+  const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
+  return { legLimit, ef: Math.max(MIN_EF, legLimit * EF_PER_RESULT), refineFactor: REFINE_FACTOR };
+}
 const GET_CHUNK = 500;
 
 /**
@@ -196,7 +202,7 @@ export class LanceDbIndex implements CreatorIndex {
     where: string | null,
     limit: number,
   ): Promise<SearchHit[]> {
-    const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
+    const { legLimit, ef, refineFactor } = legParams(limit);
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
       let q = table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc'));
@@ -210,7 +216,7 @@ export class LanceDbIndex implements CreatorIndex {
       // the graph, and a graph walk restricted to a small, scattered subset misses some of them.
       const flat = where !== null && (await table.countRows(where)) < this.vectorIndexMinRows;
       let q = table.vectorSearch(vector).distanceType('cosine');
-      q = flat ? q.bypassVectorIndex() : q.ef(Math.max(MIN_EF, legLimit * EF_PER_RESULT)).refineFactor(REFINE_FACTOR);
+      q = flat ? q.bypassVectorIndex() : q.ef(ef).refineFactor(refineFactor);
       if (where) q = q.where(where);
       return keysOf(await q.select(['key', '_distance']).limit(legLimit).toArrow());
     };

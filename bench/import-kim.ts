@@ -5,7 +5,7 @@ import type { Creator, HardFilters } from '../src/domain/creator.js';
 import { importFile } from '../src/import/importer.js';
 import type { ImportSummary } from '../src/import/importer.js';
 import { noJob } from '../src/providers/ledger.js';
-import { seededRandom } from '../test/fakes/fake-http-server.js';
+import { seededRandom } from '../src/import/seeded-random.js';
 import { kimProfilesCsv } from '../test/helpers/shared-data.js';
 import { benchContext, briefs } from './lib/bench-env.js';
 import { runJsonChild } from './lib/child.js';

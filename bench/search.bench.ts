@@ -9,7 +9,7 @@ import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
 import { legParams } from '../src/providers/index/lancedb.index.js';
 import { noJob } from '../src/providers/ledger.js';
-import { seededRandom } from '../test/fakes/fake-http-server.js';
+import { seededRandom } from '../src/import/seeded-random.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
 import { runJsonChild } from './lib/child.js';
 import { BUILD_META, loadKimCreators, scaledCorpus } from './lib/corpus.js';

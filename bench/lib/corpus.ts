@@ -4,7 +4,7 @@ import { creatorKey, profileUrl } from '../../src/domain/creator.js';
 import type { Creator } from '../../src/domain/creator.js';
 import { genericColumns } from '../../src/import/formats/generic.format.js';
 import { openSource } from '../../src/import/records.js';
-import { seededRandom } from '../../test/fakes/fake-http-server.js';
+import { seededRandom } from '../../src/import/seeded-random.js';
 import { kimProfilesCsv } from '../../test/helpers/shared-data.js';
 
 /** Build figures the import benchmark leaves beside an index it keeps (--keep-index), for bench:search --prebuilt. */

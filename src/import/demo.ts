@@ -5,6 +5,7 @@ import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { noJob } from '../providers/ledger.js';
 import { bioTemplates, demoCountries, demoNiches, firstNames, vocabulary } from './demo-vocabulary.js';
 import type { DemoNiche } from './demo-vocabulary.js';
+import { seededRandom } from './seeded-random.js';
 
 export const DEMO_SOURCE = 'demo';
 const DEFAULT_PER_NICHE = 40;
@@ -19,7 +20,7 @@ const GENERATED_AT = '2025-01-01T00:00:00.000Z';
  * engagement, bios and hashtags. A few have no known country or language, as real data does.
  */
 export function generateDemoCreators(perNiche = DEFAULT_PER_NICHE): Creator[] {
-  const rand = mulberry32(SEED);
+  const rand = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const used = new Set<string>();
   const out: Creator[] = [];
@@ -114,16 +115,4 @@ function shuffle<T>(items: T[], rand: () => number): T[] {
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** small, fast, seedable PRNG (public domain algorithm by Tommy Ettinger) */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

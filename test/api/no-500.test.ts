@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
+// deterministic, so a failure reproduces
+import { seededRandom } from '../../src/import/seeded-random.js';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const weird: unknown[] = [
   null, true, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.5, NaN, '', ' ', 'x'.repeat(5000), '💪🏽', '\u202e', '<script>',
@@ -29,7 +22,7 @@ describe('no input ever causes a 500', () => {
   after(() => api.cleanup());
 
   test('mutated start and search bodies, queries and paths', async () => {
-    const random = rng(20260501);
+    const random = seededRandom(20260501);
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
     const startFields = ['brief', 'platforms', 'filters', 'top_k', 'candidate_limit', 'exclude_handles', 'webhook_url', 'extra'];
     const filterFields = ['followers_min', 'followers_max', 'countries', 'languages', 'min_engagement_rate', 'x'];

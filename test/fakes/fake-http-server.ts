@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { seededRandom } from '../../src/import/seeded-random.js';
 
 /** One request as a fake saw it. */
 export interface FakeRequest {
@@ -23,18 +24,6 @@ export interface LatencyOptions {
   latencyMs: number;
   /** plus a uniform random extra in [0, jitterMs] */
   jitterMs: number;
-}
-
-/** Small deterministic PRNG (mulberry32) so fault rates are reproducible with a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { seededRandom } from '../../fakes/fake-http-server.js';
+import { seededRandom } from '../../../src/import/seeded-random.js';
 import { ChaosStack } from '../helpers/chaos-stack.js';
 
 export interface FuzzOptions {

@@ -1,6 +1,6 @@
 import type { ExternalCallRow } from '../src/repositories/external-calls.repository.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { FakeBrightData } from '../test/fakes/brightdata.fake.js';
+import { FakeBrightData, freshProfilesOf } from '../test/fakes/brightdata.fake.js';
 import { FakeOpenAi } from '../test/fakes/openai.fake.js';
 import { createJob, nicheCorpus, seedIndex } from '../test/pipeline/fixtures.js';
 import { benchContext, briefs } from './lib/bench-env.js';
@@ -87,19 +87,7 @@ async function main(): Promise<void> {
   try {
     const corpus = nicheCorpus(60);
     await seedIndex(t.ctx, corpus);
-    bd.addCreators(
-      ...corpus.map((c) => ({
-        platform: 'instagram' as const,
-        handle: c.handle,
-        fullName: c.displayName ?? undefined,
-        bio: c.bio,
-        followers: (c.followers ?? 0) + 1000,
-        following: 100,
-        posts: 300,
-        country: c.country ?? undefined,
-        recent: [{ caption: c.bio.slice(0, 80), likes: 500, comments: 20 }],
-      })),
-    );
+    bd.addCreators(...freshProfilesOf(corpus));
     llm.latency = { latencyMs: LLM_MS, jitterMs: 0 };
     emb.latency = { latencyMs: EMB_MS, jitterMs: 0 };
     bd.latency = { latencyMs: BD_MS, jitterMs: 0 };

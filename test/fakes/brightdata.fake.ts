@@ -1,3 +1,4 @@
+import type { Creator } from '../../src/domain/creator.js';
 import { FakeHttpServer } from './fake-http-server.js';
 import type { FakeReply, FakeRequest } from './fake-http-server.js';
 
@@ -23,6 +24,24 @@ export interface FakeCreatorProfile {
   /** fraction; left out of the record when undefined (clients must compute it) */
   engagement?: number;
   recent?: { caption: string; likes: number; comments: number }[];
+}
+
+/**
+ * What BrightData knows about creators of our index: the same people with fresher numbers
+ * (`followersGain` more followers), their bio and one recent post.
+ */
+export function freshProfilesOf(creators: Creator[], followersGain = 1000): FakeCreatorProfile[] {
+  return creators.map((c) => ({
+    platform: 'instagram' as const,
+    handle: c.handle,
+    fullName: c.displayName ?? undefined,
+    bio: c.bio,
+    followers: (c.followers ?? 0) + followersGain,
+    following: 100,
+    posts: 300,
+    country: c.country ?? undefined,
+    recent: [{ caption: c.bio.slice(0, 80), likes: 500, comments: 20 }],
+  }));
 }
 
 /** Field-name variant of Instagram records: catalog type, docs' short example, or alternating. */

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultPrices } from '../../src/config.js';
 import type { RankedResult } from '../../src/domain/job.js';
 import { runPipeline } from '../../src/pipeline/run-pipeline.js';
-import { FakeBrightData } from '../fakes/brightdata.fake.js';
+import { FakeBrightData, freshProfilesOf } from '../fakes/brightdata.fake.js';
 import { FakeOpenAi } from '../fakes/openai.fake.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
@@ -46,19 +46,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
     });
     await seedIndex(t.ctx, corpus);
     // BrightData knows fresher numbers than the index: +1000 followers, a real bio.
-    brightdata.addCreators(
-      ...corpus.map((c) => ({
-        platform: 'instagram' as const,
-        handle: c.handle,
-        fullName: c.displayName ?? undefined,
-        bio: c.bio,
-        followers: (c.followers ?? 0) + 1000,
-        following: 100,
-        posts: 300,
-        country: c.country ?? undefined,
-        recent: [{ caption: c.bio.slice(0, 80), likes: 500, comments: 20 }],
-      })),
-    );
+    brightdata.addCreators(...freshProfilesOf(corpus));
   });
   after(async () => {
     await t.cleanup();

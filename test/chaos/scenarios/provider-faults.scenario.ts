@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
 import type { RankedResult } from '../../../src/domain/job.js';
 import { startWorker } from '../../../src/worker/start-worker.js';
-import { FakeBrightData } from '../../fakes/brightdata.fake.js';
+import { FakeBrightData, freshProfilesOf } from '../../fakes/brightdata.fake.js';
 import { FakeOpenAi } from '../../fakes/openai.fake.js';
 import { createTestContext } from '../../helpers/test-env.js';
 import { createJob, nicheCorpus, seedIndex } from '../../pipeline/fixtures.js';
@@ -59,7 +59,7 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
   try {
     const corpus = nicheCorpus(10);
     await seedIndex(t.ctx, corpus);
-    bd.addCreators(...corpus.map((c) => ({ platform: 'instagram' as const, handle: c.handle, bio: c.bio, followers: (c.followers ?? 0) + 7, following: 10, posts: 50 })));
+    bd.addCreators(...freshProfilesOf(corpus));
     // Every third creator's page is dead: its profile can never be fetched, so degradation to
     // (flagged) index data happens whatever the random faults and retries do.
     bd.options.dead = corpus.filter((_, i) => i % 3 === 0).map((c) => c.handle);

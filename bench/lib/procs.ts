@@ -1,47 +1,13 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, repoRoot, waitForHttp } from '../../test/helpers/processes.js';
+import { freePort, repoRoot, startProcess, waitForHttp } from '../../test/helpers/processes.js';
+import type { RunningProcess } from '../../test/helpers/processes.js';
 
-export interface BenchProcess {
-  child: ChildProcess;
-  pid: number;
-  output(): string;
-  exited: Promise<number | string>;
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
+export type BenchProcess = RunningProcess;
 
 /** Starts a TypeScript entry point in its own Node process with extra Node flags (e.g. --cpu-prof). */
 export function spawnTs(entry: string, env: Record<string, string>, nodeArgs: string[] = [], args: string[] = []): BenchProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return {
-    child,
-    pid: child.pid!,
-    output: () => out,
-    exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+  return startProcess(entry, env, args, { nodeArgs, maxOutputChars: 200_000 });
 }
 
 /** The real API process (src/bin/api.ts) on a free port, once /health answers. */
@@ -49,7 +15,7 @@ export async function startApi(env: Record<string, string>, nodeArgs: string[] =
   const port = await freePort();
   const proc = spawnTs('src/bin/api.ts', { ...env, PORT: String(port) }, nodeArgs);
   const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/health`, { timeoutMs: 60_000, proc: { ...proc, stop: proc.stop } as never });
+  await waitForHttp(`${base}/health`, { timeoutMs: 60_000, proc });
   return { ...proc, base };
 }
 

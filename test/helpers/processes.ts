@@ -20,27 +20,41 @@ export async function freePort(): Promise<number> {
 
 export interface RunningProcess {
   child: ChildProcess;
+  pid: number;
   output(): string;
   /** resolves with the exit code (or signal name) */
   exited: Promise<number | string>;
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+export interface StartOptions {
+  /** Node flags before the entry point (e.g. --cpu-prof) */
+  nodeArgs?: string[];
+  /** keep only the latest output once it grows past this many characters (long benchmark runs) */
+  maxOutputChars?: number;
+}
+
 /** Runs one of our TypeScript entry points (e.g. `src/bin/api.ts`) as a real child process. */
-export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+export function startProcess(entry: string, env: Record<string, string>, args: string[] = [], opts: StartOptions = {}): RunningProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const max = opts.maxOutputChars ?? Infinity;
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > max) out = out.slice(-Math.floor(max / 2));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
   return {
     child,
+    pid: child.pid!,
     output: () => out,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

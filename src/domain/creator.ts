@@ -33,6 +33,12 @@ export function profileUrl(platform: Platform, handle: string): string {
   }
 }
 
+/** How likely a creator belongs to one niche (0–1), inferred from the imported corpus itself. */
+export interface NicheScore {
+  niche: string;
+  p: number;
+}
+
 /** A creator as stored in the index. Numbers are null when the source did not have them. */
 export interface Creator {
   key: CreatorKey;
@@ -43,6 +49,11 @@ export interface Creator {
   bio: string;
   /** niche labels from the source (e.g. Kim's category, Kaggle's Category_1/2), lowercase */
   categories: string[];
+  /**
+   * niche probabilities inferred at import from the creator's own text (never from `categories`
+   * when an evaluation withholds them), highest first; absent on indexes built before inference
+   */
+  niches?: NicheScore[];
   /** hashtags and topic words, lowercase, without '#' */
   topics: string[];
   followers: number | null;

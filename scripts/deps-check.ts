@@ -1,7 +1,7 @@
 // `npm run deps:check`: the direct dependencies with a newer release on the registry (from
 // `npm outdated --json`), each with its pinned version, the latest, and whether moving to it crosses
-// a major; then the pinned Node builds of scripts/ensure-deps.sh against the newest release of their
-// major. Read-only: it changes nothing and exits 0; moving a pin stays a reviewed change (STACK.md).
+// a major; the pinned Node builds of scripts/ensure-deps.sh against the newest release of their
+// major; and `npm audit --omit=dev` (what ships), or why the registry did not answer it. Read-only: it changes nothing and exits 0; moving a pin stays a reviewed change (STACK.md).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,12 @@ interface Outdated {
   current?: string;
   wanted: string;
   latest: string;
+}
+
+interface AuditReport {
+  message?: string;
+  vulnerabilities?: Record<string, { severity: string; via: (string | { title?: string; url?: string })[]; fixAvailable: unknown }>;
+  metadata?: { vulnerabilities?: Record<string, number> };
 }
 
 interface PackageJson {
@@ -77,6 +83,20 @@ async function main(): Promise<void> {
   }
   console.log(`\npinned Node builds (scripts/ensure-deps.sh)\n`);
   console.log(table([['package', 'pinned', 'newest', ''], ...nodeRows]));
+
+  // Known vulnerabilities in the production dependency tree; docs/operations.md explains each finding.
+  console.log('\nnpm audit --omit=dev\n');
+  const audit = (await npmJson(['audit', '--omit=dev'])) as AuditReport;
+  if (!audit.metadata) {
+    console.log(`not available: ${audit.message ?? 'the registry gave no audit report'} (the registry or mirror does not serve the advisory endpoint)`);
+    return;
+  }
+  const found = Object.entries(audit.vulnerabilities ?? {});
+  if (found.length === 0) console.log('no known vulnerabilities');
+  for (const [name, v] of found) {
+    const titles = v.via.map((x) => (typeof x === 'string' ? `via ${x}` : `${x.title ?? ''} ${x.url ?? ''}`.trim()));
+    console.log(`${name}: ${v.severity}; ${titles.join('; ')}${v.fixAvailable ? '' : ' (no fix available)'}`);
+  }
 }
 
 await main();

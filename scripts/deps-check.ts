@@ -1,7 +1,8 @@
 // `npm run deps:check`: the direct dependencies with a newer release on the registry (from
 // `npm outdated --json`), each with its pinned version, the latest, and whether moving to it crosses
 // a major; the pinned Node builds of scripts/ensure-deps.sh against the newest release of their
-// major; and `npm audit --omit=dev` (what ships), or why the registry did not answer it. Read-only: it changes nothing and exits 0; moving a pin stays a reviewed change (STACK.md).
+// major; and `npm audit --omit=dev` (what ships), or why the registry did not answer it. Read-only:
+// it changes nothing and exits 0; moving a pin stays a reviewed change.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -3,7 +3,7 @@
 # Each benchmark rewrites its own section of bench/RESULTS.md. All load stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
+. scripts/ensure-deps.sh
 DATABASE_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" bash scripts/ensure-services.sh
 # SSE fan-out holds 10k+ sockets in each of two processes.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -13,7 +13,7 @@ export DATA_DIR="${DATA_DIR:-data}"
 export HOST="${HOST:-127.0.0.1}"
 export PORT="${PORT:-8080}"
 
-bash scripts/ensure-deps.sh
+. scripts/ensure-deps.sh
 bash scripts/ensure-services.sh --with-database
 
 mkdir -p "$DATA_DIR"

@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # The whole test suite against real Postgres and Redis: `npm test` (or `npm test -- FILE...`).
+# `npm run test:unit` (`scripts/test.sh --unit`) runs only the unit tier — the files that need no
+# Postgres, Redis, browser or other process, as selected by scripts/unit-tests.ts — without the
+# service checks, with the service URLs pointed at a closed port so nothing can quietly use them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
-DATABASE_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" bash scripts/ensure-services.sh
-bash scripts/ensure-tool.sh chromium chromium "browser tests" || echo "[test] no Chromium: browser tests will fail" >&2
-bash scripts/ensure-tool.sh caddy caddy "reverse-proxy test" || echo "[test] no Caddy: the reverse-proxy test will fail" >&2
+. scripts/ensure-deps.sh
 
-if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+if [ "${1:-}" = "--unit" ]; then
+  shift
+  if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(node --import tsx scripts/unit-tests.ts); fi
+  [ ${#files[@]} -gt 0 ] || { echo "[test] scripts/unit-tests.ts selected no files" >&2; exit 1; }
+  echo "[test] unit tier: ${#files[@]} files (scripts/unit-tests.ts --why lists the others and why)" >&2
+  # Port 9 (discard) is closed here; a test that reaches for a service fails instead of using one.
+  export TEST_DATABASE_ADMIN_URL=postgres://postgres@127.0.0.1:9/postgres DATABASE_URL=postgres://postgres@127.0.0.1:9/scout
+  export TEST_REDIS_URL=redis://127.0.0.1:9 REDIS_URL=redis://127.0.0.1:9
+else
+  DATABASE_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" bash scripts/ensure-services.sh
+  bash scripts/ensure-tool.sh chromium chromium "browser tests" || echo "[test] no Chromium: browser tests will fail" >&2
+  bash scripts/ensure-tool.sh caddy caddy "reverse-proxy test" || echo "[test] no Caddy: the reverse-proxy test will fail" >&2
+  if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+fi
+
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-180000}" \
   --test-reporter=spec "${files[@]}"

@@ -4,7 +4,7 @@
 # ports; the machine's shared Redis (6379) and Postgres (5432) are never restarted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/ensure-deps.sh
+. scripts/ensure-deps.sh
 DATABASE_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" bash scripts/ensure-services.sh
 command -v redis-server >/dev/null || { echo "[chaos] redis-server is required (apt-get install redis-server)" >&2; exit 1; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "[chaos] PostgreSQL server binaries are required (apt-get install postgresql)" >&2; exit 1; }

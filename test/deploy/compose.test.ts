@@ -100,11 +100,14 @@ test('every ${VAR} the compose file interpolates is documented in .env.example',
   assert.deepEqual(missing, []);
 });
 
-test('the Dockerfile is multi-stage on Node 22, builds with npm run build, and runs as a non-root user with production deps only', async () => {
+test('the Dockerfile is multi-stage on Node 24 (the major the scripts install), builds with npm run build, and runs as a non-root user with production deps only', async () => {
   const text = await readFile(path.join(deployDir, 'Dockerfile'), 'utf8');
   const stages = text.split(/^FROM /m).slice(1);
   assert.ok(stages.length >= 3, 'build, production deps and runtime stages');
-  assert.match(text, /^ARG NODE_IMAGE=node:22-[a-z-]+$/m);
+  const image = /^ARG NODE_IMAGE=node:(\d+)-[a-z-]+$/m.exec(text);
+  assert.equal(image?.[1], '24');
+  const scripts = await readFile(path.join(repoRoot, 'scripts/ensure-deps.sh'), 'utf8');
+  assert.equal(/^SCOUT_NODE_DEFAULT_MAJOR=(\d+)$/m.exec(scripts)?.[1], image?.[1], 'the image runs the Node major that npm start and npm test use');
   const stage = (name: string) => stages.find((s) => new RegExp(`^\\S+ AS ${name}\\b`).test(s)) ?? '';
   assert.match(stage('build'), /RUN npm ci\b/);
   assert.match(stage('build'), /RUN npm run build\b/);

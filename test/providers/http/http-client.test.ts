@@ -6,6 +6,7 @@ import { ProviderError } from '../../../src/errors.js';
 import { CircuitBreaker } from '../../../src/providers/http/circuit-breaker.js';
 import { HttpClient, parseJsonBody } from '../../../src/providers/http/http-client.js';
 import type { GateLease, HttpClientOptions, RequestGate } from '../../../src/providers/http/http-client.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang' | 'drop';
 
@@ -92,6 +93,9 @@ describe('HttpClient', () => {
     );
     assert.ok(err instanceof ProviderError);
     assert.match(err.message, /gave up after 2 attempts \[timeout, timeout\]/);
+    // On a busy machine the server may read the second (abandoned) request only after the client
+    // gave up; wait for it, or it would take the next test's reply.
+    await waitUntil(() => seen.length === 2);
   });
 
   it('rejects a non-JSON 200 without retrying', async () => {

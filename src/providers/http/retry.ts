@@ -53,7 +53,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     if (opts.signal?.aborted) throw abortReason(opts.signal);
     if (opts.breaker && !opts.breaker.tryAcquire()) {
       const wait = Math.ceil(opts.breaker.retryInMs() / 1000);
-      history.push('circuit open');
+      // not an attempt: nothing was sent, so it is the reason, not an entry of the history
       throw giveUp(opts, history, last, `circuit open after repeated failures (next probe in ${wait}s)`);
     }
     try {
@@ -89,10 +89,12 @@ function giveUp(
   last: { err: unknown; failure: FailureInfo } | null,
   reason?: string,
 ): ProviderError {
-  const attempts = history.filter((h) => h !== 'circuit open').length;
+  // `history` holds one label per attempt that reached the provider (or its gate), so the count
+  // and the list always agree: "gave up after 3 attempts [HTTP 429, HTTP 429, HTTP 429]: circuit open …"
+  const attempts = history.length;
   const detail = last ? messageOf(last.err) : '';
   const parts = [
-    attempts > 1 || reason ? `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} [${history.join(', ')}]` : null,
+    attempts > 1 || (reason && attempts > 0) ? `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} [${history.join(', ')}]` : null,
     reason ?? null,
     detail || null,
   ].filter((p): p is string => p !== null);

@@ -6,7 +6,8 @@ import { creatorDocument } from '../embeddings/embedder.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
 import { abortReason, attemptSignal } from '../http/abort.js';
-import { CircuitBreaker } from '../http/circuit-breaker.js';
+import { CircuitBreakers } from '../http/circuit-breaker.js';
+import type { BreakerState } from '../http/circuit-breaker.js';
 import { mapLimit } from '../http/limiter.js';
 import { withRetry } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
@@ -66,13 +67,14 @@ export class WeaviateIndex implements CreatorIndex {
   readonly backend = 'weaviate';
   private clientPromise: Promise<WeaviateClient> | null = null;
   private metaCache: { meta: IndexMeta | null; at: number } | null = null;
-  private readonly breaker: CircuitBreaker;
+  /** one per operation: gRPC search failing while REST schema reads succeed must still open its circuit */
+  private readonly breakers: CircuitBreakers;
 
   constructor(
     private readonly opts: WeaviateIndexOptions,
     private readonly ledger: Ledger,
   ) {
-    this.breaker = new CircuitBreaker(opts.breaker);
+    this.breakers = new CircuitBreakers(opts.breaker);
   }
 
   private get embedder(): Embedder {
@@ -218,6 +220,11 @@ export class WeaviateIndex implements CreatorIndex {
     };
   }
 
+  /** Circuit state per operation used so far (hybrid_search, get, count, upsert, read_schema, …). */
+  breakerStates(): Record<string, BreakerState> {
+    return this.breakers.states();
+  }
+
   /** Readiness of the server (REST /.well-known/ready); no retries, no ledger row. */
   async ping(): Promise<void> {
     try {
@@ -283,7 +290,7 @@ export class WeaviateIndex implements CreatorIndex {
       service: SERVICE,
       operation,
       signal: ctx.signal,
-      breaker: this.breaker,
+      breaker: this.breakers.for(operation),
       classify,
     });
   }

@@ -36,6 +36,20 @@ export interface RetryOptions extends RetryPolicy {
   onRetry?: (info: { attempt: number; delayMs: number; failure: FailureInfo; error: unknown }) => void;
 }
 
+/**
+ * The longest one logical call can take while its provider is down: every attempt runs into its
+ * timeout, and every wait is the longest the policy allows — the full-jitter ceiling
+ * min(cap, base·2^(n-1)), or the cap itself when the provider sends Retry-After (a longer one
+ * makes us give up at once). docs/providers.md states the job-level bounds built from this.
+ */
+export function worstCaseCallMs(policy: RetryPolicy, timeoutMs: number, opts: { retryAfter?: boolean } = {}): number {
+  let total = (policy.maxRetries + 1) * timeoutMs;
+  for (let n = 1; n <= policy.maxRetries; n++) {
+    total += opts.retryAfter ? policy.maxDelayMs : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+  }
+  return total;
+}
+
 /** Statuses worth another attempt: rate limits, timeouts and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || (status >= 500 && status !== 501 && status !== 505);

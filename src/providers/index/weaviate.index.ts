@@ -40,6 +40,8 @@ export interface WeaviateIndexOptions extends WeaviateConnection {
   breaker: { failureThreshold: number; cooldownMs: number };
   /** objects per batch request */
   batchSize?: number;
+  /** how long a read of the embedder metadata (REST schema) is trusted; default 10 s */
+  metaTtlMs?: number;
 }
 
 /** How long a read of the collection's embedder metadata is trusted before it is read again. */
@@ -308,14 +310,23 @@ export class WeaviateIndex implements CreatorIndex {
 
   /** The recorded embedder, or null when the collection does not exist (cached for META_TTL_MS). */
   private async meta(ctx: CallContext, fresh = false): Promise<IndexMeta | null> {
-    if (!fresh && this.metaCache && performance.now() - this.metaCache.at < META_TTL_MS) return this.metaCache.meta;
-    const meta = await this.call<IndexMeta | null>(
-      ctx,
-      'read_schema',
-      () => ({ units: {}, costUsd: 0 }),
-      async (col) => parseDescription((await col.config.get()).description),
-      () => null,
-    );
+    const ttl = this.opts.metaTtlMs ?? META_TTL_MS;
+    if (!fresh && this.metaCache && performance.now() - this.metaCache.at < ttl) return this.metaCache.meta;
+    let meta: IndexMeta | null;
+    try {
+      meta = await this.call<IndexMeta | null>(
+        ctx,
+        'read_schema',
+        () => ({ units: {}, costUsd: 0 }),
+        async (col) => parseDescription((await col.config.get()).description),
+        () => null,
+      );
+    } catch (err) {
+      // REST down while gRPC serves: searches go on with the embedder metadata last read (a
+      // collection rebuilt meanwhile by another embedder still fails on its vector size).
+      if (!fresh && this.metaCache && !ctx.signal?.aborted && err instanceof ProviderError && err.options.retryable) return this.metaCache.meta;
+      throw err;
+    }
     this.metaCache = { meta, at: performance.now() };
     return meta;
   }

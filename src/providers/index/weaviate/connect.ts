@@ -71,7 +71,7 @@ export async function connectWeaviate(c: WeaviateConnection): Promise<WeaviateCl
   const { rest, grpc } = endpoints(c);
   const seconds = Math.max(c.timeoutMs, 1) / 1000;
   await disableClientRetries();
-  return weaviate.connectToCustom({
+  return withoutHealthcheckWarnings(() => weaviate.connectToCustom({
     httpHost: rest.host,
     httpPort: rest.port,
     httpSecure: rest.secure,
@@ -81,5 +81,34 @@ export async function connectWeaviate(c: WeaviateConnection): Promise<WeaviateCl
     grpcSecure: grpc.secure,
     authCredentials: c.apiKey ? new weaviate.ApiKey(c.apiKey) : undefined,
     timeout: { init: seconds, query: seconds, insert: seconds },
-  });
+  }));
+}
+
+const healthcheckWarning = /^Healthcheck \d+ failed\. Retrying in \d+ms\.$/;
+let quieting = 0;
+let originalWarn: typeof console.warn | null = null;
+
+/**
+ * While connecting, the client's gRPC health check retries once and reports it with
+ * `console.warn(error, "Healthcheck 0 failed. Retrying in …ms.")` — a stack trace on the
+ * operator's terminal for what our own error then explains in one line (naming
+ * WEAVIATE_GRPC_URL). Those two-argument warnings, and only those, are dropped while connecting.
+ */
+async function withoutHealthcheckWarnings<T>(fn: () => Promise<T>): Promise<T> {
+  if (quieting++ === 0) {
+    const warn = console.warn;
+    originalWarn = warn;
+    console.warn = (...args: unknown[]) => {
+      if (args.length === 2 && typeof args[1] === 'string' && healthcheckWarning.test(args[1])) return;
+      warn(...args);
+    };
+  }
+  try {
+    return await fn();
+  } finally {
+    if (--quieting === 0 && originalWarn) {
+      console.warn = originalWarn;
+      originalWarn = null;
+    }
+  }
 }

@@ -16,7 +16,27 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-const url = (def?: string) => (def === undefined ? z.url().optional() : z.url().default(def));
+/**
+ * An absolute URL the service connects to: the scheme must be one of `schemes` and there must be a
+ * host. `localhost:18412` is a valid URL to WHATWG (scheme "localhost:") but not an address, so it
+ * is refused here, at boot, rather than as "Invalid URL" inside a retry message later.
+ */
+const endpointUrl = (schemes: string[] = ['http', 'https']) =>
+  z.string().trim().superRefine((value, ctx) => {
+    let u: URL | null = null;
+    try {
+      u = new URL(value);
+    } catch {
+      u = null;
+    }
+    const scheme = u?.protocol.replace(/:$/, '');
+    if (!u || !scheme || !schemes.includes(scheme) || u.hostname === '') {
+      const hint = /^[\w.-]+:\d+(\/|$)/.test(value) ? ` — did you mean ${schemes[0]}://${value}?` : '';
+      ctx.addIssue({ code: 'custom', message: `must be an ${schemes.join('/')} URL with a host, e.g. ${schemes[0]}://127.0.0.1:8080 (got "${value}")${hint}` });
+    }
+  });
+const url = (def?: string, schemes?: string[]) =>
+  def === undefined ? endpointUrl(schemes).optional() : endpointUrl(schemes).default(def);
 
 /** USD prices used to estimate the cost of each external call; override with PRICES_JSON. */
 export const defaultPrices = {
@@ -86,7 +106,7 @@ const envSchema = z.object({
   SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
   LANCEDB_DIR: optionalString,
   WEAVIATE_URL: url(),
-  WEAVIATE_GRPC_URL: url(),
+  WEAVIATE_GRPC_URL: url(undefined, ['http', 'https', 'grpc', 'grpcs']),
   WEAVIATE_API_KEY: optionalString,
   WEAVIATE_COLLECTION: z.string().regex(/^[A-Z][A-Za-z0-9_]*$/).default('Creator'),
   WEAVIATE_ALPHA: num(0.5, 0, 1),
@@ -147,29 +167,42 @@ export class ConfigError extends Error {
   }
 }
 
-function requireFor(env: Env, problems: string[], when: string, vars: (keyof Env)[]) {
-  for (const v of vars) if (env[v] === undefined) problems.push(`${v}: required when ${when}`);
-}
+/** Variables whose values never appear in an error message. */
+const secretName = /KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|REDIS_URL/;
 
+/**
+ * Validates every variable in one pass: each one is parsed on its own, so a type error in one
+ * never hides another, and the cross-field checks run on whatever did parse, so
+ * `EMBEDDINGS_DIM=abc` and a bad `PRICES_JSON` and a missing `LLM_MODEL` are reported together.
+ */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
-    );
-  }
-  const env = parsed.data;
   const problems: string[] = [];
-  if (env.SEARCH_BACKEND === 'weaviate') requireFor(env, problems, 'SEARCH_BACKEND=weaviate', ['WEAVIATE_URL']);
-  if (env.EMBEDDINGS_PROVIDER === 'openai')
-    requireFor(env, problems, 'EMBEDDINGS_PROVIDER=openai', ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL']);
+  const parsed: Record<string, unknown> = {};
+  const invalid = new Set<string>();
+  for (const [name, schema] of Object.entries(envSchema.shape)) {
+    const raw = source[name];
+    const r = (schema as z.ZodType).safeParse(raw);
+    if (r.success) {
+      parsed[name] = r.data;
+      continue;
+    }
+    invalid.add(name);
+    const shown = raw !== undefined && !secretName.test(name) && raw.length <= 80 && !r.error.issues.some((i) => i.code === 'custom');
+    for (const issue of r.error.issues) problems.push(`${name}: ${issue.message}${shown ? ` (got "${raw}")` : ''}`);
+  }
+  const env = parsed as Env;
+  /** a cross-field requirement: skipped for a variable already reported as invalid */
+  const requireFor = (when: string, vars: (keyof Env)[]) => {
+    for (const v of vars) if (env[v] === undefined && !invalid.has(v)) problems.push(`${v}: required when ${when}`);
+  };
+  if (env.SEARCH_BACKEND === 'weaviate') requireFor('SEARCH_BACKEND=weaviate', ['WEAVIATE_URL']);
+  if (env.EMBEDDINGS_PROVIDER === 'openai') requireFor('EMBEDDINGS_PROVIDER=openai', ['EMBEDDINGS_BASE_URL', 'EMBEDDINGS_MODEL']);
   // The index records the dimension at creation, before any embedding call: it must be stated, not guessed.
   if (env.EMBEDDINGS_PROVIDER === 'openai' && !source.EMBEDDINGS_DIM)
     problems.push("EMBEDDINGS_DIM: required when EMBEDDINGS_PROVIDER=openai (the model's vector size, e.g. 1536)");
-  if (env.LLM_PROVIDER === 'openai') requireFor(env, problems, 'LLM_PROVIDER=openai', ['LLM_BASE_URL', 'LLM_MODEL']);
-  if (env.PROFILE_SOURCE === 'brightdata')
-    requireFor(env, problems, 'PROFILE_SOURCE=brightdata', ['BRIGHTDATA_API_KEY']);
-  if (env.NODE_ENV === 'production' && (env.ADMIN_KEY === undefined || env.ADMIN_KEY.length < 24))
+  if (env.LLM_PROVIDER === 'openai') requireFor('LLM_PROVIDER=openai', ['LLM_BASE_URL', 'LLM_MODEL']);
+  if (env.PROFILE_SOURCE === 'brightdata') requireFor('PROFILE_SOURCE=brightdata', ['BRIGHTDATA_API_KEY']);
+  if (env.NODE_ENV === 'production' && !invalid.has('ADMIN_KEY') && (env.ADMIN_KEY === undefined || env.ADMIN_KEY.length < 24))
     problems.push('ADMIN_KEY: required in production, at least 24 characters');
 
   let prices: Prices = { ...defaultPrices };

@@ -29,6 +29,45 @@ test('every bad variable is listed at once', () => {
   );
 });
 
+test('type errors, URL errors and cross-field checks come together in one message', () => {
+  const err = (() => {
+    try {
+      loadConfig({
+        EMBEDDINGS_PROVIDER: 'openai',
+        EMBEDDINGS_DIM: 'abc',
+        EMBEDDINGS_BASE_URL: 'localhost:18412',
+        EMBEDDINGS_MODEL: 'm',
+        PRICES_JSON: '{"llmPromptPer1M":"free"}',
+        LLM_PROVIDER: 'openai',
+        LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+        SEARCH_BACKEND: 'weaviate',
+        WEAVIATE_URL: 'http://127.0.0.1:8080',
+        WEAVIATE_GRPC_URL: 'ftp://127.0.0.1:50051',
+        BRIGHTDATA_BASE_URL: 'https://',
+        PORT: 'eighty',
+      });
+    } catch (e) {
+      return e;
+    }
+    return null;
+  })();
+  assert.ok(err instanceof ConfigError);
+  const lines = err.message.split('\n');
+  const line = (name: string) => lines.find((l) => l.includes(`- ${name}:`)) ?? assert.fail(`${name} not reported:\n${err.message}`);
+  assert.match(line('EMBEDDINGS_DIM'), /expected number.*\(got "abc"\)/);
+  assert.match(line('EMBEDDINGS_BASE_URL'), /must be an http\/https URL with a host.*got "localhost:18412".*did you mean http:\/\/localhost:18412\?/);
+  assert.match(line('PRICES_JSON'), /llmPromptPer1M/);
+  assert.match(line('LLM_MODEL'), /required when LLM_PROVIDER=openai/);
+  assert.match(line('WEAVIATE_GRPC_URL'), /http\/https\/grpc\/grpcs URL/);
+  assert.match(line('BRIGHTDATA_BASE_URL'), /with a host/);
+  assert.match(line('PORT'), /got "eighty"/);
+  // an invalid variable is reported once, not again as "required"
+  assert.equal(lines.filter((l) => l.includes('EMBEDDINGS_BASE_URL')).length, 1);
+  // secrets are never echoed
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', ADMIN_KEY: 'short-secret-value' }), (e: unknown) => !String(e).includes('short-secret-value'));
+  assert.equal(loadConfig({ WEAVIATE_GRPC_URL: 'grpcs://weaviate.example.com:443' }).search.weaviate.grpcUrl, 'grpcs://weaviate.example.com:443');
+});
+
 test('settings that come together are required together', () => {
   assert.throws(
     () => loadConfig({ LLM_PROVIDER: 'openai', PROFILE_SOURCE: 'brightdata', SEARCH_BACKEND: 'weaviate' }),

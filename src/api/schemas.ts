@@ -175,7 +175,9 @@ const componentSchema = z.object({
 
 export const healthResponseSchema = z
   .object({
-    status: z.enum(['ok', 'unavailable']),
+    status: z
+      .enum(['ok', 'degraded', 'unavailable'])
+      .describe('degraded: everything answers, but jobs will fail until an operator acts (the index was built by another embedder)'),
     version: z.string(),
     uptime_s: z.number(),
     components: z.object({
@@ -186,6 +188,11 @@ export const healthResponseSchema = z
         count: z.number().int().nullable(),
         embedder: z.string().nullable(),
         dimension: z.number().int().nullable(),
+        /** set when the index was built by another embedder than the configured one */
+        mismatch: z
+          .object({ configured_embedder: z.string(), fix: z.string() })
+          .optional()
+          .describe('the index was built by another embedder than the configured one; jobs fail with index_mismatch until it is rebuilt'),
       }),
     }),
   })

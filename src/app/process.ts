@@ -1,14 +1,20 @@
 import { ConfigError } from '../config.js';
 import type { Logger } from './logger.js';
+import { explainOperatorError } from './operator-error.js';
 
-/** Runs a process entry point: bad configuration exits 78 (EX_CONFIG) with its message, any other failure 1. */
+/**
+ * Runs a process entry point: bad configuration exits 78 (EX_CONFIG) with its message; an
+ * operator error (unreachable dependency, missing database, rejected key) exits 1 with one line
+ * naming what to check; only a bug prints a stack.
+ */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       console.error(err.message);
       process.exit(78);
     }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    const explained = explainOperatorError(err);
+    console.error(explained !== null ? `error: ${explained}` : err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   });
 }

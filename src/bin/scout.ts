@@ -1,3 +1,4 @@
+import { explainOperatorError } from '../app/operator-error.js';
 import { ConfigError } from '../config.js';
 import { UsageError } from '../cli/command.js';
 import type { Command } from '../cli/command.js';
@@ -50,6 +51,11 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 78;
+    }
+    const explained = explainOperatorError(err);
+    if (explained !== null) {
+      console.error(`scout ${name}: ${explained}`);
+      return 1;
     }
     throw err;
   }

@@ -26,6 +26,7 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
   let cacheHits = 0;
   let stale = 0;
   let done = 0;
+  let batchNo = 0;
   const serial = new SerialQueue();
 
   await forEachConcurrent(
@@ -38,7 +39,8 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
       } catch (err) {
         rt.throwIfInterrupted();
         rt.logger.warn({ err, profiles: batch.length }, 'profile fetch failed; using index data');
-        result = { profiles: [], errors: [], cacheHits: 0 };
+        const message = err instanceof Error ? err.message : String(err);
+        result = { profiles: [], errors: batch.map((c) => ({ key: c.creator.key, code: 'provider_error', message })), cacheHits: 0 };
       }
       // Batches finish in any order; their bookkeeping runs one at a time so progress only goes up.
       await serial.run(async () => {
@@ -49,11 +51,15 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
           if (p.stale) stale++;
           else enriched++;
         }
+        let staleInBatch = result.profiles.filter((p) => p.stale && wanted.has(p.key)).length;
         for (const c of batch) {
           if (got.has(c.creator.key)) continue;
           got.set(c.creator.key, profileFromCreator(c.creator, { stale: true }));
           stale++;
+          staleInBatch++;
         }
+        batchNo++;
+        if (staleInBatch > 0) await warnStale(run, batchNo, batch.length, staleInBatch, result);
         cacheHits += result.cacheHits;
         done += batch.length;
         await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
@@ -64,4 +70,24 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
 
   await rt.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
   return { profiles: candidates.map((c) => got.get(c.creator.key)!), enriched, cacheHits, stale };
+}
+
+/**
+ * Degradation is announced like an LLM fallback: one `warning` event per batch whose fresh
+ * profiles could not all be had, with how many and why (BrightData's error codes), so a client
+ * watching the stream knows `stale: true` results are coming without reading every result.
+ */
+async function warnStale(run: StageRun, batchNo: number, size: number, staleCount: number, result: ProfileFetchResult): Promise<void> {
+  const reasons: Record<string, number> = {};
+  for (const e of result.errors) reasons[e.code] = (reasons[e.code] ?? 0) + 1;
+  const why = Object.entries(reasons)
+    .map(([code, n]) => `${code} ×${n}`)
+    .join(', ');
+  await run.rt.emit('warning', {
+    stage: 'enrich',
+    code: 'profiles_stale',
+    message: `fresh profiles unavailable for ${staleCount} of ${size} creators in batch ${batchNo}${why ? ` (${why})` : ''}; index data stands in, flagged stale`,
+    stale: staleCount,
+    reasons,
+  });
 }

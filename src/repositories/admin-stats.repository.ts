@@ -12,6 +12,14 @@ export interface WindowSummary {
   p95Ms: number | null;
   /** every ledger row in the window, including calls that belong to no job */
   costUsd: number;
+  /** the part of costUsd that belongs to no job: import-time embeddings, CLI runs */
+  noJobCostUsd: number;
+}
+
+export interface NoJobUsageRow {
+  day: string;
+  calls: number;
+  costUsd: number;
 }
 
 export interface SeriesPoint {
@@ -49,7 +57,8 @@ export class AdminStatsRepository {
   async summary(since: Date, until: Date): Promise<WindowSummary> {
     const { rows } = await this.db.query<WindowSummary>(
       `select s.*,
-         (select coalesce(sum(cost_usd), 0)::float8 from external_calls where created_at >= $1 and created_at < $2) as "costUsd"
+         (select coalesce(sum(cost_usd), 0)::float8 from external_calls where created_at >= $1 and created_at < $2) as "costUsd",
+         (select coalesce(sum(cost_usd), 0)::float8 from external_calls where created_at >= $1 and created_at < $2 and job_id is null) as "noJobCostUsd"
        from (
          select count(*)::int as jobs,
            count(*) filter (where status = 'completed')::int as completed,
@@ -124,6 +133,21 @@ export class AdminStatsRepository {
        order by u.day desc, k.name, u.api_key_id
        limit $4`,
       [fromDay, toDay, apiKeyId, USAGE_ROWS_MAX],
+    );
+    return rows;
+  }
+
+  /** Ledger rows that belong to no job (import-time embeddings, CLI runs) per UTC day, inclusive. */
+  async noJobUsage(fromDay: string, toDay: string): Promise<NoJobUsageRow[]> {
+    const { rows } = await this.db.query<NoJobUsageRow>(
+      `select to_char((created_at at time zone 'utc')::date, 'YYYY-MM-DD') as day, count(*)::int as calls,
+         coalesce(sum(cost_usd), 0)::float8 as "costUsd"
+       from external_calls
+       where job_id is null
+         and created_at >= ($1::date)::timestamp at time zone 'utc'
+         and created_at < ($2::date + 1)::timestamp at time zone 'utc'
+       group by 1 order by 1 desc`,
+      [fromDay, toDay],
     );
     return rows;
   }

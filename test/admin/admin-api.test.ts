@@ -90,6 +90,12 @@ describe('overview, job listing and inspector', () => {
     assert.equal(w24.p50_ms, Math.round(percentile(recentRuns, 0.5)));
     assert.equal(w24.p95_ms, Math.round(percentile(recentRuns, 0.95)));
     assert.ok(close(w24.cost_usd!, 4 * costs.recent + 0.3 + costs.unattributed));
+    // import-time calls (no job) are their own line, included in the total
+    assert.ok(close(w24.cost_without_job_usd!, costs.unattributed));
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = await get<{ without_job: { day: string; calls: number; cost_usd: number }[]; totals: { cost_without_job_usd: number } }>(`/usage?from=${today}&to=${today}`);
+    assert.deepEqual(usage.without_job.map((r) => [r.day, r.calls]), [[today, 1]]);
+    assert.ok(close(usage.totals.cost_without_job_usd, costs.unattributed));
 
     const w7 = o.windows['7d']!;
     assert.equal(w7.jobs, 9);

@@ -127,6 +127,11 @@ export class FakeBrightData extends FakeHttpServer {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly scripts: Record<Operation | 'any', BrightDataFault[]> = { scrape: [], trigger: [], progress: [], snapshot: [], any: [] };
   private nextSnapshot = 1;
+  /**
+   * Consulted for a creator the fake does not know yet (rehearsal mode: the creators of the
+   * current index, with fresher numbers); what it finds is kept like `addCreators`.
+   */
+  lookup: ((platform: 'instagram' | 'tiktok', handle: string) => Promise<FakeCreatorProfile | null>) | null = null;
 
   constructor(options: Partial<FakeBrightDataOptions> = {}) {
     super();
@@ -156,7 +161,7 @@ export class FakeBrightData extends FakeHttpServer {
   }
 
   protected state() {
-    return { billed: this.billed, requests: this.requests.length, snapshots: this.snapshots.size, options: this.options };
+    return { billed: this.billed, requests: this.requests.length, creators: this.creators.size, snapshots: this.snapshots.size, options: this.options };
   }
 
   protected control(what: string, body: unknown): boolean {
@@ -169,8 +174,9 @@ export class FakeBrightData extends FakeHttpServer {
     return true;
   }
 
-  protected handle(req: FakeRequest): FakeReply {
+  protected async handle(req: FakeRequest): Promise<FakeReply> {
     const op = opOf(req.path);
+    if ((op === 'scrape' || op === 'trigger') && this.lookup) await this.learn(req);
     if (op) this.billed.requests[op]++;
     const auth = req.headers.authorization;
     if (!auth) return text(401, 'Credentials are missing');
@@ -211,6 +217,21 @@ export class FakeBrightData extends FakeHttpServer {
           ? 'Invalid credentials'
           : 'Internal server error');
     return { status: f.status, headers: f.retryAfter === undefined ? {} : { 'retry-after': f.retryAfter }, body };
+  }
+
+  /** Asks `lookup` about the creators of a request that the fake does not know yet. */
+  private async learn(req: FakeRequest): Promise<void> {
+    const platform = this.platformOf(req.query.get('dataset_id'));
+    const body = req.json;
+    const inputs = Array.isArray(body) ? body : (body as { input?: unknown } | undefined)?.input;
+    if (!platform || !Array.isArray(inputs)) return;
+    for (const i of inputs) {
+      const url = i && typeof i === 'object' ? (i as { url?: unknown }).url : undefined;
+      const handle = typeof url === 'string' ? handleOf(platform, url) : null;
+      if (!handle || this.creators.has(`${platform}:${handle}`)) continue;
+      const found = await this.lookup!(platform, handle).catch(() => null);
+      if (found) this.addCreators(found);
+    }
   }
 
   private platformOf(datasetId: string | null): 'instagram' | 'tiktok' | null {

@@ -40,6 +40,8 @@ export abstract class FakeHttpServer {
   peakInFlight = 0;
   /** requests whose answer has not been sent yet (the client is still waiting on them) */
   readonly unanswered = new Set<FakeRequest>();
+  /** answers forced by `POST /__fake/fail` (or `failNext`), consumed in order by matching requests */
+  private forced: { status: number; path: string | null; left: number; retryAfter?: string }[] = [];
   protected random: () => number = seededRandom(1);
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
@@ -81,6 +83,31 @@ export abstract class FakeHttpServer {
     await new Promise((resolve) => server.close(resolve));
   }
 
+  /**
+   * The next `times` requests (whose path starts with `path`, when given) are answered with
+   * `status` instead — the same control on every fake (`POST /__fake/fail`). `times` omitted: until
+   * `POST /__fake/reset` (an outage).
+   */
+  failNext(rule: { status: number; times?: number; path?: string; retryAfter?: string }): void {
+    this.forced.push({ status: rule.status, path: rule.path ?? null, left: rule.times ?? Number.POSITIVE_INFINITY, retryAfter: rule.retryAfter });
+  }
+
+  /** Ends every `failNext` rule. */
+  clearFailures(): void {
+    this.forced = [];
+  }
+
+  private takeForced(path: string): FakeReply | null {
+    const hit = this.forced.find((f) => f.left > 0 && (f.path === null || path.startsWith(f.path)));
+    if (!hit) return null;
+    hit.left--;
+    return {
+      status: hit.status,
+      headers: hit.retryAfter === undefined ? {} : { 'retry-after': hit.retryAfter },
+      body: { error: { message: `fake: forced ${hit.status}` } },
+    };
+  }
+
   /** Requests whose path matches. */
   requestsTo(pathPattern: string | RegExp): FakeRequest[] {
     return this.requests.filter((r) => (typeof pathPattern === 'string' ? r.path === pathPattern : pathPattern.test(r.path)));
@@ -107,7 +134,7 @@ export abstract class FakeHttpServer {
     res.on('close', () => this.inFlight--);
     let reply: FakeReply;
     try {
-      reply = await this.handle(fr);
+      reply = this.takeForced(fr.path) ?? (await this.handle(fr));
     } catch (err) {
       reply = { status: 500, body: { error: { message: `fake crashed: ${(err as Error).message}` } } };
     }
@@ -132,6 +159,18 @@ export abstract class FakeHttpServer {
       this.latency = { ...this.latency, ...(fr.json as Partial<LatencyOptions>) };
       return send(res, { status: 204 });
     }
+    if (fr.method === 'POST' && what === 'fail') {
+      const b = (fr.json ?? {}) as { status?: unknown; times?: unknown; path?: unknown; retryAfter?: unknown };
+      if (typeof b.status !== 'number') return send(res, { status: 400, body: { error: 'fail needs {"status": <number>}' } });
+      this.failNext({
+        status: b.status,
+        times: typeof b.times === 'number' ? b.times : undefined,
+        path: typeof b.path === 'string' ? b.path : undefined,
+        retryAfter: typeof b.retryAfter === 'string' ? b.retryAfter : undefined,
+      });
+      return send(res, { status: 204 });
+    }
+    if (fr.method === 'POST' && what === 'reset') this.clearFailures();
     if (fr.method === 'POST' && this.control(what, fr.json)) return send(res, { status: 204 });
     send(res, { status: 404, body: { error: `unknown control ${fr.method} ${what}` } });
   }

@@ -26,6 +26,9 @@ export interface WeaviateFakeOptions {
   version?: string;
   latencyMs?: number;
   host?: string;
+  /** fixed ports (default: any free port) */
+  httpPort?: number;
+  grpcPort?: number;
 }
 
 export interface WeaviateFake {
@@ -56,8 +59,9 @@ export async function startWeaviateFake(opts: WeaviateFakeOptions = {}): Promise
   const rest = await startRest(
     { store, faults, apiKeys, calls, version: opts.version ?? '1.35.7', grpcMaxMessageSize: 104_858_000 },
     host,
+    opts.httpPort ?? 0,
   );
-  const grpc = await startGrpc({ store, faults, apiKeys, calls }, host);
+  const grpc = await startGrpc({ store, faults, apiKeys, calls }, host, opts.grpcPort ?? 0);
   return {
     url: `http://${host}:${rest.port}`,
     grpcUrl: `http://${host}:${grpc.port}`,

@@ -28,6 +28,8 @@ function summaryView(s: WindowSummary) {
     p50_ms: s.p50Ms === null ? null : Math.round(s.p50Ms),
     p95_ms: s.p95Ms === null ? null : Math.round(s.p95Ms),
     cost_usd: s.costUsd,
+    /** included in cost_usd: calls that belong to no job (import-time embeddings, CLI runs) */
+    cost_without_job_usd: s.noJobCostUsd,
   };
 }
 

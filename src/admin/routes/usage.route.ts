@@ -28,7 +28,7 @@ export function usageRoutes(stats: AdminStatsRepository): Router {
         errors: [{ field: 'query.from', message: `from must not be after to, and the range at most ${RANGE_MAX_DAYS} days` }],
       });
     }
-    const rows = await stats.usage(from, to, q.key ?? null);
+    const [rows, noJob] = await Promise.all([stats.usage(from, to, q.key ?? null), q.key ? Promise.resolve([]) : stats.noJobUsage(from, to)]);
     res.json({
       from,
       to,
@@ -43,9 +43,12 @@ export function usageRoutes(stats: AdminStatsRepository): Router {
         cost_usd: r.costUsd,
       })),
       truncated: rows.length >= USAGE_ROWS_MAX,
+      /** calls that belong to no job and so to no key (import-time embeddings, CLI runs); empty when filtered by key */
+      without_job: noJob.map((r) => ({ day: r.day, calls: r.calls, cost_usd: r.costUsd })),
       totals: {
         jobs: rows.reduce((s, r) => s + r.jobs, 0),
         cost_usd: rows.reduce((s, r) => s + r.costUsd, 0),
+        cost_without_job_usd: noJob.reduce((s, r) => s + r.costUsd, 0),
       },
     });
   });

@@ -99,7 +99,7 @@ function paths(): Json {
         operationId: 'getHealth',
         tags: ['service'],
         summary: 'Service health',
-        description: '200 when Postgres, Redis and the creator index answer; 503 while initializing or degraded. No key needed.',
+        description: '200 when Postgres, Redis and the creator index answer (status `degraded` when the index was built by another embedder: jobs fail until `scout import --reindex`); 503 while a dependency is down. No key needed.',
         security: [],
         responses: {
           '200': json(ref('Health'), 'healthy'),

@@ -32,7 +32,7 @@ async function check<T>(name: string, ctx: Pick<AppContext, 'logger'>, fn: () =>
   }
 }
 
-/** GET /health: 200 when Postgres, Redis and the creator index all answer, 503 otherwise. */
+/** GET /health: 200 when Postgres, Redis and the creator index all answer (`degraded` when the index needs a rebuild), 503 otherwise. */
 export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger'>): Router {
   const router = Router();
   const startedAt = Date.now();
@@ -50,8 +50,14 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
     ]);
     const info = index.value;
     const up = pg.component.status === 'up' && redis.component.status === 'up' && index.component.status === 'up';
+    // an index built by another embedder answers, but every job would fail with index_mismatch
+    const configured = ctx.providers.embedder;
+    const mismatch =
+      info?.embedder && (info.embedder !== configured.id || (info.dimension !== null && info.dimension !== configured.dimension))
+        ? { configured_embedder: configured.id, fix: 'rebuild the index for the configured embedder: scout import --reindex FILE (see docs/providers.md)' }
+        : undefined;
     return {
-      status: up ? 'ok' : 'unavailable',
+      status: !up ? 'unavailable' : mismatch ? 'degraded' : 'ok',
       version: serviceVersion,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       components: {
@@ -63,6 +69,7 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
           count: info?.count ?? null,
           embedder: info?.embedder ?? null,
           dimension: info?.dimension ?? null,
+          ...(mismatch ? { mismatch } : {}),
         },
       },
     };
@@ -76,7 +83,7 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
       cached = { at: Date.now(), body: await inflight };
     }
     const body = cached.body;
-    res.status(body.status === 'ok' ? 200 : 503).json(body);
+    res.status(body.status === 'unavailable' ? 503 : 200).json(body);
   });
   return router;
 }

@@ -69,3 +69,28 @@ export class CircuitBreaker {
     this.probeStartedAt = null;
   }
 }
+
+/**
+ * One breaker per operation of a provider, created on first use with the same settings. A
+ * provider whose operations can fail independently (Weaviate: gRPC search down while REST schema
+ * reads succeed) must not let a healthy operation's success reset a failing one's count.
+ */
+export class CircuitBreakers {
+  private readonly byKey = new Map<string, CircuitBreaker>();
+
+  constructor(private readonly options: CircuitBreakerOptions) {}
+
+  for(key: string): CircuitBreaker {
+    let breaker = this.byKey.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.options);
+      this.byKey.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  /** State of every breaker used so far, by key. */
+  states(): Record<string, BreakerState> {
+    return Object.fromEntries([...this.byKey].map(([k, b]) => [k, b.state]));
+  }
+}

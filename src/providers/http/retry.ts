@@ -36,6 +36,20 @@ export interface RetryOptions extends RetryPolicy {
   onRetry?: (info: { attempt: number; delayMs: number; failure: FailureInfo; error: unknown }) => void;
 }
 
+/**
+ * The longest one logical call can take while its provider is down: every attempt runs into its
+ * timeout, and every wait is the longest the policy allows — the full-jitter ceiling
+ * min(cap, base·2^(n-1)), or the cap itself when the provider sends Retry-After (a longer one
+ * makes us give up at once). docs/providers.md states the job-level bounds built from this.
+ */
+export function worstCaseCallMs(policy: RetryPolicy, timeoutMs: number, opts: { retryAfter?: boolean } = {}): number {
+  let total = (policy.maxRetries + 1) * timeoutMs;
+  for (let n = 1; n <= policy.maxRetries; n++) {
+    total += opts.retryAfter ? policy.maxDelayMs : Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+  }
+  return total;
+}
+
 /** Statuses worth another attempt: rate limits, timeouts and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
@@ -53,7 +67,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     if (opts.signal?.aborted) throw abortReason(opts.signal);
     if (opts.breaker && !opts.breaker.tryAcquire()) {
       const wait = Math.ceil(opts.breaker.retryInMs() / 1000);
-      history.push('circuit open');
+      // not an attempt: nothing was sent, so it is the reason, not an entry of the history
       throw giveUp(opts, history, last, `circuit open after repeated failures (next probe in ${wait}s)`);
     }
     try {
@@ -89,10 +103,12 @@ function giveUp(
   last: { err: unknown; failure: FailureInfo } | null,
   reason?: string,
 ): ProviderError {
-  const attempts = history.filter((h) => h !== 'circuit open').length;
+  // `history` holds one label per attempt that reached the provider (or its gate), so the count
+  // and the list always agree: "gave up after 3 attempts [HTTP 429, HTTP 429, HTTP 429]: circuit open …"
+  const attempts = history.length;
   const detail = last ? messageOf(last.err) : '';
   const parts = [
-    attempts > 1 || reason ? `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} [${history.join(', ')}]` : null,
+    attempts > 1 || (reason && attempts > 0) ? `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} [${history.join(', ')}]` : null,
     reason ?? null,
     detail || null,
   ].filter((p): p is string => p !== null);

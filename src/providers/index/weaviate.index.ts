@@ -6,7 +6,8 @@ import { creatorDocument } from '../embeddings/embedder.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
 import { abortReason, attemptSignal } from '../http/abort.js';
-import { CircuitBreaker } from '../http/circuit-breaker.js';
+import { CircuitBreakers } from '../http/circuit-breaker.js';
+import type { BreakerState } from '../http/circuit-breaker.js';
 import { mapLimit } from '../http/limiter.js';
 import { withRetry } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
@@ -39,6 +40,8 @@ export interface WeaviateIndexOptions extends WeaviateConnection {
   breaker: { failureThreshold: number; cooldownMs: number };
   /** objects per batch request */
   batchSize?: number;
+  /** how long a read of the embedder metadata (REST schema) is trusted; default 10 s */
+  metaTtlMs?: number;
 }
 
 /** How long a read of the collection's embedder metadata is trusted before it is read again. */
@@ -66,13 +69,14 @@ export class WeaviateIndex implements CreatorIndex {
   readonly backend = 'weaviate';
   private clientPromise: Promise<WeaviateClient> | null = null;
   private metaCache: { meta: IndexMeta | null; at: number } | null = null;
-  private readonly breaker: CircuitBreaker;
+  /** one per operation: gRPC search failing while REST schema reads succeed must still open its circuit */
+  private readonly breakers: CircuitBreakers;
 
   constructor(
     private readonly opts: WeaviateIndexOptions,
     private readonly ledger: Ledger,
   ) {
-    this.breaker = new CircuitBreaker(opts.breaker);
+    this.breakers = new CircuitBreakers(opts.breaker);
   }
 
   private get embedder(): Embedder {
@@ -218,6 +222,11 @@ export class WeaviateIndex implements CreatorIndex {
     };
   }
 
+  /** Circuit state per operation used so far (hybrid_search, get, count, upsert, read_schema, …). */
+  breakerStates(): Record<string, BreakerState> {
+    return this.breakers.states();
+  }
+
   /** Readiness of the server (REST /.well-known/ready); no retries, no ledger row. */
   async ping(): Promise<void> {
     try {
@@ -283,7 +292,7 @@ export class WeaviateIndex implements CreatorIndex {
       service: SERVICE,
       operation,
       signal: ctx.signal,
-      breaker: this.breaker,
+      breaker: this.breakers.for(operation),
       classify,
     });
   }
@@ -301,14 +310,23 @@ export class WeaviateIndex implements CreatorIndex {
 
   /** The recorded embedder, or null when the collection does not exist (cached for META_TTL_MS). */
   private async meta(ctx: CallContext, fresh = false): Promise<IndexMeta | null> {
-    if (!fresh && this.metaCache && performance.now() - this.metaCache.at < META_TTL_MS) return this.metaCache.meta;
-    const meta = await this.call<IndexMeta | null>(
-      ctx,
-      'read_schema',
-      () => ({ units: {}, costUsd: 0 }),
-      async (col) => parseDescription((await col.config.get()).description),
-      () => null,
-    );
+    const ttl = this.opts.metaTtlMs ?? META_TTL_MS;
+    if (!fresh && this.metaCache && performance.now() - this.metaCache.at < ttl) return this.metaCache.meta;
+    let meta: IndexMeta | null;
+    try {
+      meta = await this.call<IndexMeta | null>(
+        ctx,
+        'read_schema',
+        () => ({ units: {}, costUsd: 0 }),
+        async (col) => parseDescription((await col.config.get()).description),
+        () => null,
+      );
+    } catch (err) {
+      // REST down while gRPC serves: searches go on with the embedder metadata last read (a
+      // collection rebuilt meanwhile by another embedder still fails on its vector size).
+      if (!fresh && this.metaCache && !ctx.signal?.aborted && err instanceof ProviderError && err.options.retryable) return this.metaCache.meta;
+      throw err;
+    }
     this.metaCache = { meta, at: performance.now() };
     return meta;
   }

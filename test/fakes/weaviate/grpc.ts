@@ -22,11 +22,11 @@ export interface GrpcDeps {
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** gRPC side of the fake: the `weaviate.v1.Weaviate` service and the standard health service. */
-export async function startGrpc(deps: GrpcDeps, host: string): Promise<{ server: Server; port: number }> {
+export async function startGrpc(deps: GrpcDeps, host: string, listenPort = 0): Promise<{ server: Server; port: number }> {
   const server = createServer();
   server.add(weaviateProto.WeaviateDefinition, weaviateService(deps));
   server.add(healthProto.HealthDefinition, healthService(deps));
-  const port = await server.listen(`${host}:0`);
+  const port = await server.listen(`${host}:${listenPort}`);
   return { server, port };
 }
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeStore, PropValue, StoredObject } from './store.js';
 import { LEGACY_VECTOR } from './store.js';
-import type { Faults } from './faults.js';
+import type { FaultRule, Faults } from './faults.js';
 import { FakeWeaviateError, invalid, notFound } from './errors.js';
 
 export interface FakeCall {
@@ -27,7 +27,7 @@ export interface RestDeps {
 const MAX_BODY = 64 * 1024 * 1024;
 
 /** REST side of the fake: the endpoints the official client calls, with Weaviate's error shapes. */
-export async function startRest(deps: RestDeps, host: string): Promise<{ server: http.Server; port: number }> {
+export async function startRest(deps: RestDeps, host: string, port = 0): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { error: [{ message: String(err) }] });
@@ -35,7 +35,7 @@ export async function startRest(deps: RestDeps, host: string): Promise<{ server:
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
 
@@ -70,6 +70,7 @@ async function handle(deps: RestDeps, req: http.IncomingMessage, res: http.Serve
   const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
   const authorized = token !== undefined && deps.apiKeys.includes(token);
   const body = ['POST', 'PUT', 'PATCH'].includes(method) ? await readJson(req).catch((e: unknown) => e) : undefined;
+  if (path.startsWith('/__fake/')) return control(deps, method, path.slice('/__fake/'.length), body, res);
   deps.calls.push({ protocol: 'rest', target: `rest:${method} ${path}`, authorized, at: Date.now(), request: body });
 
   const closed = new AbortController();
@@ -188,4 +189,47 @@ function restBatchOne(store: FakeStore, o: Record<string, unknown>) {
     if (!(err instanceof FakeWeaviateError)) throw err;
     return { ...o, result: { errors: { error: [{ message: err.message }] } } };
   }
+}
+
+/**
+ * The control API every fake shares (docs/providers.md, "Rehearse production locally"), here for
+ * both protocols: `fail` and `script` take fault rules whose `on`/`path` names a call target
+ * (`grpc:Search`, `rest:/v1/schema`, `grpc:*`, `*`). Control calls are not recorded and never fail.
+ */
+function control(deps: RestDeps, method: string, what: string, body: unknown, res: http.ServerResponse): void {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  if (method === 'GET' && what === 'state') {
+    const byTarget: Record<string, number> = {};
+    for (const c of deps.calls) byTarget[c.target] = (byTarget[c.target] ?? 0) + 1;
+    return send(res, 200, {
+      requests: deps.calls.length,
+      calls: byTarget,
+      collections: deps.store.list().map((c) => ({ name: c.schema.class, objects: c.objects.size })),
+      latencyMs: deps.faults.latencyMs,
+    });
+  }
+  if (method === 'GET' && what === 'requests') return send(res, 200, deps.calls.map((c) => ({ target: c.target, at: c.at })));
+  if (method === 'POST' && what === 'latency' && typeof b.latencyMs === 'number') {
+    deps.faults.latencyMs = b.latencyMs;
+    return send(res, 204);
+  }
+  if (method === 'POST' && what === 'fail' && typeof b.status === 'number') {
+    deps.faults.add({
+      on: typeof b.path === 'string' ? b.path : '*',
+      status: b.status,
+      times: typeof b.times === 'number' ? b.times : undefined,
+      retryAfterSeconds: typeof b.retryAfter === 'string' ? Number(b.retryAfter) : undefined,
+    });
+    return send(res, 204);
+  }
+  if (method === 'POST' && what === 'script' && Array.isArray(b.rules)) {
+    for (const rule of b.rules as FaultRule[]) deps.faults.add(rule);
+    return send(res, 204);
+  }
+  if (method === 'POST' && what === 'reset') {
+    deps.faults.clear();
+    deps.calls.length = 0;
+    return send(res, 204);
+  }
+  send(res, 404, { error: `unknown control ${method} ${what}` });
 }

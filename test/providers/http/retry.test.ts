@@ -123,7 +123,8 @@ describe('withRetry', () => {
     const first = await withRetry(fn, options({ breaker, maxRetries: 5 })).catch((e: unknown) => e);
     assert.ok(first instanceof ProviderError);
     assert.equal(calls.n, 2, 'the third attempt is refused by the open circuit');
-    assert.match(first.message, /circuit open/);
+    // the count and the list agree: two attempts, and the open circuit as the reason, not a third entry
+    assert.match(first.message, /^svc\.op: gave up after 2 attempts \[HTTP 500, HTTP 500\]: circuit open after repeated failures/);
     const second = await withRetry(fn, options({ breaker })).catch((e: unknown) => e);
     assert.ok(second instanceof ProviderError);
     assert.equal(calls.n, 2, 'no request while open');

@@ -233,12 +233,44 @@ describe('WeaviateIndex against the Weaviate fake', () => {
     assert.equal(calls('grpc:BatchObjects') - before, 1);
   });
 
-  it('rides out one gRPC UNAVAILABLE (the client retries it itself)', async () => {
+  it('rides out one gRPC UNAVAILABLE with our own retry, one ledger row per wire call', async () => {
     const index = make();
     await index.open();
     await index.upsert(await indexed(embedder, fixture), noJob);
+    await kit.clear();
+    const before = calls('grpc:Aggregate');
     fake.inject({ on: 'grpc:Aggregate', status: 503, times: 1 });
     assert.equal(await index.count(), fixture.length);
+    assert.equal(calls('grpc:Aggregate') - before, 2, "the client's own UNAVAILABLE retries are off: our retry sent the second call");
+    const rows = (await kit.rows('weaviate')).filter((r) => r.operation === 'count');
+    assert.deepEqual(rows.map((r) => [r.status, r.httpStatus]), [['error', 503], ['ok', null]]);
+  });
+
+  it('a gRPC search outage: wire calls equal ledger rows, and REST successes do not keep its circuit closed', async () => {
+    const index = make({ retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 5 }, breaker: { failureThreshold: 5, cooldownMs: 60_000 } });
+    await index.open();
+    await index.upsert(await indexed(embedder, fixture), noJob);
+    await kit.clear();
+    fake.inject({ on: 'grpc:Search', status: 503 });
+    const [vector] = await embedder.embed(['vegan'], noJob);
+    const before = calls('grpc:Search');
+    const first = await index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 3 }, noJob).catch((e: unknown) => e);
+    assert.ok(first instanceof ProviderError);
+    assert.match(first.message, /^weaviate\.hybrid_search: gave up after 4 attempts \[status 503, status 503, status 503, status 503\]/);
+    // a successful REST schema read in between (what the next job's search does first)
+    await index.info();
+    const second = await index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 3 }, noJob).catch((e: unknown) => e);
+    assert.ok(second instanceof ProviderError);
+    assert.match(second.message, /gave up after 1 attempt \[status 503\]: circuit open after repeated failures/);
+    assert.deepEqual(index.breakerStates().hybrid_search, 'open');
+    assert.equal(index.breakerStates().read_schema, 'closed');
+    const third = await index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 3 }, noJob).catch((e: unknown) => e);
+    assert.match(String(third), /circuit open/);
+    const wire = calls('grpc:Search') - before;
+    const rows = (await kit.rows('weaviate')).filter((r) => r.operation === 'hybrid_search');
+    assert.equal(wire, 5, 'four attempts, then the fifth failure opens the circuit; the third search sends nothing');
+    assert.equal(rows.length, wire, 'every wire call is one ledger row');
+    assert.ok(rows.every((r) => r.status === 'error' && r.httpStatus === 503));
   });
 
   it('opens the circuit after repeated failures and then fails fast without calling Weaviate', async () => {

@@ -28,6 +28,8 @@ function summaryCard(name, label, w) {
       h('dd', { 'data-stat': 'p95' }, fmt.ms(w.p95_ms)),
       h('dt', null, 'Estimated cost'),
       h('dd', { 'data-stat': 'cost' }, fmt.usd(w.cost_usd)),
+      h('dt', null, 'of which import & calls without a job'),
+      h('dd', { 'data-stat': 'cost_without_job' }, fmt.usd(w.cost_without_job_usd)),
     ),
   );
 }

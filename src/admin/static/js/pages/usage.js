@@ -22,6 +22,10 @@ export async function renderUsage({ query }) {
       p.cost_usd += r.cost_usd;
     }
   }
+  for (const r of usage.without_job ?? []) {
+    const p = perDay.get(r.day);
+    if (p) p.cost_usd += r.cost_usd;
+  }
   const points = [...perDay.values()];
   const form = h(
     'form',
@@ -77,9 +81,14 @@ export async function renderUsage({ query }) {
         {
           empty: 'No jobs in this range.',
           attrs: { id: 'usage-table' },
-          extraRows: usage.rows.length
-            ? h('tr', { class: 'total' }, h('td', { colspan: 2 }, 'Total'), h('td', { class: 'num' }, fmt.int(usage.totals.jobs)), h('td', { colspan: 3 }), h('td', { class: 'num' }, fmt.usd(usage.totals.cost_usd)))
-            : [],
+          extraRows: [
+            ...(usage.without_job ?? []).map((r) =>
+              h('tr', { class: 'no-job' }, h('td', null, r.day), h('td', null, 'import & calls without a job'), h('td', { class: 'num muted' }, `${fmt.int(r.calls)} calls`), h('td', { colspan: 3 }), h('td', { class: 'num' }, fmt.usd(r.cost_usd))),
+            ),
+            usage.rows.length || (usage.without_job ?? []).length
+              ? h('tr', { class: 'total' }, h('td', { colspan: 2 }, 'Total'), h('td', { class: 'num' }, fmt.int(usage.totals.jobs)), h('td', { colspan: 3 }), h('td', { class: 'num' }, fmt.usd(usage.totals.cost_usd + (usage.totals.cost_without_job_usd ?? 0))))
+              : [],
+          ],
         },
       ),
     ),

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startWeaviateFake } from '../fakes/weaviate.fake.js';
+import type { WeaviateFake } from '../fakes/weaviate.fake.js';
+import { freePort, runCli, startProcess } from '../helpers/processes.js';
+import { createTestEnv } from '../helpers/test-env.js';
+import type { TestEnv } from '../helpers/test-env.js';
+
+/**
+ * Operator errors end in one line that says what to check — never a stack trace — in the CLI and
+ * at the boot of the API and worker processes.
+ */
+describe('operator errors: one clear line naming the variable, no stack trace', () => {
+  let env: TestEnv;
+  let weaviate: WeaviateFake;
+
+  before(async () => {
+    env = await createTestEnv();
+    weaviate = await startWeaviateFake();
+  });
+  after(async () => {
+    await weaviate.close();
+    await env.cleanup();
+  });
+
+  const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+\)?/, `a stack trace was printed:\n${text}`);
+
+  it('scout migrate against a database that does not exist', async () => {
+    const url = env.env.DATABASE_URL!.replace(/\/[^/]+$/, '/scout_does_not_exist_42');
+    const run = await runCli(['migrate'], { ...env.env, DATABASE_URL: url });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^scout migrate: database "scout_does_not_exist_42" does not exist: check DATABASE_URL/);
+    noStack(run.stderr);
+  });
+
+  it('scout migrate with Postgres unreachable names DATABASE_URL', async () => {
+    const port = await freePort();
+    const run = await runCli(['migrate'], { ...env.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x` });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): check DATABASE_URL`));
+    noStack(run.stderr);
+  });
+
+  it('scout import of a file that is not there', async () => {
+    await runCli(['migrate'], env.env);
+    const run = await runCli(['import', '/nonexistent/creators.csv'], env.env);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /\/nonexistent\/creators\.csv/);
+    noStack(run.stderr);
+  });
+
+  const weaviateEnv = (over: Record<string, string>) => ({
+    ...env.env,
+    SEARCH_BACKEND: 'weaviate',
+    WEAVIATE_URL: weaviate.url,
+    WEAVIATE_GRPC_URL: weaviate.grpcUrl,
+    WEAVIATE_API_KEY: weaviate.apiKey,
+    WEAVIATE_COLLECTION: `Boot_${process.pid}`,
+    PROVIDER_MAX_RETRIES: '0',
+    PROVIDER_TIMEOUT_MS: '3000',
+    ...over,
+  });
+
+  it('the API with the Weaviate gRPC port unreachable names WEAVIATE_GRPC_URL', async () => {
+    const port = await freePort();
+    const api = startProcess('src/bin/api.ts', { ...weaviateEnv({ WEAVIATE_GRPC_URL: `http://127.0.0.1:${port}` }), PORT: String(await freePort()) });
+    const code = await api.exited;
+    assert.equal(code, 1);
+    assert.match(api.output(), /error: .*cannot connect to 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check WEAVIATE_GRPC_URL/);
+    noStack(api.output());
+  });
+
+  it('a wrong Weaviate API key names WEAVIATE_API_KEY', async () => {
+    const run = await runCli(['demo'], weaviateEnv({ WEAVIATE_API_KEY: 'wrong-key' }));
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /authentication failed \(check WEAVIATE_API_KEY\)/);
+    noStack(run.stderr);
+  });
+});

@@ -52,6 +52,7 @@ const envSchema = z.object({
   ADMIN_SESSION_MAX_HOURS: int(8, 1, 24 * 7),
   ADMIN_LOGIN_MAX_ATTEMPTS: int(10, 1, 1000),
   ADMIN_LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  ADMIN_LOGIN_GLOBAL_MAX_ATTEMPTS: int(200, 0, 1_000_000),
   METRICS_ALLOW: z.string().default(''),
   METRICS_HOST: z.string().default('127.0.0.1'),
   METRICS_PORT: int(0, 0, 65535),
@@ -67,6 +68,8 @@ const envSchema = z.object({
   START_RATE_LIMIT_PER_MIN: int(20, 1),
   START_RATE_LIMIT_BURST: int(10, 1),
   DAILY_JOB_QUOTA: int(1000, 1),
+  AUTH_FAIL_PER_MIN: int(60, 1),
+  AUTH_FAIL_BURST: int(30, 1),
 
   WORKER_CONCURRENCY: int(4, 1, 256),
   JOB_ATTEMPTS: int(3, 1, 20),
@@ -208,6 +211,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       sessionMaxMs: env.ADMIN_SESSION_MAX_HOURS * 3_600_000,
       loginMaxAttempts: env.ADMIN_LOGIN_MAX_ATTEMPTS,
       loginWindowSeconds: env.ADMIN_LOGIN_WINDOW_SECONDS,
+      /** admin-key attempts from all addresses together per window (0 = none) */
+      loginGlobalMaxAttempts: env.ADMIN_LOGIN_GLOBAL_MAX_ATTEMPTS,
     },
     metrics: {
       /** IPs/CIDRs that may read /metrics on the API port without the admin key (direct, unproxied requests only) */
@@ -222,6 +227,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       startRatePerMin: env.START_RATE_LIMIT_PER_MIN,
       startBurst: env.START_RATE_LIMIT_BURST,
       dailyJobQuota: env.DAILY_JOB_QUOTA,
+      /** failed API-key authentications per client IP (token bucket, checked before authentication) */
+      authFailPerMin: env.AUTH_FAIL_PER_MIN,
+      authFailBurst: env.AUTH_FAIL_BURST,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -176,8 +176,9 @@ const componentSchema = z.object({
 export const healthResponseSchema = z
   .object({
     status: z.enum(['ok', 'unavailable']),
-    version: z.string(),
-    uptime_s: z.number(),
+    // The rest only for operators (X-Admin-Key or a METRICS_ALLOW peer): it describes the deployment.
+    version: z.string().optional(),
+    uptime_s: z.number().optional(),
     components: z.object({
       postgres: componentSchema,
       redis: componentSchema,
@@ -187,7 +188,7 @@ export const healthResponseSchema = z
         embedder: z.string().nullable(),
         dimension: z.number().int().nullable(),
       }),
-    }),
+    }).optional(),
   })
   ;
 

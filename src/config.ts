@@ -85,6 +85,11 @@ const envSchema = z.object({
   WEBHOOK_ATTEMPTS: int(8, 1, 30),
   WEBHOOK_BACKOFF_MS: int(10_000, 1),
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_CONNECT_TIMEOUT_MS: int(3_000, 50),
+  WEBHOOK_CONCURRENCY: int(8, 1, 1000),
+  WEBHOOK_PER_KEY_CONCURRENCY: int(2, 1, 1000),
+  WEBHOOK_BREAKER_THRESHOLD: int(5, 1, 1000),
+  WEBHOOK_BREAKER_COOLDOWN_MS: int(60_000, 10),
 
   SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
   LANCEDB_DIR: optionalString,
@@ -248,6 +253,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       attempts: env.WEBHOOK_ATTEMPTS,
       backoffMs: env.WEBHOOK_BACKOFF_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      connectTimeoutMs: env.WEBHOOK_CONNECT_TIMEOUT_MS,
+      /** delivery slots per worker process; at most perKeyConcurrency of them for one API key */
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      perKeyConcurrency: env.WEBHOOK_PER_KEY_CONCURRENCY,
+      /** consecutive failures to one receiver origin that pause its deliveries, and for how long */
+      breakerThreshold: env.WEBHOOK_BREAKER_THRESHOLD,
+      breakerCooldownMs: env.WEBHOOK_BREAKER_COOLDOWN_MS,
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     search: {

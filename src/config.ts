@@ -72,6 +72,7 @@ const envSchema = z.object({
   ADMIN_SESSION_MAX_HOURS: int(8, 1, 24 * 7),
   ADMIN_LOGIN_MAX_ATTEMPTS: int(10, 1, 1000),
   ADMIN_LOGIN_WINDOW_SECONDS: int(900, 1, 86_400),
+  ADMIN_LOGIN_GLOBAL_MAX_ATTEMPTS: int(200, 0, 1_000_000),
   METRICS_ALLOW: z.string().default(''),
   METRICS_HOST: z.string().default('127.0.0.1'),
   METRICS_PORT: int(0, 0, 65535),
@@ -87,6 +88,8 @@ const envSchema = z.object({
   START_RATE_LIMIT_PER_MIN: int(20, 1),
   START_RATE_LIMIT_BURST: int(10, 1),
   DAILY_JOB_QUOTA: int(1000, 1),
+  AUTH_FAIL_PER_MIN: int(60, 1),
+  AUTH_FAIL_BURST: int(30, 1),
 
   WORKER_CONCURRENCY: int(4, 1, 256),
   JOB_ATTEMPTS: int(3, 1, 20),
@@ -102,6 +105,11 @@ const envSchema = z.object({
   WEBHOOK_ATTEMPTS: int(8, 1, 30),
   WEBHOOK_BACKOFF_MS: int(10_000, 1),
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_CONNECT_TIMEOUT_MS: int(3_000, 50),
+  WEBHOOK_CONCURRENCY: int(8, 1, 1000),
+  WEBHOOK_PER_KEY_CONCURRENCY: int(2, 1, 1000),
+  WEBHOOK_BREAKER_THRESHOLD: int(5, 1, 1000),
+  WEBHOOK_BREAKER_COOLDOWN_MS: int(60_000, 10),
 
   SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
   LANCEDB_DIR: optionalString,
@@ -241,6 +249,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       sessionMaxMs: env.ADMIN_SESSION_MAX_HOURS * 3_600_000,
       loginMaxAttempts: env.ADMIN_LOGIN_MAX_ATTEMPTS,
       loginWindowSeconds: env.ADMIN_LOGIN_WINDOW_SECONDS,
+      /** admin-key attempts from all addresses together per window (0 = none) */
+      loginGlobalMaxAttempts: env.ADMIN_LOGIN_GLOBAL_MAX_ATTEMPTS,
     },
     metrics: {
       /** IPs/CIDRs that may read /metrics on the API port without the admin key (direct, unproxied requests only) */
@@ -255,6 +265,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       startRatePerMin: env.START_RATE_LIMIT_PER_MIN,
       startBurst: env.START_RATE_LIMIT_BURST,
       dailyJobQuota: env.DAILY_JOB_QUOTA,
+      /** failed API-key authentications per client IP (token bucket, checked before authentication) */
+      authFailPerMin: env.AUTH_FAIL_PER_MIN,
+      authFailBurst: env.AUTH_FAIL_BURST,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
@@ -273,6 +286,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       attempts: env.WEBHOOK_ATTEMPTS,
       backoffMs: env.WEBHOOK_BACKOFF_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      connectTimeoutMs: env.WEBHOOK_CONNECT_TIMEOUT_MS,
+      /** delivery slots per worker process; at most perKeyConcurrency of them for one API key */
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      perKeyConcurrency: env.WEBHOOK_PER_KEY_CONCURRENCY,
+      /** consecutive failures to one receiver origin that pause its deliveries, and for how long */
+      breakerThreshold: env.WEBHOOK_BREAKER_THRESHOLD,
+      breakerCooldownMs: env.WEBHOOK_BREAKER_COOLDOWN_MS,
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     search: {

@@ -63,8 +63,12 @@ export class ProviderError extends Error {
 
 /** Thrown at a safe point when the job's cancellation was requested. */
 export class JobCancelledError extends Error {
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} was cancelled`);
+  constructor(
+    readonly jobId: string,
+    /** why, when it was not the owner's own cancel request (e.g. the API key was revoked) */
+    readonly reason?: string,
+  ) {
+    super(`job ${jobId} was cancelled${reason ? `: ${reason}` : ''}`);
     this.name = 'JobCancelledError';
   }
 }

@@ -3,7 +3,7 @@ import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AdminSession, AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { AdminKeyGate } from './admin-key-gate.js';
 
 /** How the current admin request was authenticated. */
 export type AdminPrincipal = { via: 'key' } | { via: 'session'; session: AdminSession };
@@ -145,7 +145,7 @@ export function assertCsrfToken(req: Request, session: AdminSession): void {
 export interface AdminAuthDeps {
   config: Config;
   sessions: AdminSessionManager;
-  limiter: LoginLimiter;
+  gate: AdminKeyGate;
 }
 
 export function clientIp(req: Request): string {
@@ -155,8 +155,8 @@ export function clientIp(req: Request): string {
 /**
  * Admin authentication for JSON endpoints: `X-Admin-Key`, or the session cookie plus, on
  * state-changing requests, a same-origin check and the session's CSRF token. A header key needs no
- * CSRF defence (a browser cannot attach it cross-site), but wrong keys count towards the IP's
- * sign-in limit like failed logins do.
+ * CSRF defence (a browser cannot attach it cross-site); it goes through the same counted gate as
+ * sign-in (see AdminKeyGate).
  */
 export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
   const extraOrigins = deps.config.http.publicBaseUrl ? [deps.config.http.publicBaseUrl] : [];
@@ -164,15 +164,7 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
     if (deps.config.adminKey === undefined) throw new AppError('service_unavailable', 'admin is disabled: ADMIN_KEY is not set');
     const presented = req.get('x-admin-key');
     if (presented !== undefined) {
-      const ip = clientIp(req);
-      const state = await deps.limiter.check(ip);
-      if (!state.allowed) {
-        throw new AppError('rate_limited', 'too many failed admin sign-ins from this address', { retryAfterSeconds: state.retryAfterSeconds });
-      }
-      if (!adminKeyMatches(presented, deps.config.adminKey)) {
-        await deps.limiter.hit(ip);
-        throw new AppError('unauthorized', 'invalid X-Admin-Key');
-      }
+      await deps.gate.verify(req, presented);
       res.locals.admin = { via: 'key' };
       next();
       return;

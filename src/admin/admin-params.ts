@@ -5,8 +5,21 @@ import { AppError } from '../errors.js';
 export const emptyAsUndefined = <S extends z.ZodType>(schema: S) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+/** Years the service can have data for; year 0000 and the like are valid ISO text but not dates Postgres stores. */
+const YEAR_MIN = 1970;
+const YEAR_MAX = 9999;
+const inYearRange = (v: string) => {
+  const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
+  const y = d.getUTCFullYear();
+  return Number.isFinite(d.getTime()) && y >= YEAR_MIN && y <= YEAR_MAX;
+};
+const yearMessage = `must be a date between ${YEAR_MIN}-01-01 and ${YEAR_MAX}-12-31`;
+
+/** A calendar day (UTC), YYYY-MM-DD, within the years the service can store. */
+export const calendarDay = z.iso.date().refine(inYearRange, yearMessage);
+
 /** A calendar day (UTC) or a full timestamp with offset. */
-export const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+export const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).refine(inYearRange, yearMessage);
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 

@@ -8,16 +8,9 @@ import { labelRoute } from '../metrics/http-metrics.js';
 import { AdminJobsRepository } from '../repositories/admin-jobs.repository.js';
 import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
 import { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
-import {
-  AdminSessionManager,
-  adminKeyMatches,
-  assertCsrfToken,
-  assertSameOrigin,
-  clientIp,
-  requireAdmin,
-} from './admin-auth.js';
+import { AdminSessionManager, assertCsrfToken, assertSameOrigin, clientIp, requireAdmin } from './admin-auth.js';
+import { adminKeyGateFor } from './admin-key-gate.js';
 import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
-import { LoginLimiter } from './login-limiter.js';
 import { jobRoutes } from './routes/jobs.route.js';
 import { keyRoutes } from './routes/keys.route.js';
 import { overviewRoutes } from './routes/overview.route.js';
@@ -40,7 +33,7 @@ const wantsJson = (req: Request) => Boolean(req.is('application/json'));
 export function createAdminRouter(ctx: AppContext): express.Router {
   const { config } = ctx;
   const sessions = new AdminSessionManager(new AdminSessionsRepository(ctx.pool), config.admin, config.adminKey);
-  const limiter = new LoginLimiter(ctx.redis, config.redis.prefix, config.admin.loginMaxAttempts, config.admin.loginWindowSeconds);
+  const gate = adminKeyGateFor(ctx);
   const stats = new AdminStatsRepository(ctx.pool);
   const adminJobs = new AdminJobsRepository(ctx.pool);
   const extraOrigins = config.http.publicBaseUrl ? [config.http.publicBaseUrl] : [];
@@ -93,26 +86,23 @@ export function createAdminRouter(ctx: AppContext): express.Router {
       fail(err as AppError, 'Sign-in refused: the form must be submitted from this site.');
       return;
     }
-    const ip = clientIp(req);
-    let decision;
-    try {
-      decision = await limiter.hit(ip);
-    } catch {
-      fail(new AppError('service_unavailable', 'sign-in is unavailable: Redis cannot be reached', { retryAfterSeconds: 5 }), 'Sign-in is unavailable right now; try again shortly.');
-      return;
-    }
-    if (!decision.allowed) {
-      const err = new AppError('rate_limited', 'too many sign-in attempts from this address', { retryAfterSeconds: decision.retryAfterSeconds });
-      fail(err, `Too many sign-in attempts. Try again in ${Math.ceil(decision.retryAfterSeconds / 60)} min.`);
-      return;
-    }
     const body = req.body as Record<string, unknown> | undefined;
     const presented = typeof body?.key === 'string' ? body.key : undefined;
-    if (!adminKeyMatches(presented, config.adminKey)) {
-      fail(new AppError('unauthorized', 'wrong admin key', { errors: [{ field: 'key', message: 'wrong admin key' }] }), 'Wrong admin key.');
+    try {
+      await gate.verify(req, presented, { onSuccess: 'reset' });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'rate_limited') {
+        const minutes = Math.ceil((err.extra.retryAfterSeconds ?? 60) / 60);
+        fail(new AppError('rate_limited', 'too many sign-in attempts from this address', err.extra), `Too many sign-in attempts. Try again in ${minutes} min.`);
+      } else if (err.code === 'unauthorized') {
+        fail(new AppError('unauthorized', 'wrong admin key', { errors: [{ field: 'key', message: 'wrong admin key' }] }), 'Wrong admin key.');
+      } else {
+        fail(err, 'Sign-in is unavailable right now; try again shortly.');
+      }
       return;
     }
-    await limiter.reset(ip);
+    const ip = clientIp(req);
     const session = await sessions.create(req, res);
     res.locals.log?.info({ ip }, 'admin signed in');
     if (wantsJson(req)) res.json({ csrf_token: session.csrfToken, expires_at: session.expiresAt.toISOString() });
@@ -131,7 +121,7 @@ export function createAdminRouter(ctx: AppContext): express.Router {
   });
 
   const api = express.Router();
-  api.use(requireAdmin({ config, sessions, limiter }));
+  api.use(requireAdmin({ config, sessions, gate }));
   api.get('/session', (_req, res) => {
     const admin = res.locals.admin!;
     res.json(

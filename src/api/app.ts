@@ -37,6 +37,8 @@ export function createApp(ctx: AppContext): express.Express {
 
   const sse = new SseHub(ctx.jobEvents);
   hubs.set(app, sse);
+  // A revoked key's streams end on every API process within the pub/sub round trip.
+  ctx.jobEvents.onKeyRevoked((apiKeyId) => sse.closeForKey(apiKeyId));
   const deps: RouteDeps = {
     ctx,
     auth: requireApiKey(ctx),

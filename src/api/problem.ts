@@ -42,7 +42,8 @@ export function sendProblem(res: Response, err: AppError, requestId: string): vo
     request_id: requestId,
   };
   if (err.extra.errors) body.errors = err.extra.errors;
-  Object.assign(body, err.extra.members);
+  // Extra members never replace the standard ones (a member named "status" once made it a string).
+  for (const [k, v] of Object.entries(err.extra.members ?? {})) if (!Object.hasOwn(body, k)) (body as unknown as Record<string, unknown>)[k] = v;
   if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(err.extra.retryAfterSeconds)));
   for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
   res.status(err.status).type('application/problem+json').send(JSON.stringify(body));

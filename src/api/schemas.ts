@@ -178,8 +178,9 @@ export const healthResponseSchema = z
     status: z
       .enum(['ok', 'degraded', 'unavailable'])
       .describe('degraded: everything answers, but jobs will fail until an operator acts (the index was built by another embedder)'),
-    version: z.string(),
-    uptime_s: z.number(),
+    // The rest only for operators (X-Admin-Key or a METRICS_ALLOW peer): it describes the deployment.
+    version: z.string().optional(),
+    uptime_s: z.number().optional(),
     components: z.object({
       postgres: componentSchema,
       redis: componentSchema,
@@ -194,7 +195,7 @@ export const healthResponseSchema = z
           .optional()
           .describe('the index was built by another embedder than the configured one; jobs fail with index_mismatch until it is rebuilt'),
       }),
-    }),
+    }).optional(),
   })
   ;
 

@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  if (!(name in commands)) {
+  if (!Object.hasOwn(commands, name)) {
     console.error(`scout: unknown command "${name}"\n\n${help()}`);
     return 2;
   }

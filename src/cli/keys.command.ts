@@ -99,7 +99,7 @@ const command: Command = {
   async run(argv) {
     const [sub, ...rest] = argv;
     const actions: Record<string, (repo: ApiKeysRepository, argv: string[]) => Promise<number>> = { create, list, revoke };
-    const action = sub === undefined ? undefined : actions[sub];
+    const action = sub === undefined || !Object.hasOwn(actions, sub) ? undefined : actions[sub];
     if (!action) throw new UsageError(sub ? `unknown keys sub-command "${sub}"` : 'a sub-command is required');
     const config = loadConfig();
     const pool = createPool(config.database.url, 2);

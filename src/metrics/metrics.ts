@@ -1,12 +1,12 @@
 import http from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/context.js';
 import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
-import { adminKeyMatches } from '../admin/admin-auth.js';
+import { adminKeyGateFor } from '../admin/admin-key-gate.js';
 import { httpDurationHistogram, httpMetricsMiddleware } from './http-metrics.js';
 import { attachPipelineMetrics } from './pipeline-metrics.js';
 import { attachStateMetrics } from './state-metrics.js';
@@ -18,6 +18,7 @@ export interface ProcessMetrics {
 }
 
 type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'queue' | 'ledger' | 'jobEvents'>;
+type EndpointDeps = MetricsDeps & Pick<AppContext, 'redis'>;
 
 const perContext = new WeakMap<object, ProcessMetrics>();
 
@@ -57,7 +58,7 @@ export function parseAllowList(entries: string[]): BlockList {
   return list;
 }
 
-function peerAllowed(list: BlockList, address: string | undefined): boolean {
+export function peerAllowed(list: BlockList, address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   const family = isIP(v4);
@@ -65,17 +66,30 @@ function peerAllowed(list: BlockList, address: string | undefined): boolean {
 }
 
 /**
- * GET /metrics on the API port. Needs `X-Admin-Key`, unless the TCP peer is in METRICS_ALLOW and
- * the request did not come through a proxy (no X-Forwarded-For / Forwarded): a request relayed by
- * Caddy, whose address may well be on the allowlisted network, still needs the key.
+ * Whether a request may see operator detail (metrics, detailed health): a direct request from an
+ * address in METRICS_ALLOW, or `X-Admin-Key` checked through the admin-key gate (counted per IP like
+ * every other admin-key check, so this is no side door for guessing). A request relayed by Caddy,
+ * whose address may well be on the allowlisted network, still needs the key.
  */
-export function metricsEndpoint(ctx: MetricsDeps): RequestHandler {
-  const { registry } = metricsFor(ctx);
+export function operatorAccess(ctx: Pick<AppContext, 'config' | 'redis'>): (req: Request) => Promise<'allowlisted' | 'admin-key' | 'none'> {
   const allow = parseAllowList(ctx.config.metrics.allow);
-  return async (req, res) => {
+  const gate = adminKeyGateFor(ctx);
+  return async (req) => {
     const proxied = req.get('x-forwarded-for') !== undefined || req.get('forwarded') !== undefined;
-    const trusted = !proxied && peerAllowed(allow, req.socket.remoteAddress);
-    if (!trusted && !adminKeyMatches(req.get('x-admin-key'), ctx.config.adminKey)) {
+    if (!proxied && peerAllowed(allow, req.socket.remoteAddress)) return 'allowlisted';
+    const presented = req.get('x-admin-key');
+    if (presented === undefined) return 'none';
+    await gate.verify(req, presented);
+    return 'admin-key';
+  };
+}
+
+/** GET /metrics on the API port: for METRICS_ALLOW peers and X-Admin-Key holders (see operatorAccess). */
+export function metricsEndpoint(ctx: EndpointDeps): RequestHandler {
+  const { registry } = metricsFor(ctx);
+  const access = operatorAccess(ctx);
+  return async (req, res) => {
+    if ((await access(req)) === 'none') {
       throw new AppError('unauthorized', 'metrics need X-Admin-Key (or a direct request from an address in METRICS_ALLOW)');
     }
     const body = await registry.metrics();

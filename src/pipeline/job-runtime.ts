@@ -15,6 +15,8 @@ const stageSpan: Record<Stage, [number, number]> = {
   rank: [0.97, 1],
 };
 
+export const API_KEY_REVOKED_REASON = 'the API key that created the job was revoked';
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
@@ -81,10 +83,12 @@ export class JobRuntime {
     await this.emit('progress', { stage, progress: overall, ...patch, ...data });
   }
 
-  /** Throws if the run must stop here: interrupted (hand back, timeout) or cancelled by the client. */
+  /** Throws if the run must stop here: interrupted (hand back, timeout), cancelled by the client, or its API key revoked. */
   async checkpoint(): Promise<void> {
     this.throwIfInterrupted();
-    if (await this.deps.repos.jobs.isCancelRequested(this.jobId)) throw new JobCancelledError(this.jobId);
+    const stop = await this.deps.repos.jobs.stopReason(this.jobId);
+    if (stop === 'api_key_revoked') throw new JobCancelledError(this.jobId, API_KEY_REVOKED_REASON);
+    if (stop) throw new JobCancelledError(this.jobId);
   }
 
   throwIfInterrupted(): void {

@@ -79,8 +79,8 @@ export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOp
   } catch (err) {
     const cause: unknown = control.signal.aborted ? control.signal.reason : err;
     if (isCancellation(cause)) {
-      await finishAs(deps, jobId, 'cancelled', { stage: rt.stage }, opts, rt.meta);
-      logger.info({ stage: rt.stage }, 'job cancelled');
+      await finishAs(deps, jobId, 'cancelled', { stage: rt.stage, ...(cause.reason ? { reason: cause.reason } : {}) }, opts, rt.meta);
+      logger.info({ stage: rt.stage, reason: cause.reason }, 'job cancelled');
       return { status: 'cancelled' };
     }
     if (cause instanceof JobHandBackError) {

@@ -134,6 +134,41 @@ export class JobsRepository {
     return { job, cancelledNow };
   }
 
+  /**
+   * Whether a run must stop, and why: the owner asked to cancel, or the key that created the job
+   * has been revoked (a revoked key pays for no further work). Null to carry on.
+   */
+  async stopReason(id: string): Promise<'cancel_requested' | 'api_key_revoked' | null> {
+    const { rows } = await this.db.query<{ c: boolean; revoked: boolean }>(
+      `select j.cancel_requested as c, coalesce(k.revoked_at is not null, true) as revoked
+       from pipeline_jobs j left join api_keys k on k.id = j.api_key_id where j.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return 'cancel_requested';
+    return row.revoked ? 'api_key_revoked' : row.c ? 'cancel_requested' : null;
+  }
+
+  /**
+   * For a revoked key: its pending jobs are cancelled at once, its running ones get cancel_requested.
+   * Returns the jobs cancelled now (they need their `cancelled` event).
+   */
+  async cancelAllForKey(apiKeyId: string): Promise<{ cancelledNow: string[]; stopping: string[] }> {
+    const { rows } = await this.db.query<{ id: string; wasPending: boolean }>(
+      `update pipeline_jobs j set
+         cancel_requested = true,
+         status = case when j.status = 'pending' then 'cancelled' else j.status end,
+         finished_at = case when j.status = 'pending' then now() else j.finished_at end,
+         updated_at = now()
+       from (select id, status = 'pending' as was_pending from pipeline_jobs
+             where api_key_id = $1 and status in ('pending', 'running') for update) old
+       where j.id = old.id
+       returning j.id, old.was_pending as "wasPending"`,
+      [apiKeyId],
+    );
+    return { cancelledNow: rows.filter((r) => r.wasPending).map((r) => r.id), stopping: rows.filter((r) => !r.wasPending).map((r) => r.id) };
+  }
+
   async isCancelRequested(id: string): Promise<boolean> {
     const { rows } = await this.db.query<{ c: boolean }>(
       'select cancel_requested as c from pipeline_jobs where id = $1',

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import type { AppContext } from '../app/context.js';
 import type { Config } from '../config.js';
+import { API_KEY_REVOKED_REASON } from '../pipeline/job-runtime.js';
 import { newApiKeyId } from '../domain/ids.js';
 import type { ApiKeyRow, ApiKeysRepository } from '../repositories/api-keys.repository.js';
 
@@ -106,6 +108,27 @@ export async function authenticateApiKey(repo: ApiKeysRepository, presented: str
   const { keyHash: _keyHash, ...key } = row;
   if (key.revokedAt !== null) return { ok: false, reason: 'revoked' };
   return { ok: true, key };
+}
+
+export type RevokeDeps = Pick<AppContext, 'repos' | 'jobEvents' | 'logger'>;
+
+/**
+ * Revokes a key and stops what it has in flight: pending jobs are cancelled now (with a `cancelled`
+ * event saying why), running jobs are told to stop at their next safe point (the worker also checks
+ * the key at every stage boundary), and every API process ends the key's SSE streams. Returns
+ * false when the key was already revoked or does not exist; the clean-up runs either way, so a
+ * retry after a crash finishes the job.
+ */
+export async function revokeApiKey(ctx: RevokeDeps, apiKeyId: string): Promise<{ revokedNow: boolean; cancelled: number; stopping: number }> {
+  const revokedNow = await ctx.repos.apiKeys.revoke(apiKeyId);
+  const { cancelledNow, stopping } = await ctx.repos.jobs.cancelAllForKey(apiKeyId);
+  for (const jobId of cancelledNow) {
+    await ctx.jobEvents.emit(jobId, 'cancelled', { stage: null, reason: API_KEY_REVOKED_REASON });
+  }
+  await ctx.jobEvents.announceRevocation(apiKeyId).catch((err: unknown) => {
+    ctx.logger.warn({ err, api_key_id: apiKeyId }, 'could not announce the revocation; open streams end at their next reconnect');
+  });
+  return { revokedNow, cancelled: cancelledNow.length, stopping: stopping.length };
 }
 
 /** The limits that apply to a key: its own where set, the configured defaults otherwise. */

@@ -13,7 +13,10 @@ export class JobEventsService {
   private subscriber: Redis | null = null;
   private subscribing: Promise<void> | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
   readonly channel: string;
+  /** revoked API key ids, so every API process ends that key's streams at once */
+  readonly revocationChannel: string;
 
   constructor(
     private readonly repo: EventsRepository,
@@ -21,6 +24,21 @@ export class JobEventsService {
     prefix: string,
   ) {
     this.channel = `${prefix}:job-events`;
+    this.revocationChannel = `${prefix}:api-key-revoked`;
+  }
+
+  /** Tells every API process (this one included) that a key was revoked. */
+  async announceRevocation(apiKeyId: string): Promise<void> {
+    await this.redis.publish(this.revocationChannel, apiKeyId);
+  }
+
+  /**
+   * Calls `fn` with each revoked key id announced from now on. Registering is synchronous; the
+   * subscription itself starts with the first `subscribe` (streams exist only after that).
+   */
+  onKeyRevoked(fn: (apiKeyId: string) => void): () => void {
+    this.revocationListeners.add(fn);
+    return () => void this.revocationListeners.delete(fn);
   }
 
   private readonly observers = new Set<(jobId: string, event: JobEvent) => void>();
@@ -78,7 +96,11 @@ export class JobEventsService {
     const sub = this.redis.duplicate({ enableOfflineQueue: true });
     this.subscriber = sub;
     sub.on('error', () => {});
-    sub.on('message', (_channel: string, message: string) => {
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === this.revocationChannel) {
+        for (const fn of [...this.revocationListeners]) fn(message);
+        return;
+      }
       const [jobId, seqText] = message.split(' ');
       const set = jobId ? this.listeners.get(jobId) : undefined;
       if (!set) return;
@@ -92,7 +114,7 @@ export class JobEventsService {
       connectedBefore = true;
     });
     try {
-      await sub.subscribe(this.channel);
+      await sub.subscribe(this.channel, this.revocationChannel);
     } catch (err) {
       this.subscriber = null;
       sub.disconnect();

@@ -28,15 +28,17 @@ for (const [net, prefix] of [
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv4');
 }
+// Every IPv6 form that embeds or translates to an IPv4 address is refused as a whole, except
+// IPv4-mapped (::ffff:a.b.c.d), whose IPv4 address is checked against the IPv4 list above.
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form (::127.0.0.1)
+  ['::ffff:0:0:0', 96], // SIIT IPv4-translated
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
-  ['2001::', 23],
+  ['2001::', 23], // includes Teredo (2001::/32)
   ['2001:db8::', 32],
-  ['2002::', 16],
+  ['2002::', 16], // 6to4
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
@@ -45,15 +47,36 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
+/** The 16 bytes of an IPv6 address in any notation (compressed, full, with a dotted IPv4 tail); null if it is not one. */
+function ipv6Bytes(address: string): number[] | null {
+  let text = address.toLowerCase();
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const octets = tail[1]!.split('.').map(Number);
+    if (octets.some((o) => o > 255)) return null;
+    text = text.slice(0, -tail[1]!.length) + ((octets[0]! << 8) | octets[1]!).toString(16) + ':' + ((octets[2]! << 8) | octets[3]!).toString(16);
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
+  const groups = [...head, ...Array<string>(Math.max(fill, 0)).fill('0'), ...rest];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
+  return groups.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 255]);
+}
+
 /** True for loopback, private, link-local, shared, documentation, multicast and reserved addresses. */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  if (/^::ffff:/i.test(address)) return true;
-  return blocked.check(address, 'ipv6');
+  const bytes = ipv6Bytes(address.replace(/%.*$/, ''));
+  if (!bytes) return true;
+  const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (isMapped) return blocked.check(bytes.slice(12).join('.'), 'ipv4');
+  const canonical = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':');
+  return blocked.check(canonical, 'ipv6');
 }
 
 export interface WebhookUrlPolicy {

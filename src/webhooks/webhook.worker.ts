@@ -1,10 +1,11 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { bullConnection } from '../app/context.js';
 import type { AppContext } from '../app/context.js';
 import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
 import type { DeliveryOutcome } from '../repositories/webhook-deliveries.repository.js';
 import { jobView } from '../services/job-view.js';
+import { DeliveryScheduler } from './delivery-scheduler.js';
 import { postWebhook } from './webhook-sender.js';
 import { signatureHeader, WEBHOOK_HEADERS } from './webhook-signature.js';
 import { validateWebhookUrl, WebhookUrlError } from './webhook-url.js';
@@ -22,7 +23,13 @@ export function webhookPayload(data: WebhookJobData, job: Parameters<typeof jobV
   return JSON.stringify({ id: data.deliveryId, type: data.event, created_at: new Date().toISOString(), data: jobView(job) });
 }
 
-async function deliver(ctx: WorkerDeps, deliveries: WebhookDeliveriesRepository, bullJob: Job<WebhookJobData>): Promise<void> {
+async function deliver(
+  ctx: WorkerDeps,
+  deliveries: WebhookDeliveriesRepository,
+  scheduler: DeliveryScheduler,
+  bullJob: Job<WebhookJobData>,
+  token: string | undefined,
+): Promise<void> {
   const { jobId, event, deliveryId } = bullJob.data;
   const attempt = bullJob.attemptsMade + 1;
   const lastAttempt = attempt >= (bullJob.opts.attempts ?? 1);
@@ -45,6 +52,30 @@ async function deliver(ctx: WorkerDeps, deliveries: WebhookDeliveriesRepository,
     throw new UnrecoverableError(err.message);
   }
 
+  const admission = scheduler.admit(job.apiKeyId, url.origin, attempt > 1);
+  if (!admission.go) {
+    // Put back without spending an attempt: the slot goes to someone else meanwhile.
+    await bullJob.moveToDelayed(Date.now() + admission.waitMs, token);
+    throw new DelayedError(admission.why);
+  }
+  try {
+    await send(ctx, record, bullJob, job, key.webhookSecret, url, lastAttempt, admission.release);
+  } finally {
+    admission.release('failed');
+  }
+}
+
+async function send(
+  ctx: WorkerDeps,
+  record: (outcome: DeliveryOutcome, extra?: { httpStatus?: number; durationMs?: number; error?: string }) => Promise<unknown>,
+  bullJob: Job<WebhookJobData>,
+  job: Parameters<typeof jobView>[0],
+  secret: string,
+  url: URL,
+  lastAttempt: boolean,
+  release: (outcome: 'ok' | 'failed') => void,
+): Promise<void> {
+  const { event, deliveryId } = bullJob.data;
   const body = webhookPayload(bullJob.data, job);
   const timestamp = Math.floor(Date.now() / 1000);
   const started = performance.now();
@@ -53,12 +84,13 @@ async function deliver(ctx: WorkerDeps, deliveries: WebhookDeliveriesRepository,
     [WEBHOOK_HEADERS.event]: event,
     [WEBHOOK_HEADERS.delivery]: deliveryId,
     [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-    [WEBHOOK_HEADERS.signature]: signatureHeader(key.webhookSecret, timestamp, body),
+    [WEBHOOK_HEADERS.signature]: signatureHeader(secret, timestamp, body),
   };
   let status: number;
   try {
     ({ status } = await postWebhook(url, body, headers, {
       timeoutMs: ctx.config.webhooks.timeoutMs,
+      connectTimeoutMs: ctx.config.webhooks.connectTimeoutMs,
       allowPrivate: ctx.config.webhooks.allowPrivate,
     }));
   } catch (err) {
@@ -68,6 +100,7 @@ async function deliver(ctx: WorkerDeps, deliveries: WebhookDeliveriesRepository,
   }
   const durationMs = performance.now() - started;
   if (status >= 200 && status < 300) {
+    release('ok');
     await record('delivered', { httpStatus: status, durationMs });
     return;
   }
@@ -77,14 +110,19 @@ async function deliver(ctx: WorkerDeps, deliveries: WebhookDeliveriesRepository,
 
 /**
  * Delivers queued webhooks (runs in the worker process). Retries with exponential backoff are
- * BullMQ's; every attempt is recorded in webhook_deliveries. `close()` lets in-flight deliveries finish.
+ * BullMQ's; every attempt is recorded in webhook_deliveries. The scheduler keeps one tenant's slow
+ * or dead receiver from taking every slot (see DeliveryScheduler). `close()` lets in-flight
+ * deliveries finish.
  */
 export function startWebhookWorker(ctx: WorkerDeps, opts: { concurrency?: number } = {}): { close(): Promise<void> } {
   const deliveries = new WebhookDeliveriesRepository(ctx.pool);
-  const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => deliver(ctx, deliveries, job), {
+  const concurrency = opts.concurrency ?? ctx.config.webhooks.concurrency;
+  const { perKeyConcurrency, breakerThreshold, breakerCooldownMs } = ctx.config.webhooks;
+  const scheduler = new DeliveryScheduler({ concurrency, perKey: perKeyConcurrency, breakerThreshold, breakerCooldownMs });
+  const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job, token) => deliver(ctx, deliveries, scheduler, job, token), {
     connection: { ...bullConnection(ctx.config), maxRetriesPerRequest: null },
     prefix: ctx.config.redis.prefix,
-    concurrency: opts.concurrency ?? 8,
+    concurrency,
   });
   worker.on('error', (err) => ctx.logger.warn({ err: err.message }, 'webhook worker error'));
   worker.on('failed', (job, err) => {

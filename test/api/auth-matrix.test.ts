@@ -20,7 +20,7 @@ describe('auth matrix: every route × every kind of caller', () => {
   let ownerId: string;
   let completedJob: string;
   before(async () => {
-    api = await startTestApi({ RATE_LIMIT_BURST: '1000', START_RATE_LIMIT_BURST: '1000' });
+    api = await startTestApi({ RATE_LIMIT_BURST: '1000', START_RATE_LIMIT_BURST: '1000', AUTH_FAIL_BURST: '1000' });
     const owner = await api.newKey({ name: 'owner' });
     const tenant = await api.newKey({ name: 'tenant' });
     const revoked = await api.newKey({ name: 'revoked' });

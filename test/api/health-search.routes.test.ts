@@ -18,15 +18,16 @@ describe('GET /health', () => {
     await loadDemoIndexIfEmpty(api.ctx);
   });
   after(() => api.cleanup());
+  const operator = () => ({ headers: { 'X-Admin-Key': api.config.adminKey! } });
 
   test('200 with per-component detail, including the index count and embedder', async () => {
-    const res = await api.call<Health>('/health');
+    const res = await api.call<Health>('/health', operator());
     assert.equal(res.status, 200, res.text);
     healthResponseSchema.parse(res.body);
     assert.equal(res.body.status, 'ok');
-    assert.equal(res.body.components.postgres.status, 'up');
-    assert.equal(res.body.components.redis.status, 'up');
-    const index = res.body.components.index;
+    assert.equal(res.body.components!.postgres.status, 'up');
+    assert.equal(res.body.components!.redis.status, 'up');
+    const index = res.body.components!.index;
     assert.equal(index.status, 'up');
     assert.equal(index.backend, 'lancedb');
     assert.equal(index.count, await api.ctx.providers.index.count());
@@ -42,12 +43,12 @@ describe('GET /health', () => {
     await new Promise((r) => setTimeout(r, 1100)); // past the 1 s answer cache
     api.ctx.redis = dead;
     try {
-      const res = await api.call<Health>('/health');
+      const res = await api.call<Health>('/health', operator());
       assert.equal(res.status, 503);
       assert.equal(res.body.status, 'unavailable');
-      assert.equal(res.body.components.redis.status, 'down');
-      assert.equal(res.body.components.redis.error, 'unreachable');
-      assert.equal(res.body.components.postgres.status, 'up');
+      assert.equal(res.body.components!.redis.status, 'down');
+      assert.equal(res.body.components!.redis.error, 'unreachable');
+      assert.equal(res.body.components!.postgres.status, 'up');
       assert.ok(!res.text.includes(String(api.config.redis.url)) && !res.text.includes('ECONNREFUSED'));
     } finally {
       api.ctx.redis = real;

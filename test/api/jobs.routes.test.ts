@@ -74,10 +74,11 @@ describe('job routes: status, results, artifacts, cancel', () => {
 
   test('results: 409 until completed, then the final ranked list', async () => {
     const job = await api.insertJob(owner.id, { status: 'running' });
-    const early = await api.call<{ code: string; status: string }>(`/pipeline/jobs/${job.id}/results`, { key: owner.key });
+    const early = await api.call<{ code: string; status: number; job_status: string }>(`/pipeline/jobs/${job.id}/results`, { key: owner.key });
     assert.equal(early.status, 409);
     assert.equal(early.body.code, 'job_not_finished');
-    assert.equal(early.body.status, 'running');
+    assert.equal(early.body.status, 409, 'the problem status is the HTTP status');
+    assert.equal(early.body.job_status, 'running');
 
     await api.ctx.repos.artifacts.put(job.id, 'final', [ranked(1), ranked(2)]);
     await api.ctx.repos.jobs.finish(job.id, 'completed');

@@ -252,4 +252,18 @@ describe('Caddy on loopback in front of the API process', () => {
       await pool.end();
     }
   });
+
+  // Last: it locks the real client address (127.0.0.1) out of every admin-key check for the window.
+  test('a client cannot pick its own address through Caddy: a forged X-Forwarded-For does not rotate the sign-in limiter', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < env.config.admin.loginMaxAttempts + 2; i++) {
+      const res = await raw(edge, '/admin/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: edge, 'X-Forwarded-For': `198.51.100.${i + 1}`, Forwarded: `for=198.51.100.${i + 1}` },
+        body: JSON.stringify({ key: 'wrong' }),
+      });
+      statuses.push(res.status);
+    }
+    assert.equal(statuses.at(-1), 429, `every attempt counted against the real client address: ${statuses.join(',')}`);
+  });
 });

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { AppError } from '../../errors.js';
 import type { AdminStatsRepository } from '../../repositories/admin-stats.repository.js';
-import { createApiKey, describeApiKey } from '../../services/api-keys.service.js';
+import { createApiKey, describeApiKey, revokeApiKey } from '../../services/api-keys.service.js';
 
 const limit = z.number().int().min(1).max(1_000_000).nullable();
 const createBody = z.strictObject({
@@ -63,10 +63,11 @@ export function keyRoutes(ctx: AppContext, stats: AdminStatsRepository): Router 
 
   router.post('/keys/:id/revoke', async (req, res) => {
     const { id } = parseOrThrow(keyIdParam, req.params, 'params');
-    const revoked = await ctx.repos.apiKeys.revoke(id);
-    const row = await ctx.repos.apiKeys.get(id);
-    if (!row) throw new AppError('not_found', `api key ${id} not found`);
-    if (revoked) res.locals.log?.info({ api_key_id: id }, 'api key revoked from the admin dashboard');
+    const existing = await ctx.repos.apiKeys.get(id);
+    if (!existing) throw new AppError('not_found', `api key ${id} not found`);
+    const { revokedNow: revoked, cancelled, stopping } = await revokeApiKey(ctx, id);
+    const row = (await ctx.repos.apiKeys.get(id))!;
+    if (revoked) res.locals.log?.info({ api_key_id: id, cancelled, stopping }, 'api key revoked from the admin dashboard');
     res.json({ api_key: describeApiKey(row), revoked_now: revoked });
   });
 

@@ -4,14 +4,14 @@ import { parseOrThrow } from '../../api/problem.js';
 import { AppError } from '../../errors.js';
 import { USAGE_ROWS_MAX } from '../../repositories/admin-stats.repository.js';
 import type { AdminStatsRepository } from '../../repositories/admin-stats.repository.js';
-import { emptyAsUndefined, isoDay } from '../admin-params.js';
+import { calendarDay, emptyAsUndefined, isoDay } from '../admin-params.js';
 
 const DAY_MS = 86_400_000;
 const RANGE_MAX_DAYS = 366;
 
 const usageQuery = z.strictObject({
-  from: emptyAsUndefined(z.iso.date()),
-  to: emptyAsUndefined(z.iso.date()),
+  from: emptyAsUndefined(calendarDay),
+  to: emptyAsUndefined(calendarDay),
   key: emptyAsUndefined(z.string().max(64)),
 });
 

@@ -1,8 +1,10 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../errors.js';
-import { authenticateApiKey } from '../../services/api-keys.service.js';
-import type { AuthFailure } from '../../services/api-keys.service.js';
+import { authenticateApiKey, hashApiKey, isWellFormedApiKey } from '../../services/api-keys.service.js';
+import type { AuthFailure, AuthResult } from '../../services/api-keys.service.js';
+import { RateLimiter } from '../../services/rate-limiter.service.js';
+import type { BucketSpec } from '../../services/rate-limiter.service.js';
 
 const messages: Record<AuthFailure, string> = {
   missing: 'this endpoint requires an API key in the X-API-Key header',
@@ -13,34 +15,98 @@ const messages: Record<AuthFailure, string> = {
 
 /** last_used_at is coarse (a minute); remembering recent writes keeps it off the hot path entirely. */
 const TOUCH_EVERY_MS = 60_000;
+/** Unknown (well-formed, checksum-valid) keys are remembered this long, so a flood of them never reaches Postgres. */
+const UNKNOWN_KEY_TTL_MS = 60_000;
+const MEMORY_MAX_ENTRIES = 10_000;
+
+/** A bounded map of entries that expire: oldest-first eviction, expired entries ignored. */
+class ExpiringSet {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly max: number) {}
+  add(key: string, untilMs: number): void {
+    this.until.delete(key);
+    this.until.set(key, untilMs);
+    if (this.until.size > this.max) this.until.delete(this.until.keys().next().value!);
+  }
+  /** ms left, or 0 when absent or expired */
+  remaining(key: string, now = Date.now()): number {
+    const t = this.until.get(key);
+    if (t === undefined) return 0;
+    if (t <= now) {
+      this.until.delete(key);
+      return 0;
+    }
+    return t - now;
+  }
+}
+
+const unauthorized = (reason: AuthFailure, req: Request) => {
+  const adminOnly = reason === 'missing' && req.get('x-admin-key') !== undefined;
+  return new AppError('unauthorized', adminOnly ? 'this endpoint takes an API key (X-API-Key); the admin key only opens /admin' : messages[reason], {
+    headers: { 'WWW-Authenticate': 'ApiKey realm="influencer-scout", header="X-API-Key"' },
+  });
+};
+
+const tooManyFailures = (retryAfterMs: number) =>
+  new AppError('rate_limited', 'too many failed API-key authentications from this address; retry after the Retry-After delay', {
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  });
 
 /**
  * Requires a valid, unrevoked `X-API-Key`. The admin key is not an API key: a request that only
  * carries `X-Admin-Key` is told so. The key's row is left on res.locals.apiKey.
+ *
+ * Failed authentications are limited per client IP (AUTH_FAIL_PER_MIN / AUTH_FAIL_BURST, a token
+ * bucket in Redis shared by every API process). Once an address is over its budget, this process
+ * refuses it from memory until the bucket has a token again, before any Redis or Postgres work; and
+ * unknown keys are remembered for a minute, so a flood of bad keys costs about what a 404 costs and
+ * does not queue other tenants' requests behind Postgres lookups.
  */
-export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger'>): RequestHandler {
+export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'redis' | 'config'>): RequestHandler {
   const touched = new Map<string, number>();
+  const unknownKeys = new ExpiringSet(MEMORY_MAX_ENTRIES);
+  const blockedIps = new ExpiringSet(MEMORY_MAX_ENTRIES);
+  const limiter = new RateLimiter(ctx.redis, ctx.config.redis.prefix);
+  const failSpec: BucketSpec = { name: 'auth-fail', capacity: ctx.config.limits.authFailBurst, refillPerMin: ctx.config.limits.authFailPerMin };
+
+  const authenticate = async (presented: string | undefined): Promise<AuthResult> => {
+    const cacheKey = presented !== undefined && isWellFormedApiKey(presented) ? hashApiKey(presented).toString('base64') : undefined;
+    if (cacheKey !== undefined && unknownKeys.remaining(cacheKey) > 0) return { ok: false, reason: 'unknown' };
+    const result = await authenticateApiKey(ctx.repos.apiKeys, presented);
+    if (!result.ok && result.reason === 'unknown' && cacheKey !== undefined) unknownKeys.add(cacheKey, Date.now() + UNKNOWN_KEY_TTL_MS);
+    return result;
+  };
+
   return async (req, res, next) => {
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const blockedMs = blockedIps.remaining(ip);
+    if (blockedMs > 0) throw tooManyFailures(blockedMs);
+
     let result;
     try {
-      result = await authenticateApiKey(ctx.repos.apiKeys, req.get('x-api-key'));
+      result = await authenticate(req.get('x-api-key'));
     } catch (err) {
       res.locals.log.error({ err }, 'API key lookup failed');
       throw new AppError('service_unavailable', 'cannot check API keys right now; retry shortly', { retryAfterSeconds: 5 });
     }
     if (!result.ok) {
-      const adminOnly = result.reason === 'missing' && req.get('x-admin-key') !== undefined;
-      throw new AppError(
-        'unauthorized',
-        adminOnly ? 'this endpoint takes an API key (X-API-Key); the admin key only opens /admin' : messages[result.reason],
-        { headers: { 'WWW-Authenticate': 'ApiKey realm="influencer-scout", header="X-API-Key"' } },
-      );
+      let taken;
+      try {
+        taken = await limiter.take(ip, failSpec);
+      } catch {
+        taken = null; // Redis down: the memory of unknown keys still keeps Postgres out of it
+      }
+      if (taken && !taken.allowed) {
+        blockedIps.add(ip, Date.now() + taken.retryAfterMs);
+        throw tooManyFailures(taken.retryAfterMs);
+      }
+      throw unauthorized(result.reason, req);
     }
     res.locals.apiKey = result.key;
     const now = Date.now();
     if ((touched.get(result.key.id) ?? 0) < now - TOUCH_EVERY_MS) {
       touched.set(result.key.id, now);
-      if (touched.size > 10_000) touched.clear();
+      if (touched.size > MEMORY_MAX_ENTRIES) touched.clear();
       ctx.repos.apiKeys.touch(result.key.id).catch((err: unknown) => ctx.logger.warn({ err }, 'could not update last_used_at'));
     }
     next();

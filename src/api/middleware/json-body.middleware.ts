@@ -47,7 +47,12 @@ interface BodyParserError extends Error {
   type?: string;
   status?: number;
   limit?: number;
+  code?: string;
 }
+
+/** zlib/brotli failures while inflating a Content-Encoding'd body (body-parser passes them on untyped). */
+const isDecompressionError = (err: BodyParserError) =>
+  typeof err?.code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR_)/.test(err.code);
 
 /** body-parser's errors as AppErrors; anything else passes through untouched. */
 export const bodyParserErrors: ErrorRequestHandler = (err: BodyParserError, _req, _res, next) => {
@@ -72,6 +77,10 @@ export const bodyParserErrors: ErrorRequestHandler = (err: BodyParserError, _req
       next(new AppError('bad_request', 'request body could not be read'));
       return;
     default:
+      if (isDecompressionError(err)) {
+        next(new AppError('bad_request', `request body could not be decompressed (Content-Encoding): ${err.message.slice(0, 100)}`));
+        return;
+      }
       next(err);
   }
 };

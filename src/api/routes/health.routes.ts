@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import type { AppContext } from '../../app/context.js';
+import { AppError } from '../../errors.js';
+import { operatorAccess } from '../../metrics/metrics.js';
 import type { z } from 'zod';
 import type { healthResponseSchema } from '../schemas.js';
 import { serviceVersion } from '../version.js';
 
 type Health = z.input<typeof healthResponseSchema>;
-type Component = Health['components']['postgres'];
+type Component = NonNullable<Health['components']>['postgres'];
 
 const CHECK_TIMEOUT_MS = 2_000;
 /** Health is unauthenticated: answers are cached briefly so it cannot be used to load the backends. */
@@ -32,8 +34,11 @@ async function check<T>(name: string, ctx: Pick<AppContext, 'logger'>, fn: () =>
   }
 }
 
-/** GET /health: 200 when Postgres, Redis and the creator index all answer (`degraded` when the index needs a rebuild), 503 otherwise. */
-export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger'>): Router {
+/**
+ * GET /health: 200 when Postgres, Redis and the creator index all answer (`degraded` when the index
+ * needs a rebuild), 503 otherwise. Anonymous callers get only the status; version, uptime and components go to operators (see operatorAccess).
+ */
+export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger' | 'config'>): Router {
   const router = Router();
   const startedAt = Date.now();
   let cached: { at: number; body: Health } | null = null;
@@ -75,7 +80,13 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
     };
   };
 
-  router.get('/health', async (_req, res) => {
+  const access = operatorAccess(ctx);
+  router.get('/health', async (req, res) => {
+    // Without Redis the key cannot be checked; health still answers, with the anonymous view.
+    const operator = (await access(req).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'service_unavailable') return 'none';
+      throw err;
+    })) !== 'none';
     if (!cached || Date.now() - cached.at > CACHE_MS) {
       inflight ??= compute().finally(() => {
         inflight = null;
@@ -83,7 +94,7 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
       cached = { at: Date.now(), body: await inflight };
     }
     const body = cached.body;
-    res.status(body.status === 'unavailable' ? 503 : 200).json(body);
+    res.status(body.status === 'unavailable' ? 503 : 200).json(operator ? body : { status: body.status });
   });
   return router;
 }

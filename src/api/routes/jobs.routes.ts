@@ -38,7 +38,7 @@ export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
         job.status === 'pending' || job.status === 'running'
           ? `job ${job.id} is ${job.status}; results are available once it has completed`
           : `job ${job.id} ${job.status}; it has no results`,
-        { members: { job_id: job.id, status: job.status } },
+        { members: { job_id: job.id, job_status: job.status } },
       );
     }
     const final = await ctx.repos.artifacts.get(job.id, 'final');

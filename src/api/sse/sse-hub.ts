@@ -55,6 +55,13 @@ export class SseHub {
     else this.perKey.delete(client.apiKeyId);
   }
 
+  /** Ends the streams of a revoked key (their final comment says so); returns how many. */
+  closeForKey(apiKeyId: string, reason = 'the API key was revoked'): number {
+    const mine = [...this.clients].filter((c) => c.apiKeyId === apiKeyId);
+    for (const c of mine) c.close(reason);
+    return mine.length;
+  }
+
   /** Ends every stream with a final comment telling the client to reconnect (with Last-Event-ID). */
   closeAll(reason = 'server shutting down; reconnect with Last-Event-ID'): number {
     this.closing = true;

@@ -69,7 +69,7 @@ function language(v: unknown): string | null {
   if (raw === null) return null;
   const l = raw.toLowerCase();
   if (/^[a-z]{2}$/.test(l)) return l;
-  const byName = languageNames[l];
+  const byName = Object.hasOwn(languageNames, l) ? languageNames[l] : undefined;
   if (byName) return byName;
   throw new RowError(`language: "${raw}" is not an ISO 639-1 code (e.g. en, es, pt)`);
 }

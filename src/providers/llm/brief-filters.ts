@@ -76,7 +76,8 @@ const countryTable: [string, string, string][] = [
 ];
 
 /** Codes written in capitals that are unambiguous wherever they appear. */
-const capitalCodes: Record<string, string> = { US: 'US', USA: 'US', 'U.S.': 'US', 'U.S.A.': 'US', UK: 'GB', 'U.K.': 'GB', UAE: 'AE', KSA: 'SA' };
+// Maps, not object literals: brief words must never reach Object.prototype ("constructor", "toString").
+const capitalCodes = new Map<string, string>(Object.entries({ US: 'US', USA: 'US', 'U.S.': 'US', 'U.S.A.': 'US', UK: 'GB', 'U.K.': 'GB', UAE: 'AE', KSA: 'SA' }));
 
 const languageTable: [string, string][] = [
   ['en', 'english, anglophone'],
@@ -118,13 +119,13 @@ const peopleWords = new Set(
 const placeCues = new Set(tokens('in from across within throughout inside located living residing'));
 const languageCues = new Set(tokens('speaking speaker speakers language languages content captions posts videos'));
 
-const tiers: Record<string, [number, number | undefined]> = {
-  nano: [1_000, 10_000],
-  micro: [10_000, 100_000],
-  mid: [100_000, 500_000],
-  macro: [500_000, 1_000_000],
-  mega: [1_000_000, undefined],
-};
+const tiers = new Map<string, [number, number | undefined]>([
+  ['nano', [1_000, 10_000]],
+  ['micro', [10_000, 100_000]],
+  ['mid', [100_000, 500_000]],
+  ['macro', [500_000, 1_000_000]],
+  ['mega', [1_000_000, undefined]],
+]);
 
 const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -198,7 +199,7 @@ function inferCountries(brief: string, words: string[], consumed: Set<string>, l
   const found = new Set<string>();
   for (const raw of brief.split(/[\s,;:/()"“”]+/)) {
     const w = raw.replace(/[-–—].*$/, '').replace(/[!?'’]+$/, '');
-    const code = capitalCodes[w] ?? capitalCodes[w.replace(/\.$/, '')];
+    const code = capitalCodes.get(w) ?? capitalCodes.get(w.replace(/\.$/, ''));
     if (code) {
       found.add(code);
       consumed.add(foldText(w.replace(/\./g, '')));
@@ -250,7 +251,7 @@ function inferFollowerBand(brief: string, words: string[], consumed: Set<string>
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     let tier: string | undefined;
-    if (w in tiers && w !== 'mid') tier = w;
+    if (tiers.has(w) && w !== 'mid') tier = w;
     else if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid';
     else if (w === 'midtier') tier = 'mid';
     else {
@@ -259,7 +260,7 @@ function inferFollowerBand(brief: string, words: string[], consumed: Set<string>
     }
     if (!tier) continue;
     consumed.add(w);
-    const [tlo, thi] = tiers[tier]!;
+    const [tlo, thi] = tiers.get(tier)!;
     lo = lo === undefined ? tlo : Math.min(lo, tlo);
     if (thi === undefined) open = true;
     else hi = hi === undefined ? thi : Math.max(hi, thi);

@@ -3,12 +3,16 @@ import http from 'node:http';
 import net from 'node:net';
 import { seededRandom } from '../../../src/import/seeded-random.js';
 import { ChaosStack } from '../helpers/chaos-stack.js';
+import { OpenApiProbes } from '../helpers/openapi-probes.js';
+import type { GeneratedProbe, OpenApiDocument } from '../helpers/openapi-probes.js';
 
 export interface FuzzOptions {
   requests: number;
   /** stop sending after this long even if fewer requests went out */
   budgetMs: number;
   seed: number;
+  /** time for the second phase: every operation of the served OpenAPI document, every parameter mutated */
+  openapiBudgetMs?: number;
 }
 
 interface Probe {
@@ -25,8 +29,19 @@ const ADMIN_KEY = 'chaos-admin-key-0123456789abcdef';
  * (well-formed HTTP with hostile content, plus broken HTTP framing on raw sockets), bounded in count
  * and time: not one 5xx, and the process is still up and healthy afterwards.
  */
-export async function httpFuzzScenario(o: FuzzOptions): Promise<{ sent: number; statuses: Record<string, number> }> {
-  const stack = await ChaosStack.start({ env: { ADMIN_KEY, ADMIN_LOGIN_MAX_ATTEMPTS: '1000', LOG_LEVEL: 'warn' } });
+export async function httpFuzzScenario(o: FuzzOptions): Promise<{ sent: number; statuses: Record<string, number>; openapi: { sent: number; operations: number } }> {
+  // Limits high enough that hostile requests reach the handlers instead of stopping at a 429.
+  const stack = await ChaosStack.start({
+    env: {
+      ADMIN_KEY,
+      ADMIN_LOGIN_MAX_ATTEMPTS: '1000',
+      LOG_LEVEL: 'warn',
+      AUTH_FAIL_BURST: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      START_RATE_LIMIT_BURST: '1000000',
+      DAILY_JOB_QUOTA: '1000000',
+    },
+  });
   try {
     await stack.startApi();
     const jobId = await stack.submit({ brief: 'fitness creators for a protein bar' });
@@ -181,14 +196,64 @@ export async function httpFuzzScenario(o: FuzzOptions): Promise<{ sent: number; 
     );
 
     assert.deepEqual(fives.slice(0, 20), [], `${fives.length} answers were 5xx`);
+    const openapi = await openApiPhase(stack, jobId, o.openapiBudgetMs ?? o.budgetMs);
     assert.equal(stack.api!.child.exitCode, null, `the API process died:\n${stack.api!.output().slice(-3000)}`);
     const health = await fetch(`${stack.base}/health`);
     assert.equal(health.status, 200, 'still healthy after the fuzzing');
     const ok = await fetch(`${stack.base}/pipeline/jobs/${jobId}`, { headers: { 'X-API-Key': stack.apiKey } });
     assert.equal(ok.status, 200, 'still serving real requests');
     assert.ok(sent >= Math.min(o.requests, 500), `only ${sent} requests went out in the time budget`);
-    return { sent, statuses };
+    return { sent, statuses, openapi };
   } finally {
     await stack.close();
   }
+}
+
+/**
+ * Phase two: the operations of the document the API serves, each sent as documented and then with
+ * every parameter and body property mutated (see OpenApiProbes). No 5xx, and every 4xx is a
+ * problem+json document naming what was wrong.
+ */
+async function openApiPhase(stack: ChaosStack, jobId: string, budgetMs: number): Promise<{ sent: number; operations: number }> {
+  const doc = (await (await fetch(`${stack.base}/openapi.json`)).json()) as OpenApiDocument;
+  const gen = new OpenApiProbes(doc);
+  const queue: GeneratedProbe[] = [];
+  const operations = gen.operations();
+  for (const [method, path, op] of operations) {
+    queue.push(...gen.probes(method, path, op, { path: { jobId, kind: 'candidates' }, headers: { 'X-API-Key': stack.apiKey } }));
+  }
+  const covered = new Set<string>();
+  const bad: string[] = [];
+  const deadline = Date.now() + budgetMs;
+  let sent = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < queue.length && Date.now() < deadline) {
+        const p = queue[next++]!;
+        sent++;
+        const res = await fetch(`${stack.base}${p.path}`, { method: p.method, headers: p.headers, body: p.body, signal: AbortSignal.timeout(10_000) });
+        const type = res.headers.get('content-type') ?? '';
+        const text = type.includes('event-stream') ? '' : await res.text();
+        if (type.includes('event-stream')) await res.body?.cancel();
+        covered.add(p.operation);
+        const where = `${p.operation} [${p.mutation}] → ${res.status}`;
+        if (res.status >= 500) bad.push(`${where}: ${text.slice(0, 200)}`);
+        else if (res.status >= 400) {
+          if (!type.startsWith('application/problem+json')) bad.push(`${where}: ${type} is not problem+json`);
+          else {
+            const problem = JSON.parse(text) as { status?: number; detail?: string; request_id?: string };
+            if (problem.status !== res.status || !problem.detail || !problem.request_id) bad.push(`${where}: incomplete problem ${text.slice(0, 200)}`);
+          }
+        }
+      }
+    }),
+  );
+  assert.deepEqual(bad.slice(0, 20), [], `${bad.length} OpenAPI-generated requests were answered badly`);
+  assert.deepEqual(
+    operations.map(([m, p]) => `${m} ${p}`).filter((op) => !covered.has(op)),
+    [],
+    'every operation of the document was exercised within the time budget',
+  );
+  return { sent, operations: operations.length };
 }

@@ -8,7 +8,7 @@ import { WeaviateIndex } from './weaviate.index.js';
 export function createCreatorIndex(config: Config, embedder: Embedder, ledger: Ledger): CreatorIndex {
   switch (config.search.backend) {
     case 'lancedb':
-      return new LanceDbIndex({ dir: config.search.lancedbDir, embedder }, ledger);
+      return new LanceDbIndex({ dir: config.search.lancedbDir, embedder, expandKeywords: config.search.expandKeywords }, ledger);
     case 'weaviate': {
       const w = config.search.weaviate;
       const p = config.providers;

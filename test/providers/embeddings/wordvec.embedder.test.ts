@@ -18,7 +18,7 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 };
-const quietLogger = { info() {} };
+const quietLogger = { info() {}, warn() {} };
 
 let root: string;
 let kit: LedgerKit;
@@ -93,7 +93,7 @@ describe('word-vector conversion', () => {
   it('converts once when several processes ask at the same time, then reuses the file', async () => {
     const dir = path.join(root, 'ensure');
     const messages: string[] = [];
-    const logger = { info: (_o: object, msg: string) => messages.push(msg) };
+    const logger = { info: (_o: object, msg: string) => messages.push(msg), warn: (_o: object, msg: string) => messages.push(msg) };
     const source = path.join(root, 'source.json');
     const [a, b, c] = await Promise.all([ensureWordVectors(dir, logger, source), ensureWordVectors(dir, logger, source), ensureWordVectors(dir, logger, source)]);
     assert.equal(a, b);

@@ -168,6 +168,7 @@ export async function convertWordVectors(source: string, target: string, opts: C
 
 export interface EnsureLogger {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 /** A lock older than this is taken to belong to a process that died while converting. */
@@ -197,7 +198,8 @@ export async function ensureWordVectors(dir: string, logger: EnsureLogger, sourc
     try {
       if (await exists(target)) return target;
       source ??= sourceFile();
-      logger.info({ source, target }, 'converting pretrained word vectors once (a few seconds)');
+      // warn, not info: CLI commands log at warn, and they should say why they pause
+      logger.warn({ source, target }, 'converting pretrained word vectors once (10–30 s)');
       const t0 = performance.now();
       const { words, bytes } = await convertWordVectors(source, target);
       logger.info({ target, words, bytes, ms: Math.round(performance.now() - t0) }, 'word vectors converted');

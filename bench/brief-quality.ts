@@ -11,8 +11,9 @@ import type { CreatorKey } from '../src/domain/creator.js';
 import { newJobId } from '../src/domain/ids.js';
 import { emptyMeta } from '../src/domain/job.js';
 import type { JobParams, RankedResult } from '../src/domain/job.js';
-import { readLabels } from '../src/eval/search-quality.js';
+import { kimNiches, readLabels } from '../src/eval/search-quality.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import type { CandidateSummary } from '../src/pipeline/search.stage.js';
 import { createApiKey } from '../src/services/api-keys.service.js';
 
 /** [niche, brief]: product first, several clauses, some German and Spanish, product ≠ audience in several */
@@ -38,14 +39,16 @@ export const briefs: [string, string][] = [
 ];
 
 const file = process.argv[2];
-if (!file) throw new Error('usage: bench/brief-quality.ts LABELLED_FILE');
+if (!file) throw new Error('usage: bench/brief-quality.ts LABELLED_FILE [--niche-words]');
+// --niche-words: the niche words themselves as briefs (what `scout eval` runs), with the search-stage numbers
+const set: [string, string][] = process.argv[3] === '--niche-words' ? kimNiches.map((n) => [n, n]) : briefs;
 const config = loadConfig();
 const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn', { role: 'cli' }) });
 try {
   const labels = await readLabels(file);
   const { row } = await createApiKey(ctx.repos.apiKeys, { name: 'brief-quality' });
-  const rows: { niche: string; p10: number; p25: number; ms: number; brief: string }[] = [];
-  for (const [niche, brief] of briefs) {
+  const rows: { niche: string; p10: number; p25: number; s25: number; share: number; ms: number; brief: string }[] = [];
+  for (const [niche, brief] of set) {
     const params: JobParams = { brief, platforms: null, filters: {}, topK: 25, candidateLimit: 150, excludeKeys: [], webhookUrl: null };
     const jobId = newJobId();
     await ctx.repos.jobs.insert({ id: jobId, apiKeyId: row.id, params, meta: emptyMeta() });
@@ -56,16 +59,25 @@ try {
     const final = (await ctx.repos.artifacts.get<RankedResult[]>(jobId, 'final'))?.data ?? [];
     const hit = final.map((r) => labels.get(`${r.platform}:${r.handle}` as CreatorKey)?.includes(niche) ?? false);
     const p = (k: number) => hit.slice(0, k).filter(Boolean).length / k;
-    rows.push({ niche, p10: p(10), p25: p(25), ms, brief });
-    console.log(`${niche.padEnd(9)} P@10 ${p(10).toFixed(2)}  P@25 ${p(25).toFixed(2)}  ${Math.round(ms)} ms  ${brief.slice(0, 70)}`);
+    // where relevance is lost: the search stage's candidates, in search order, before scoring
+    const candidates = (await ctx.repos.artifacts.get<CandidateSummary[]>(jobId, 'candidates'))?.data ?? [];
+    const inNiche = candidates.map((c) => labels.get(c.key)?.includes(niche) ?? false);
+    const s25 = inNiche.slice(0, 25).filter(Boolean).length / 25;
+    const share = inNiche.filter(Boolean).length / Math.max(1, candidates.length);
+    rows.push({ niche, p10: p(10), p25: p(25), s25, share, ms, brief });
+    console.log(
+      `${niche.padEnd(9)} P@10 ${p(10).toFixed(2)}  P@25 ${p(25).toFixed(2)}  search P@25 ${s25.toFixed(2)}  candidates in niche ${share.toFixed(2)}  ${Math.round(ms)} ms  ${brief.slice(0, 60)}`,
+    );
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
   const niches = [...new Set(rows.map((r) => r.niche))];
   for (const n of niches) {
     const of = rows.filter((r) => r.niche === n);
-    console.log(`  ${n.padEnd(9)} P@10 ${mean(of.map((r) => r.p10)).toFixed(2)}  P@25 ${mean(of.map((r) => r.p25)).toFixed(2)}`);
+    console.log(
+      `  ${n.padEnd(9)} P@10 ${mean(of.map((r) => r.p10)).toFixed(2)}  P@25 ${mean(of.map((r) => r.p25)).toFixed(2)}  search P@25 ${mean(of.map((r) => r.s25)).toFixed(2)}  candidates ${mean(of.map((r) => r.share)).toFixed(2)}`,
+    );
   }
-  console.log(`  mean      P@10 ${mean(rows.map((r) => r.p10)).toFixed(3)}  P@25 ${mean(rows.map((r) => r.p25)).toFixed(3)}  job ${Math.round(mean(rows.map((r) => r.ms)))} ms  rss ${Math.round(process.memoryUsage().rss / 1e6)} MB  embedder ${ctx.providers.embedder.id}`);
+  console.log(`  mean      P@10 ${mean(rows.map((r) => r.p10)).toFixed(3)}  P@25 ${mean(rows.map((r) => r.p25)).toFixed(3)}  search P@25 ${mean(rows.map((r) => r.s25)).toFixed(3)}  candidates ${mean(rows.map((r) => r.share)).toFixed(3)}  job ${Math.round(mean(rows.map((r) => r.ms)))} ms  rss ${Math.round(process.memoryUsage().rss / 1e6)} MB  embedder ${ctx.providers.embedder.id}`);
   await ctx.repos.apiKeys.revoke(row.id);
 } finally {
   await ctx.close();

@@ -54,7 +54,7 @@ export class KeywordExpansion {
     const now = Date.now();
     const known = this.occurs.get(word);
     if (known && now - known.at < VOCABULARY_TTL_MS) return known.present;
-    const hit = await table.query().fullTextSearch(new lancedb.MatchQuery(word, 'doc')).select(['key']).limit(1).toArrow();
+    const hit = await table.query().fullTextSearch(new lancedb.MatchQuery(word, 'doc')).select(['key', '_score']).limit(1).toArrow();
     if (this.occurs.size >= VOCABULARY_LIMIT) this.occurs.clear();
     this.occurs.set(word, { present: hit.numRows > 0, at: now });
     return hit.numRows > 0;

@@ -13,6 +13,8 @@ import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator
 import { TABLE_NAME } from '../../../src/providers/index/lancedb/arrow.js';
 import { KeywordExpansion } from '../../../src/providers/index/lancedb/expansion.js';
 import { LanceDbIndex } from '../../../src/providers/index/lancedb.index.js';
+import { WeaviateIndex } from '../../../src/providers/index/weaviate.index.js';
+import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
 import { syntheticTable } from '../embeddings/wordvec-fixture.js';
 import { ledgerKit } from '../provider-kit.js';
 import type { LedgerKit } from '../provider-kit.js';
@@ -112,6 +114,45 @@ describe('LanceDB index with the wordvec embedder', () => {
       assert.equal(hits[0]?.creator.handle, 'paws', 'the vector leg alone still finds it');
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('Weaviate index (fake) with the wordvec embedder', () => {
+  it('creates the collection with the embedder’s dimension, records it, and finds by meaning', async () => {
+    const kit = await ledgerKit();
+    const root = await mkdtemp(path.join(os.tmpdir(), 'scout-weaviate-wordvec-'));
+    const fake = await startWeaviateFake();
+    const vectors = (await syntheticTable(root)).vectors;
+    const embedder = new WordVecEmbedder({ dir: root, fallbackDim: 16, logger: { info() {}, warn() {} }, vectors }, kit.ledger);
+    const index = new WeaviateIndex(
+      {
+        url: fake.url,
+        grpcUrl: fake.grpcUrl,
+        apiKey: fake.apiKey,
+        collection: `Wordvec_${process.pid}`,
+        alpha: 0.5,
+        fusion: 'RelativeScore',
+        embedder,
+        timeoutMs: 5_000,
+        retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50 },
+        breaker: { failureThreshold: 50, cooldownMs: 60_000 },
+      },
+      kit.ledger,
+    );
+    try {
+      await index.open();
+      await index.upsert(await indexed(embedder, creators()), noJob);
+      const info = await index.info();
+      assert.equal(info.embedder, embedder.id);
+      assert.equal(info.dimension, embedder.dimension);
+      const hits = await index.hybridSearch({ text: 'kitten', filters: {}, limit: 4 }, noJob);
+      assert.equal(hits[0]?.creator.handle, 'paws');
+    } finally {
+      await index.close();
+      await fake.close();
+      await kit.cleanup();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -94,7 +94,7 @@ const envSchema = z.object({
   WEAVIATE_ALPHA: num(0.5, 0, 1),
   WEAVIATE_FUSION: z.enum(['Ranked', 'RelativeScore']).default('RelativeScore'),
 
-  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'wordvec', 'openai']).default('hashing'),
+  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'wordvec', 'openai']).default('wordvec'),
   EMBEDDINGS_DIM: int(384, 8, 8192),
   EMBEDDINGS_BASE_URL: url(),
   EMBEDDINGS_API_KEY: optionalString,

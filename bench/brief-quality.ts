@@ -48,6 +48,7 @@ try {
   const labels = await readLabels(file);
   const { row } = await createApiKey(ctx.repos.apiKeys, { name: 'brief-quality' });
   const rows: { niche: string; p10: number; p25: number; s25: number; share: number; ms: number; brief: string }[] = [];
+  const cpu0 = process.cpuUsage();
   for (const [niche, brief] of set) {
     const params: JobParams = { brief, platforms: null, filters: {}, topK: 25, candidateLimit: 150, excludeKeys: [], webhookUrl: null };
     const jobId = newJobId();
@@ -69,6 +70,7 @@ try {
       `${niche.padEnd(9)} P@10 ${p(10).toFixed(2)}  P@25 ${p(25).toFixed(2)}  search P@25 ${s25.toFixed(2)}  candidates in niche ${share.toFixed(2)}  ${Math.round(ms)} ms  ${brief.slice(0, 60)}`,
     );
   }
+  const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
   const niches = [...new Set(rows.map((r) => r.niche))];
   for (const n of niches) {
@@ -77,7 +79,7 @@ try {
       `  ${n.padEnd(9)} P@10 ${mean(of.map((r) => r.p10)).toFixed(2)}  P@25 ${mean(of.map((r) => r.p25)).toFixed(2)}  search P@25 ${mean(of.map((r) => r.s25)).toFixed(2)}  candidates ${mean(of.map((r) => r.share)).toFixed(2)}`,
     );
   }
-  console.log(`  mean      P@10 ${mean(rows.map((r) => r.p10)).toFixed(3)}  P@25 ${mean(rows.map((r) => r.p25)).toFixed(3)}  search P@25 ${mean(rows.map((r) => r.s25)).toFixed(3)}  candidates ${mean(rows.map((r) => r.share)).toFixed(3)}  job ${Math.round(mean(rows.map((r) => r.ms)))} ms  rss ${Math.round(process.memoryUsage().rss / 1e6)} MB  embedder ${ctx.providers.embedder.id}`);
+  console.log(`  mean      P@10 ${mean(rows.map((r) => r.p10)).toFixed(3)}  P@25 ${mean(rows.map((r) => r.p25)).toFixed(3)}  search P@25 ${mean(rows.map((r) => r.s25)).toFixed(3)}  candidates ${mean(rows.map((r) => r.share)).toFixed(3)}  job ${Math.round(mean(rows.map((r) => r.ms)))} ms wall, ${Math.round(cpuMs(process.cpuUsage(cpu0)) / rows.length)} ms CPU of this process  rss ${Math.round(process.memoryUsage().rss / 1e6)} MB  embedder ${ctx.providers.embedder.id}`);
   await ctx.repos.apiKeys.revoke(row.id);
 } finally {
   await ctx.close();

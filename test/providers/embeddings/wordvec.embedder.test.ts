@@ -3,6 +3,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../../src/config.js';
+import { createEmbedder } from '../../../src/providers/embeddings/create-embedder.js';
 import { noJob } from '../../../src/providers/ledger.js';
 import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
 import { segmentWord } from '../../../src/providers/embeddings/wordvec/segment.js';
@@ -226,6 +228,18 @@ describe('WordVecEmbedder', () => {
     assert.ok(byWord.get('dog')!.length > 0);
     for (const w of byWord.get('dog')!) assert.ok(clusters.pet!.includes(w) && w !== 'dogs', w);
     for (const w of byWord.get('dinner')!) assert.ok(clusters.food!.includes(w), w);
+  });
+
+  it('is the default embedder, keeping its table under DATA_DIR/wordvec; hashing stays selectable', () => {
+    const config = loadConfig({ DATA_DIR: root });
+    assert.equal(config.embeddings.wordvecDir, path.join(root, 'wordvec'));
+    const e = createEmbedder(config, kit.ledger, quietLogger);
+    assert.ok(e instanceof WordVecEmbedder);
+    assert.equal(e.id, 'wordvec-v1:wink-sg100d-v1:100+h64');
+    assert.equal(e.dimension, 164);
+    assert.equal(createEmbedder(loadConfig({ DATA_DIR: root, WORDVEC_FALLBACK_DIM: '0' }), kit.ledger, quietLogger).id, 'wordvec-v1:wink-sg100d-v1:100');
+    assert.equal(createEmbedder(loadConfig({ EMBEDDINGS_PROVIDER: 'hashing' }), kit.ledger, quietLogger).id, 'hashing-v1:384');
+    assert.throws(() => loadConfig({ WORDVEC_FALLBACK_DIM: '4' }), /WORDVEC_FALLBACK_DIM/);
   });
 
   it('converts and loads its table on open, and refuses a table of another size', async () => {

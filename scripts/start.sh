@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm start`: the whole service on embedded defaults (LanceDB index on disk, hashing embedder,
+# `npm start`: the whole service on embedded defaults (LanceDB index on disk, word-vector embedder,
 # rule-based LLM, index-backed profiles). Installs dependencies, makes sure Postgres and Redis are up
 # (starting or installing local ones where it can), migrates, loads the demo creator index when the
 # index is empty, prints a dev API key and the URLs, then runs the API and one worker until Ctrl-C.

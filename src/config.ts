@@ -113,6 +113,8 @@ const envSchema = z.object({
 
   SEARCH_BACKEND: z.enum(['lancedb', 'weaviate']).default('lancedb'),
   LANCEDB_DIR: optionalString,
+  /** lancedb: add word-vector neighbours of the query's words to the keyword leg (embedders with word vectors) */
+  SEARCH_EXPAND_KEYWORDS: bool.default(true),
   WEAVIATE_URL: url(),
   WEAVIATE_GRPC_URL: url(undefined, ['http', 'https', 'grpc', 'grpcs']),
   WEAVIATE_API_KEY: optionalString,
@@ -120,7 +122,7 @@ const envSchema = z.object({
   WEAVIATE_ALPHA: num(0.5, 0, 1),
   WEAVIATE_FUSION: z.enum(['Ranked', 'RelativeScore']).default('RelativeScore'),
 
-  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'openai']).default('hashing'),
+  EMBEDDINGS_PROVIDER: z.enum(['hashing', 'wordvec', 'openai']).default('wordvec'),
   EMBEDDINGS_DIM: int(384, 8, 8192),
   EMBEDDINGS_BASE_URL: url(),
   EMBEDDINGS_API_KEY: optionalString,
@@ -128,6 +130,8 @@ const envSchema = z.object({
   EMBEDDINGS_BATCH_SIZE: int(64, 1, 2048),
   EMBEDDINGS_SEND_DIMENSIONS: bool.default(false),
   EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
+  /** wordvec: dimensions of the hashing component for words the vectors do not know (0 = ignore them) */
+  WORDVEC_FALLBACK_DIM: z.coerce.number().int().refine((n) => n === 0 || (n >= 8 && n <= 1024), 'must be 0 or 8..1024').default(64),
 
   LLM_PROVIDER: z.enum(['heuristic', 'openai']).default('heuristic'),
   LLM_BASE_URL: url(),
@@ -298,6 +302,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     search: {
       backend: env.SEARCH_BACKEND,
       lancedbDir: path.resolve(env.LANCEDB_DIR ?? path.join(dataDir, 'lancedb')),
+      expandKeywords: env.SEARCH_EXPAND_KEYWORDS,
       weaviate: {
         url: env.WEAVIATE_URL,
         grpcUrl: env.WEAVIATE_GRPC_URL,
@@ -316,6 +321,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       batchSize: env.EMBEDDINGS_BATCH_SIZE,
       sendDimensions: env.EMBEDDINGS_SEND_DIMENSIONS,
       encoding: env.EMBEDDINGS_ENCODING,
+      /** wordvec: where the converted word-vector table lives */
+      wordvecDir: path.join(dataDir, 'wordvec'),
+      wordvecFallbackDim: env.WORDVEC_FALLBACK_DIM,
     },
     llm: {
       provider: env.LLM_PROVIDER,

@@ -7,7 +7,7 @@ test('defaults need no configuration at all (embedded providers)', () => {
   const config = loadConfig({});
   assert.equal(config.search.backend, 'lancedb');
   assert.equal(config.llm.provider, 'heuristic');
-  assert.equal(config.embeddings.provider, 'hashing');
+  assert.equal(config.embeddings.provider, 'wordvec');
   assert.equal(config.profiles.source, 'index');
 });
 

@@ -89,9 +89,12 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     cache: new BrightDataCacheRepository(pool),
   };
   const ledger = new Ledger(repos.calls, config.prices, logger);
-  const embedder = createEmbedder(config, ledger);
+  const embedder = createEmbedder(config, ledger, logger);
   const index = createCreatorIndex(config, embedder, ledger);
-  if (opts.openIndex ?? true) await index.open();
+  if (opts.openIndex ?? true) {
+    await embedder.open?.();
+    await index.open();
+  }
   const providers: Providers = {
     embedder,
     index,

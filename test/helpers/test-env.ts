@@ -138,6 +138,9 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     DATA_DIR: dataDir,
     ADMIN_KEY: 'test-admin-key-0123456789abcdef',
     MIGRATE_ON_START: 'false',
+    // Tests pin the hashing embedder: deterministic expectations and no word-vector table to convert
+    // and load per temporary DATA_DIR. The default (wordvec) has its own tests.
+    EMBEDDINGS_PROVIDER: 'hashing',
     ...overrides,
   };
   const config = loadConfig(env);

@@ -4,11 +4,18 @@ import type { Ledger } from '../ledger.js';
 import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing.embedder.js';
 import { OpenAiEmbedder } from './openai.embedder.js';
+import type { EnsureLogger } from './wordvec/convert.js';
+import { WordVecEmbedder } from './wordvec.embedder.js';
 
-export function createEmbedder(config: Config, ledger: Ledger): Embedder {
+export function createEmbedder(config: Config, ledger: Ledger, logger: EnsureLogger): Embedder {
   switch (config.embeddings.provider) {
     case 'hashing':
       return new HashingEmbedder({ dimension: config.embeddings.dim }, ledger);
+    case 'wordvec':
+      return new WordVecEmbedder(
+        { dir: config.embeddings.wordvecDir, fallbackDim: config.embeddings.wordvecFallbackDim, logger },
+        ledger,
+      );
     case 'openai':
       return new OpenAiEmbedder(
         {

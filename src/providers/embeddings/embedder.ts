@@ -6,6 +6,18 @@ export interface Embedder {
   readonly dimension: number;
   /** one unit-length vector per text, in order */
   embed(texts: string[], ctx: CallContext): Promise<number[][]>;
+  /** optional: prepares the embedder (loads a model, converting it on first use) before the first call */
+  open?(): Promise<void>;
+  /**
+   * Optional capability of embedders with word vectors: for each content word of `text`, its
+   * nearest words by meaning, closest first. The keyword leg of a search adds them to its query.
+   */
+  relatedWords?(text: string): Promise<RelatedWords[]>;
+}
+
+export interface RelatedWords {
+  word: string;
+  related: { word: string; cosine: number }[];
 }
 
 /** Text of a creator that gets embedded and full-text indexed; one definition for every backend. */

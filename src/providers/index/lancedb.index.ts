@@ -17,6 +17,7 @@ import {
   creatorSchema,
   fromArrowTable,
 } from './lancedb/arrow.js';
+import { KeywordExpansion } from './lancedb/expansion.js';
 import { buildWhere, keysWhere } from './lancedb/filters.js';
 import {
   DEFAULT_VECTOR_INDEX_MIN_ROWS,
@@ -33,6 +34,8 @@ export interface LanceDbIndexOptions {
   embedder: Embedder;
   /** build the HNSW vector index once the table has this many rows (flat search below) */
   vectorIndexMinRows?: number;
+  /** add word-vector neighbours of the query's words to the keyword leg when the embedder has them (default true) */
+  expandKeywords?: boolean;
 }
 
 interface TableMeta {
@@ -78,10 +81,12 @@ export class LanceDbIndex implements CreatorIndex {
   /** serialises this process's writes; concurrent merge-inserts on one table only conflict */
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
+  private readonly expansion: KeywordExpansion | null;
 
   constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
     this.dir = opts.dir;
     this.embedder = opts.embedder;
+    this.expansion = (opts.expandKeywords ?? true) && opts.embedder.relatedWords ? new KeywordExpansion(opts.embedder) : null;
     this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
   }
 
@@ -205,7 +210,8 @@ export class LanceDbIndex implements CreatorIndex {
     const { legLimit, ef, refineFactor } = legParams(limit);
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
-      let q = table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc'));
+      const match = this.expansion ? await this.expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
+      let q = table.query().fullTextSearch(match);
       if (where) q = q.where(where);
       return keysOf(await q.select(['key', '_score']).limit(legLimit).toArrow());
     };

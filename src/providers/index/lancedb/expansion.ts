@@ -1,0 +1,62 @@
+import * as lancedb from '@lancedb/lancedb';
+import type { FullTextQuery, Table } from '@lancedb/lancedb';
+import type { Embedder } from '../../embeddings/embedder.js';
+
+/** Expansion words per brief word, in all, and how much one counts against an original word. */
+const PER_WORD = 2;
+const MAX_TERMS = 12;
+export const EXPANSION_BOOST = 0.3;
+/** how long "does this word occur in the index" is trusted; new imports show up after this */
+const VOCABULARY_TTL_MS = 5 * 60_000;
+const VOCABULARY_LIMIT = 50_000;
+
+/**
+ * Query expansion for the keyword (BM25) leg, for embedders with word vectors: each content word of
+ * the query brings up to PER_WORD of its nearest words by meaning that occur in the index
+ * (protein → carbohydrates, cat → kitten), added as an optional clause boosted at EXPANSION_BOOST,
+ * so creators who use the brief's own words still rank first. Without the capability, or when no
+ * neighbour occurs, the query is the plain match query.
+ */
+export class KeywordExpansion {
+  private readonly occurs = new Map<string, { present: boolean; at: number }>();
+
+  constructor(private readonly embedder: Embedder) {}
+
+  async query(table: Table, text: string): Promise<FullTextQuery> {
+    const base = new lancedb.MatchQuery(text, 'doc');
+    const terms = await this.terms(table, text);
+    if (terms.length === 0) return base;
+    return new lancedb.BooleanQuery([
+      [lancedb.Occur.Should, base],
+      [lancedb.Occur.Should, new lancedb.MatchQuery(terms.join(' '), 'doc', { boost: EXPANSION_BOOST })],
+    ]);
+  }
+
+  /** the expansion words of `text` that occur in the index, closest first per word */
+  async terms(table: Table, text: string): Promise<string[]> {
+    if (!this.embedder.relatedWords) return [];
+    const groups = await this.embedder.relatedWords(text);
+    const own = new Set(groups.map((g) => g.word));
+    const out: string[] = [];
+    for (const group of groups) {
+      let taken = 0;
+      for (const { word } of group.related) {
+        if (taken >= PER_WORD || out.length >= MAX_TERMS) break;
+        if (own.has(word) || out.includes(word) || !(await this.inIndex(table, word))) continue;
+        out.push(word);
+        taken++;
+      }
+    }
+    return out;
+  }
+
+  private async inIndex(table: Table, word: string): Promise<boolean> {
+    const now = Date.now();
+    const known = this.occurs.get(word);
+    if (known && now - known.at < VOCABULARY_TTL_MS) return known.present;
+    const hit = await table.query().fullTextSearch(new lancedb.MatchQuery(word, 'doc')).select(['key', '_score']).limit(1).toArrow();
+    if (this.occurs.size >= VOCABULARY_LIMIT) this.occurs.clear();
+    this.occurs.set(word, { present: hit.numRows > 0, at: now });
+    return hit.numRows > 0;
+  }
+}

@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../../src/config.js';
+import { createEmbedder } from '../../../src/providers/embeddings/create-embedder.js';
+import { noJob } from '../../../src/providers/ledger.js';
+import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
+import { segmentWord } from '../../../src/providers/embeddings/wordvec/segment.js';
+import { decodeWordVectors, encodeWordVectors, loadWordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
+import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
+import { sif, WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embedder.js';
+import { ledgerKit } from '../provider-kit.js';
+import type { LedgerKit } from '../provider-kit.js';
+import { clusters, DIM, syntheticEntries, syntheticTable, winkJson } from './wordvec-fixture.js';
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+const quietLogger = { info() {}, warn() {} };
+
+let root: string;
+let kit: LedgerKit;
+let wv: WordVectors;
+
+before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'scout-wordvec-'));
+  kit = await ledgerKit();
+  const t = await syntheticTable(root);
+  wv = t.vectors;
+});
+after(async () => {
+  await kit.cleanup();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('word-vector conversion', () => {
+  it('keeps plain words below the rank cut in frequency order, folded, unit length; drops the rest', async () => {
+    const entries = syntheticEntries();
+    const table = await readWinkJson(path.join(root, 'source.json'), { maxSourceRank: entries.length - 1 });
+    assert.equal(table.dimension, DIM);
+    assert.equal(table.sourceSize, entries.length);
+    assert.ok(!table.words.includes(','), 'punctuation dropped');
+    assert.ok(!table.words.includes('e.g.'), 'abbreviations with dots dropped');
+    assert.ok(!table.words.includes('rareword'), 'words at or beyond the rank cut dropped');
+    // café (more frequent) and cafe fold to one word; the more frequent vector wins
+    assert.equal(table.words.filter((w) => w === 'cafe').length, 1);
+    const cafe = table.words.indexOf('cafe');
+    assert.equal(table.ranks[cafe], entries.findIndex((e) => e.word === 'café'));
+    for (let i = 1; i < table.ranks.length; i++) assert.ok(table.ranks[i]! > table.ranks[i - 1]!, 'frequency order');
+    for (let i = 0; i < table.words.length; i++) {
+      const v = table.vectors.subarray(i * DIM, (i + 1) * DIM);
+      assert.ok(Math.abs(dot(v, v) - 1) < 1e-5);
+    }
+  });
+
+  it('round-trips through the binary form within int8 precision', async () => {
+    const table = await readWinkJson(path.join(root, 'source.json'), { maxSourceRank: 1000 });
+    const mean = new Float32Array(DIM).fill(0.25);
+    const pc1 = new Float32Array(DIM);
+    pc1[3] = 1;
+    const back = decodeWordVectors(encodeWordVectors(table, { mean, pc1 }));
+    assert.equal(back.size, table.words.length);
+    assert.equal(back.dimension, DIM);
+    assert.deepEqual([...back.common.mean], [...mean]);
+    assert.deepEqual([...back.common.pc1], [...pc1]);
+    table.words.forEach((w, i) => {
+      const id = back.id(w)!;
+      assert.equal(id, i);
+      assert.equal(back.word(id), w);
+      assert.equal(back.rank(id), table.ranks[i]);
+      const original = table.vectors.subarray(i * DIM, (i + 1) * DIM);
+      const decoded = back.vector(id);
+      for (let d = 0; d < DIM; d++) assert.ok(Math.abs(decoded[d]! - original[d]!) <= 1 / 127, `${w}[${d}]`);
+      assert.ok(dot(decoded, original) > 0.99);
+    });
+  });
+
+  it('rejects files that are not a table, of another version, or truncated', () => {
+    assert.throws(() => decodeWordVectors(Buffer.from('not a table at all, just some bytes here')), /not a word-vector table/);
+    const table = encodeWordVectors(
+      { dimension: 2, words: ['ab', 'cd'], ranks: Uint32Array.from([0, 1]), vectors: Float32Array.from([1, 0, 0, 1]), sourceSize: 2 },
+      { mean: new Float32Array(2), pc1: new Float32Array(2) },
+    );
+    const other = Buffer.from(table);
+    other.writeUInt32LE(99, 4);
+    assert.throws(() => decodeWordVectors(other), /version 99/);
+    assert.throws(() => decodeWordVectors(table.subarray(0, 50)), /truncated/);
+    assert.equal(decodeWordVectors(table).size, 2);
+  });
+
+  it('converts once when several processes ask at the same time, then reuses the file', async () => {
+    const dir = path.join(root, 'ensure');
+    const messages: string[] = [];
+    const logger = { info: (_o: object, msg: string) => messages.push(msg), warn: (_o: object, msg: string) => messages.push(msg) };
+    const source = path.join(root, 'source.json');
+    const [a, b, c] = await Promise.all([ensureWordVectors(dir, logger, source), ensureWordVectors(dir, logger, source), ensureWordVectors(dir, logger, source)]);
+    assert.equal(a, b);
+    assert.equal(b, c);
+    assert.equal(messages.filter((m) => m.startsWith('converting')).length, 1);
+    assert.deepEqual(await readdir(dir), [path.basename(a)], 'no lock or temp file left behind');
+    assert.ok((await loadWordVectors(a)).size > 0);
+    await ensureWordVectors(dir, logger, source);
+    assert.equal(messages.filter((m) => m.startsWith('converting')).length, 1);
+  });
+
+  it('fails clearly on a source that is cut off', async () => {
+    const cut = path.join(root, 'cut.json');
+    await writeFile(cut, winkJson(syntheticEntries()).slice(0, 2000));
+    await assert.rejects(readWinkJson(cut, { maxSourceRank: 1000 }), /ended before/);
+  });
+});
+
+describe('word vectors', () => {
+  it('finds neighbours within the same topic, closest first, above the threshold', () => {
+    const found = wv.neighbours(wv.id('kitten')!, { k: 4, minCosine: 0.5, searchSize: 1000 });
+    assert.equal(found.length, 4);
+    for (const n of found) assert.ok(clusters.pet!.includes(n.word), `${n.word} is a pet word`);
+    for (let i = 1; i < found.length; i++) assert.ok(found[i - 1]!.cosine >= found[i]!.cosine);
+    assert.ok(!found.some((n) => n.word === 'kitten'), 'not itself');
+    assert.deepEqual(wv.neighbours(wv.id('kitten')!, { k: 4, minCosine: 0.999, searchSize: 1000 }), []);
+  });
+
+  it('only searches the most frequent words', () => {
+    const first = wv.id('dog')!;
+    const found = wv.neighbours(wv.id('kitten')!, { k: 10, minCosine: 0, searchSize: first + 1 });
+    assert.deepEqual(found.map((n) => n.word).filter((w) => clusters.pet!.includes(w)), ['dog']);
+  });
+});
+
+describe('hashtag segmentation', () => {
+  const vocab = { rankOf: (w: string) => { const id = wv.id(w); return id === undefined ? undefined : wv.rank(id); } };
+
+  it('splits run-together known words', () => {
+    assert.deepEqual(segmentWord('dogsofinstagram', vocab), ['dogs', 'of', 'instagram']);
+    assert.deepEqual(segmentWord('gymmotivation', vocab), ['gym', 'motivation']);
+    assert.deepEqual(segmentWord('pastarecipe', vocab), ['pasta', 'recipe']);
+  });
+
+  it('leaves short words, unknown pieces and splits into fragments alone', () => {
+    assert.equal(segmentWord('gymday', vocab)?.join(' '), 'gym day');
+    assert.equal(segmentWord('dogcat', vocab)?.join(' '), 'dog cat');
+    assert.equal(segmentWord('gym', vocab), null);
+    assert.equal(segmentWord('gymxyzzy', vocab), null);
+    // "ofmyof": every piece is a known two-letter word, but that is syllables, not words
+    assert.equal(segmentWord('ofmyofmy', vocab), null);
+  });
+});
+
+describe('SIF weights', () => {
+  it('grow with rarity from near zero for the commonest words to near one for rare ones', () => {
+    assert.ok(sif(0) < 0.01);
+    assert.ok(sif(100) < sif(1000) && sif(1000) < sif(10_000) && sif(10_000) < sif(100_000));
+    assert.ok(sif(100_000) > 0.99 && sif(100_000) < 1);
+  });
+});
+
+describe('WordVecEmbedder', () => {
+  const make = (fallbackDim = 0) => new WordVecEmbedder({ dir: root, fallbackDim, logger: quietLogger, vectors: wv }, kit.ledger);
+  const embed = async (e: WordVecEmbedder, t: string) => (await e.embed([t], noJob))[0]!;
+
+  it('names the table and the fallback in its id; dimension is the table’s plus the fallback', () => {
+    assert.equal(make().id, `wordvec-v1:wink-sg100d-v1:${DIM}`);
+    assert.equal(make().dimension, DIM);
+    assert.equal(make(32).id, `wordvec-v1:wink-sg100d-v1:${DIM}+h32`);
+    assert.equal(make(32).dimension, DIM + 32);
+    assert.throws(() => make(4), RangeError);
+  });
+
+  it('returns deterministic unit vectors, zero for a text without words', async () => {
+    const texts = ['my puppy at the vet', 'pasta with garlic and olive oil', 'gym squats today'];
+    const a = await make(16).embed(texts, noJob);
+    const b = await make(16).embed([...texts].reverse(), noJob);
+    assert.deepEqual(a, b.reverse());
+    for (const v of a) assert.ok(Math.abs(dot(v, v) - 1) < 1e-5);
+    assert.ok((await embed(make(), '!!! ...')).every((x) => x === 0));
+  });
+
+  it('matches meaning, not spelling: a kitten brief is closest to the dog creator', async () => {
+    const e = make();
+    const brief = await embed(e, 'kitten');
+    const pet = await embed(e, 'my dog and my puppy love the new leash');
+    const fit = await embed(e, 'gym workout squats protein');
+    const food = await embed(e, 'pasta recipe with garlic for dinner');
+    assert.ok(dot(brief, pet) > 0.5, `pet ${dot(brief, pet)}`);
+    assert.ok(dot(brief, pet) > dot(brief, fit) + 0.3 && dot(brief, pet) > dot(brief, food) + 0.3);
+  });
+
+  it('reads hashtags as the words they are made of', async () => {
+    const e = make();
+    const tag = await embed(e, '#dogsofinstagram');
+    assert.ok(dot(tag, await embed(e, 'dogs instagram')) > 0.99);
+    assert.ok(dot(tag, await embed(e, 'puppy')) > dot(tag, await embed(e, 'gym')) + 0.3);
+  });
+
+  it('weights rare words above common ones (SIF)', async () => {
+    const e = make();
+    const v = await embed(e, 'love today fitness');
+    assert.ok(dot(v, await embed(e, 'fitness')) > dot(v, await embed(e, 'love today')));
+  });
+
+  it('lets unknown words match their own spelling only with a fallback component', async () => {
+    const a = 'gym hundefutter';
+    const b = 'pasta hundefutter';
+    assert.ok(dot(await embed(make(), a), await embed(make(), b)) < 0.3);
+    const withFallback = make(32);
+    assert.ok(dot(await embed(withFallback, a), await embed(withFallback, b)) > 0.3);
+    const onlyUnknown = await embed(withFallback, 'hundefutter');
+    assert.ok(onlyUnknown.slice(0, DIM).every((x) => x === 0));
+    assert.ok(Math.abs(dot(onlyUnknown, onlyUnknown) - 1) < 1e-5);
+  });
+
+  it('records one ledger call per embed with the number of vectors', async () => {
+    await kit.clear();
+    await make().embed(['gym', 'dog'], noJob);
+    const rows = await kit.rows('embeddings');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.units.vectors, 2);
+    assert.equal(rows[0]!.costUsd, 0);
+  });
+
+  it('offers related words of a text’s content words, without inflections or the text’s words', async () => {
+    const related = await make().relatedWords('new dog for dinner');
+    const byWord = new Map(related.map((r) => [r.word, r.related.map((n) => n.word)]));
+    assert.ok(byWord.get('dog')!.length > 0);
+    for (const w of byWord.get('dog')!) assert.ok(clusters.pet!.includes(w) && w !== 'dogs', w);
+    for (const w of byWord.get('dinner')!) assert.ok(clusters.food!.includes(w), w);
+  });
+
+  it('is the default embedder, keeping its table under DATA_DIR/wordvec; hashing stays selectable', () => {
+    const config = loadConfig({ DATA_DIR: root });
+    assert.equal(config.embeddings.wordvecDir, path.join(root, 'wordvec'));
+    const e = createEmbedder(config, kit.ledger, quietLogger);
+    assert.ok(e instanceof WordVecEmbedder);
+    assert.equal(e.id, 'wordvec-v1:wink-sg100d-v1:100+h64');
+    assert.equal(e.dimension, 164);
+    assert.equal(createEmbedder(loadConfig({ DATA_DIR: root, WORDVEC_FALLBACK_DIM: '0' }), kit.ledger, quietLogger).id, 'wordvec-v1:wink-sg100d-v1:100');
+    assert.equal(createEmbedder(loadConfig({ EMBEDDINGS_PROVIDER: 'hashing' }), kit.ledger, quietLogger).id, 'hashing-v1:384');
+    assert.throws(() => loadConfig({ WORDVEC_FALLBACK_DIM: '4' }), /WORDVEC_FALLBACK_DIM/);
+  });
+
+  it('converts and loads its table on open, and refuses a table of another size', async () => {
+    const e = new WordVecEmbedder({ dir: path.join(root, 'open'), fallbackDim: 0, logger: quietLogger, source: path.join(root, 'source.json') }, kit.ledger);
+    assert.equal(e.dimension, 100);
+    await assert.rejects(e.open(), /has 16 dimensions, expected 100/);
+    assert.equal((await readdir(path.join(root, 'open'))).length, 1, 'the converted table is there');
+  });
+});

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as lancedb from '@lancedb/lancedb';
+import type { Creator, CreatorKey } from '../../../src/domain/creator.js';
+import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
+import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
+import { WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embedder.js';
+import { noJob } from '../../../src/providers/ledger.js';
+import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
+import { TABLE_NAME } from '../../../src/providers/index/lancedb/arrow.js';
+import { KeywordExpansion } from '../../../src/providers/index/lancedb/expansion.js';
+import { LanceDbIndex } from '../../../src/providers/index/lancedb.index.js';
+import { WeaviateIndex } from '../../../src/providers/index/weaviate.index.js';
+import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
+import { syntheticTable } from '../embeddings/wordvec-fixture.js';
+import { ledgerKit } from '../provider-kit.js';
+import type { LedgerKit } from '../provider-kit.js';
+import { fixture, indexed } from './creator-index.contract.js';
+
+/** Four creators in four topics of the synthetic word vectors; none of them says "kitten" or "cat". */
+function creators(): Creator[] {
+  const texts: [string, string, string[]][] = [
+    ['paws', 'my puppy and my dog at the vet today', ['dogsofinstagram']],
+    ['lifts', 'gym workout squats and protein', ['gym']],
+    ['kitchen', 'pasta recipe with garlic for dinner', ['cooking']],
+    ['islands', 'beach hotel on an island', ['travel']],
+  ];
+  return texts.map(([handle, bio, topics]) => ({
+    ...fixture[0]!,
+    key: `instagram:${handle}` as CreatorKey,
+    handle,
+    displayName: null,
+    bio,
+    categories: [],
+    topics,
+  }));
+}
+
+describe('LanceDB index with the wordvec embedder', () => {
+  let kit: LedgerKit;
+  let root: string;
+  let vectors: WordVectors;
+  let embedder: WordVecEmbedder;
+  let index: LanceDbIndex;
+  const dir = () => path.join(root, 'index');
+
+  before(async () => {
+    kit = await ledgerKit();
+    root = await mkdtemp(path.join(os.tmpdir(), 'scout-lancedb-wordvec-'));
+    vectors = (await syntheticTable(root)).vectors;
+    embedder = new WordVecEmbedder({ dir: root, fallbackDim: 16, logger: { info() {}, warn() {} }, vectors }, kit.ledger);
+    index = new LanceDbIndex({ dir: dir(), embedder }, kit.ledger);
+    await index.open();
+    await index.upsert(await indexed(embedder, creators()), noJob);
+    await index.optimize();
+  });
+  after(async () => {
+    await index.close();
+    await kit.cleanup();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('records the embedder and its dimension', async () => {
+    const info = await index.info();
+    assert.equal(info.embedder, embedder.id);
+    assert.equal(info.dimension, embedder.dimension);
+    assert.equal(info.count, 4);
+  });
+
+  it('finds creators by meaning: a brief about kittens finds the dog creator first', async () => {
+    const hits = await index.hybridSearch({ text: 'kitten', filters: {}, limit: 4 }, noJob);
+    assert.equal(hits[0]?.creator.handle, 'paws');
+    const fit = await index.hybridSearch({ text: 'muscle training', filters: {}, limit: 4 }, noJob);
+    assert.equal(fit[0]?.creator.handle, 'lifts');
+  });
+
+  it('expands the keyword query with neighbours that occur in the index only', async () => {
+    const db = await lancedb.connect(dir());
+    const table = await db.openTable(TABLE_NAME);
+    try {
+      const expansion = new KeywordExpansion(embedder);
+      const terms = await expansion.terms(table, 'kitten');
+      assert.ok(terms.length > 0 && terms.length <= 2, `terms ${terms.join(',')}`);
+      // "cat" is kitten's neighbour but no creator uses it; dog, puppy, vet do
+      for (const t of terms) assert.ok(['dog', 'puppy', 'vet', 'dogs'].includes(t), t);
+      assert.deepEqual(await expansion.terms(table, 'zzzunknown'), []);
+      // the keyword leg alone (the vector leg sees no creator for an unknown word) now finds the dog creator
+      const keywordOnly = await table.query().fullTextSearch(await expansion.query(table, 'kitten')).select(['key']).limit(4).toArray();
+      assert.equal(keywordOnly[0]?.key, 'instagram:paws');
+      const plain = await table.query().fullTextSearch(new lancedb.MatchQuery('kitten', 'doc')).select(['key']).limit(4).toArray();
+      assert.equal(plain.length, 0);
+    } finally {
+      table.close();
+      db.close();
+    }
+  });
+
+  it('keeps a hashing embedder from searching a wordvec index', async () => {
+    const other = new LanceDbIndex({ dir: dir(), embedder: new HashingEmbedder({ dimension: 64 }, kit.ledger) }, kit.ledger);
+    try {
+      await assert.rejects(other.hybridSearch({ text: 'dog', filters: {}, limit: 3 }, noJob), IndexEmbedderMismatchError);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('searches without expansion when it is turned off', async () => {
+    const plain = new LanceDbIndex({ dir: dir(), embedder, expandKeywords: false }, kit.ledger);
+    try {
+      const hits = await plain.hybridSearch({ text: 'kitten', filters: {}, limit: 4 }, noJob);
+      assert.equal(hits[0]?.creator.handle, 'paws', 'the vector leg alone still finds it');
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('Weaviate index (fake) with the wordvec embedder', () => {
+  it('creates the collection with the embedder’s dimension, records it, and finds by meaning', async () => {
+    const kit = await ledgerKit();
+    const root = await mkdtemp(path.join(os.tmpdir(), 'scout-weaviate-wordvec-'));
+    const fake = await startWeaviateFake();
+    const vectors = (await syntheticTable(root)).vectors;
+    const embedder = new WordVecEmbedder({ dir: root, fallbackDim: 16, logger: { info() {}, warn() {} }, vectors }, kit.ledger);
+    const index = new WeaviateIndex(
+      {
+        url: fake.url,
+        grpcUrl: fake.grpcUrl,
+        apiKey: fake.apiKey,
+        collection: `Wordvec_${process.pid}`,
+        alpha: 0.5,
+        fusion: 'RelativeScore',
+        embedder,
+        timeoutMs: 5_000,
+        retry: { maxRetries: 1, baseDelayMs: 5, maxDelayMs: 50 },
+        breaker: { failureThreshold: 50, cooldownMs: 60_000 },
+      },
+      kit.ledger,
+    );
+    try {
+      await index.open();
+      await index.upsert(await indexed(embedder, creators()), noJob);
+      const info = await index.info();
+      assert.equal(info.embedder, embedder.id);
+      assert.equal(info.dimension, embedder.dimension);
+      const hits = await index.hybridSearch({ text: 'kitten', filters: {}, limit: 4 }, noJob);
+      assert.equal(hits[0]?.creator.handle, 'paws');
+    } finally {
+      await index.close();
+      await fake.close();
+      await kit.cleanup();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

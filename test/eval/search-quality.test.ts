@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { evaluateNiches, kimNiches, readLabels } from '../../src/eval/search-quality.js';
+import { evaluateBriefs, kimNiches, nicheWordBriefs, readLabels } from '../../src/eval/search-quality.js';
 import type { Labels } from '../../src/eval/search-quality.js';
 import { importFile } from '../../src/import/importer.js';
 import { createApiKey } from '../../src/services/api-keys.service.js';
@@ -39,12 +39,12 @@ test('labels are withheld from the index, so search cannot read them', async () 
 });
 
 test('each niche word finds mostly that niche (precision@25 on content alone)', async () => {
-  const report = await evaluateNiches(t.ctx, { apiKeyId, labels, topK: 25 });
-  const line = report.niches.map((n) => `${n.niche} ${n.precision.toFixed(2)}`).join(', ');
-  assert.equal(report.niches.length, kimNiches.length);
-  for (const n of report.niches) {
+  const report = await evaluateBriefs(t.ctx, { apiKeyId, labels, briefs: nicheWordBriefs(), topK: 25 });
+  const line = report.briefs.map((n) => `${n.niche} ${n.pk.toFixed(2)}`).join(', ');
+  assert.equal(report.briefs.length, kimNiches.length);
+  for (const n of report.briefs) {
     assert.equal(n.results, 25, `${n.niche}: a full shortlist`);
-    assert.ok(n.precision >= 0.4, `${n.niche} precision@25 ${n.precision} below the floor (${line})`);
+    assert.ok(n.pk >= 0.4, `${n.niche} precision@25 ${n.pk} below the floor (${line})`);
   }
-  assert.ok(report.meanPrecision >= 0.6, `mean precision@25 ${report.meanPrecision.toFixed(2)} below the floor (${line})`);
+  assert.ok(report.sets[0]!.pk >= 0.6, `mean precision@25 ${report.sets[0]!.pk.toFixed(2)} below the floor (${line})`);
 });

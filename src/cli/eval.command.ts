@@ -27,11 +27,12 @@ const command: Command = {
     'niche and overall, and where relevance is lost (search candidates vs final ranking). See docs/quality.md.',
   usage:
     'scout eval [--labels FILE] [--set nl|niche|all] [--niches a,b] [--limit N] [--max-creators N]\n' +
-    '           [--index-dir DIR [--rebuild]] [--top-k 25] [--candidate-limit 150] [--briefs] [--json]\n' +
+    '           [--index-dir DIR [--rebuild]] [--no-niches] [--top-k 25] [--candidate-limit 150] [--briefs] [--json]\n' +
     `  --labels        labelled creator file (default ${DEFAULT_LABELS})\n` +
     '  --limit         run only the first N briefs of each set (a quick run)\n' +
     '  --max-creators  import only the first N creators of the file\n' +
-    '  --index-dir     keep the temporary index in DIR and reuse it on the next run with the same file, limit and embedder',
+    '  --index-dir     keep the temporary index in DIR and reuse it on the next run with the same file, limit and embedder\n' +
+    '  --no-niches     import without niche inference (measures what it adds)',
   async run(argv) {
     const { values } = parseCommandArgs(
       argv,
@@ -43,6 +44,7 @@ const command: Command = {
         'max-creators': { type: 'string' },
         'index-dir': { type: 'string' },
         rebuild: { type: 'boolean' },
+        'no-niches': { type: 'boolean' },
         'top-k': { type: 'string' },
         'candidate-limit': { type: 'string' },
         briefs: { type: 'boolean' },
@@ -78,6 +80,7 @@ const command: Command = {
       indexDir: values['index-dir'],
       maxCreators,
       rebuild: values.rebuild ?? false,
+      classifyNiches: !(values['no-niches'] ?? false),
       logger: createLogger('warn', { role: 'cli' }),
       onProgress: reporter ? (p) => reporter.update(p) : undefined,
     });

@@ -6,14 +6,14 @@ import { createContext } from '../app/context.js';
 import type { AppContext } from '../app/context.js';
 import type { Logger } from '../app/logger.js';
 import type { Config } from '../config.js';
-import { importFile } from '../import/importer.js';
+import { importFile, nicheModelPath } from '../import/importer.js';
 import type { ImportProgress, ImportSummary } from '../import/importer.js';
 
 /**
  * Bumped whenever what an import writes into the index changes (new columns, a new niche model),
  * so that a kept evaluation index built by older code is rebuilt rather than silently reused.
  */
-export const EVAL_INDEX_VERSION = '2';
+export const EVAL_INDEX_VERSION = '3';
 const MARKER = 'eval-index.json';
 
 interface Marker {
@@ -25,7 +25,8 @@ interface Marker {
   embedder: string;
   withheldCategories: true;
   builtAt: string;
-  import: Pick<ImportSummary, 'imported' | 'skipped' | 'durationMs' | 'optimizeMs'> & { classifyMs?: number };
+  classifiedNiches: boolean;
+  import: Pick<ImportSummary, 'imported' | 'skipped' | 'durationMs' | 'optimizeMs' | 'classifyMs'>;
 }
 
 export interface EvalIndex {
@@ -51,6 +52,8 @@ export async function openEvalIndex(
     labelsFile: string;
     indexDir?: string;
     maxCreators?: number;
+    /** infer creator niches at import (default true; false measures search without them) */
+    classifyNiches?: boolean;
     /** rebuild even when a matching kept index exists */
     rebuild?: boolean;
     logger?: Logger;
@@ -80,6 +83,7 @@ export async function openEvalIndex(
       maxCreators: opts.maxCreators ?? null,
       embedder: ctx.providers.embedder.id,
       withheldCategories: true as const,
+      classifiedNiches: opts.classifyNiches ?? true,
     };
     const kept = keep && !opts.rebuild ? await readMarker(dir) : null;
     if (kept && sameBuild(kept, wanted) && (await ctx.providers.index.count()) > 0) {
@@ -88,7 +92,14 @@ export async function openEvalIndex(
     const summary = await importFile(
       ctx,
       labels,
-      { reindex: true, withholdCategories: true, limit: opts.maxCreators, source: `eval:${path.basename(labels)}` },
+      {
+        reindex: true,
+        withholdCategories: true,
+        limit: opts.maxCreators,
+        source: `eval:${path.basename(labels)}`,
+        classifyNiches: opts.classifyNiches ?? true,
+        nicheModelFile: nicheModelPath(evalConfig),
+      },
       opts.onProgress,
     );
     const marker: Marker = {
@@ -99,7 +110,7 @@ export async function openEvalIndex(
         skipped: summary.skipped,
         durationMs: Math.round(summary.durationMs),
         optimizeMs: Math.round(summary.optimizeMs),
-        ...('classifyMs' in summary ? { classifyMs: Math.round(Number(summary.classifyMs)) } : {}),
+        classifyMs: Math.round(summary.classifyMs),
       },
     };
     await writeFile(path.join(dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
@@ -146,6 +157,7 @@ function sameBuild(a: Marker, b: Omit<Marker, 'builtAt' | 'import'>): boolean {
     a.labelsMtimeMs === b.labelsMtimeMs &&
     a.maxCreators === b.maxCreators &&
     a.embedder === b.embedder &&
-    a.withheldCategories === true
+    a.withheldCategories === true &&
+    a.classifiedNiches === b.classifiedNiches
   );
 }

@@ -1,6 +1,5 @@
 import { inferredNiches } from '../domain/creator.js';
-import type { CreatorKey, InferredNiche, SearchHit } from '../domain/creator.js';
-import { IndexNichesMissingError } from '../providers/index/creator-index.js';
+import type { CreatorKey, SearchHit } from '../domain/creator.js';
 import { forEachConcurrent } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import type { Candidate, StageRun } from './stage-run.js';
@@ -8,8 +7,8 @@ import type { Candidate, StageRun } from './stage-run.js';
 /** Reciprocal-rank-fusion constant: the usual 60 keeps one list's top hit from drowning the others. */
 const RRF_K = 60;
 const QUERY_CONCURRENCY = 4;
-/** the niche leg weighs as much as this share of all query legs together */
-const NICHE_LEG_WEIGHT = 0.5;
+/** how much a creator's inferred probability for the brief's niches multiplies its fused score (see boostBriefNiches) */
+const NICHE_BOOST = 2;
 
 /** One row of the `candidates` artifact. */
 export interface CandidateSummary {
@@ -23,6 +22,7 @@ export interface CandidateSummary {
   engagement_rate: number | null;
   country: string | null;
   language: string | null;
+  /** fused relevance (reciprocal rank fusion), times the niche boost when the brief names niches */
   search_score: number;
   /** indexes into the expansion's queries */
   matched_queries: number[];
@@ -32,20 +32,14 @@ export interface CandidateSummary {
  * Merges the hit lists of several queries into one candidate list: reciprocal rank fusion across
  * queries, de-duplicated by key, excluded keys removed, at most `limit`.
  */
-export function fuseHits(
-  lists: SearchHit[][],
-  excludeKeys: readonly CreatorKey[],
-  limit: number,
-  /** per list (default 1): a list's RRF gains are multiplied by its weight */
-  weights: readonly number[] = [],
-): Candidate[] {
+export function fuseHits(lists: SearchHit[][], excludeKeys: readonly CreatorKey[], limit: number): Candidate[] {
   const excluded = new Set<string>(excludeKeys);
   const byKey = new Map<string, Candidate & { best: number }>();
   lists.forEach((hits, q) => {
     hits.forEach((hit, rank) => {
       const key = hit.creator.key;
       if (excluded.has(key)) return;
-      const gain = (weights[q] ?? 1) / (RRF_K + rank + 1);
+      const gain = 1 / (RRF_K + rank + 1);
       const c = byKey.get(key);
       if (!c) byKey.set(key, { creator: hit.creator, score: gain, queries: [q], best: rank });
       else if (!c.queries.includes(q)) {
@@ -96,45 +90,29 @@ export async function runSearchStage(run: StageRun, expand: ExpandOutput): Promi
       rt.call,
     );
   });
-  const weights = queries.map(() => 1);
-  const nicheLeg = await searchBriefNiches(run, expand);
-  if (nicheLeg) {
-    lists.push(nicheLeg);
-    weights.push(NICHE_LEG_WEIGHT * queries.length);
-  }
-  const candidates = fuseHits(lists, params.excludeKeys, params.candidateLimit, weights).map((c) => ({
-    ...c,
-    queries: c.queries.filter((q) => q < queries.length),
-  }));
+  // every creator any query found is a candidate until the niche boost has had its say
+  const pool = fuseHits(lists, params.excludeKeys, Number.MAX_SAFE_INTEGER);
+  const nicheFiltered = expand.filters.niches !== undefined;
+  const candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
   await deps.repos.artifacts.put(rt.jobId, 'candidates', summariseCandidates(candidates));
   return candidates;
 }
 
 /**
- * The niche leg: the brief's first query again, restricted to creators whose inferred niches
- * (import-time classifier) include one the brief asks for. Fused with the query legs, it lifts
- * creators of the right niche that the words alone ranked lower; creators outside the niche are
- * still found by the other legs. Skipped when the brief names no inferred niche, when the job
- * filters by niches itself, and on an index built before niches were inferred.
+ * The niche boost: every creator found by the query legs has its fused score multiplied by
+ * 1 + NICHE_BOOST × p, p its inferred probability (import-time classifier) for the niches the
+ * brief asks for, before the candidate list is cut to `candidate_limit`. Creators of the right
+ * niche that the words alone ranked lower move up; nobody is dropped for lacking a niche. No
+ * boost when the brief names no inferred niche or the job already filters by niches.
  */
-async function searchBriefNiches(run: StageRun, expand: ExpandOutput): Promise<SearchHit[] | null> {
-  const { deps, params, rt } = run;
-  const niches = expand.expansion.niches.filter((n): n is InferredNiche => (inferredNiches as readonly string[]).includes(n));
-  if (niches.length === 0 || expand.filters.niches !== undefined) return null;
-  try {
-    return await deps.providers.index.hybridSearch(
-      {
-        text: expand.expansion.queries[0]!,
-        filters: { ...expand.filters, niches },
-        limit: params.candidateLimit,
-        excludeKeys: params.excludeKeys,
-      },
-      rt.call,
-    );
-  } catch (err) {
-    if (err instanceof IndexNichesMissingError) return null;
-    throw err;
-  }
+export function boostBriefNiches(candidates: Candidate[], briefNiches: readonly string[]): Candidate[] {
+  const niches = briefNiches.filter((n) => (inferredNiches as readonly string[]).includes(n));
+  if (niches.length === 0) return candidates;
+  const p = (c: Candidate) => Math.max(0, ...(c.creator.niches ?? []).filter((s) => niches.includes(s.niche)).map((s) => s.p));
+  return candidates
+    .map((c) => ({ c, score: c.score * (1 + NICHE_BOOST * p(c)) }))
+    .sort((a, b) => b.score - a.score || a.c.creator.key.localeCompare(b.c.creator.key))
+    .map(({ c, score }) => ({ ...c, score }));
 }
 
 async function reloadCandidates(run: StageRun, saved: CandidateSummary[]): Promise<Candidate[]> {

@@ -4,7 +4,7 @@ import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { openEvalIndex } from '../eval/eval-index.js';
 import { evaluateBriefs, kimNiches, naturalLanguageBriefs, nicheWordBriefs, readLabels } from '../eval/search-quality.js';
-import type { BriefQuality, EvalBrief, QualityReport } from '../eval/search-quality.js';
+import type { BriefQuality, EvalBrief, QualityReport, QualitySummary } from '../eval/search-quality.js';
 import { ImportProgressReporter } from '../import/progress.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { parseCommandArgs, UsageError } from './command.js';
@@ -129,7 +129,7 @@ const f2 = (x: number) => x.toFixed(2);
 function briefLine(q: BriefQuality, topK: number): string {
   return (
     `  ${q.id.padEnd(14)} P@10 ${f2(q.p10)}  P@${topK} ${f2(q.pk)}  candidates ${String(q.candidateHits).padStart(3)}/${String(q.candidates).padEnd(3)}` +
-    ` ceiling ${f2(q.candidateCeiling)}  search-order ${f2(q.searchPk)}  (${q.durationMs} ms)`
+    ` ceiling ${f2(q.candidateCeiling)}  search-order ${f2(q.searchPk)}  niche-order ${f2(q.nichePk)}  (${q.durationMs} ms)`
   );
 }
 
@@ -144,13 +144,13 @@ function printReport(
   );
   console.log(
     `columns: P@10, P@${k} of the final ranking | search candidates (before scoring): share in the niche, ` +
-      `ceiling = best P@${k} from them, P@${k} in search order`,
+      `ceiling = best P@${k} from them, P@${k} in search order, P@${k} ordered by inferred niche p`,
   );
   for (const s of report.sets) {
     console.log(`\n${s.set === 'nl' ? 'natural-language briefs' : 'niche words'} (${s.briefs})`);
-    const row = (name: string, x: { p10: number; pk: number; candidatePrecision: number; candidateCeiling: number; searchPk: number }) =>
-      `  ${name.padEnd(10)} ${f2(x.p10)}  ${f2(x.pk)} | ${f2(x.candidatePrecision)}  ${f2(x.candidateCeiling)}  ${f2(x.searchPk)}`;
-    console.log(`  ${''.padEnd(10)} P@10  P@${k} | cand  ceil  search`);
+    const row = (name: string, x: QualitySummary) =>
+      `  ${name.padEnd(10)} ${f2(x.p10)}  ${f2(x.pk)} | ${f2(x.candidatePrecision)}  ${f2(x.candidateCeiling)}  ${f2(x.searchPk)}    ${f2(x.nichePk)}`;
+    console.log(`  ${''.padEnd(10)} P@10  P@${k} | cand  ceil  search  niche`);
     for (const n of s.perNiche) console.log(row(n.niche, n));
     console.log(row('mean', s));
     if (s.worstNiche) console.log(`  worst niche: ${s.worstNiche.niche} ${f2(s.worstNiche.pk)}`);

@@ -87,6 +87,12 @@ export interface BriefQuality {
   candidateCeiling: number;
   /** precision@k of the candidates in search order (what ranking by search score alone would give) */
   searchPk: number;
+  /**
+   * precision@k of the candidates ordered by their inferred probability for the niches the brief
+   * names (label-blind: the expansion's niches, not the answer key), search order breaking ties;
+   * what the niche signal alone could give a ranking. Equals searchPk when the brief names none.
+   */
+  nichePk: number;
   /** niches the expansion read from the brief */
   briefNiches: string[];
 }
@@ -98,6 +104,7 @@ export interface QualitySummary {
   candidatePrecision: number;
   candidateCeiling: number;
   searchPk: number;
+  nichePk: number;
 }
 
 export interface SetQuality extends QualitySummary {
@@ -160,6 +167,8 @@ export async function evaluateBriefs(
     const hitsIn = (keys: readonly string[], n: number) => keys.slice(0, n).filter(right).length;
     const candidateKeys = candidates.map((c) => c.key);
     const candidateHits = candidateKeys.filter(right).length;
+    const briefNiches = expansion?.niches ?? [];
+    const byNiche = await nicheOrder(deps, candidateKeys, briefNiches);
     const q: BriefQuality = {
       id: b.id,
       set: b.set,
@@ -175,7 +184,8 @@ export async function evaluateBriefs(
       candidatePrecision: candidates.length > 0 ? candidateHits / candidates.length : 0,
       candidateCeiling: Math.min(candidateHits, topK) / topK,
       searchPk: hitsIn(candidateKeys, topK) / topK,
-      briefNiches: expansion?.niches ?? [],
+      nichePk: hitsIn(byNiche, topK) / topK,
+      briefNiches,
     };
     out.push(q);
     opts.onBrief?.(q);
@@ -196,6 +206,7 @@ function summarise(qs: readonly BriefQuality[]): QualitySummary {
     candidatePrecision: mean((q) => q.candidatePrecision),
     candidateCeiling: mean((q) => q.candidateCeiling),
     searchPk: mean((q) => q.searchPk),
+    nichePk: mean((q) => q.nichePk),
   };
 }
 
@@ -204,4 +215,17 @@ function summariseSet(set: BriefSet, qs: readonly BriefQuality[]): SetQuality {
   const perNiche = niches.map((niche) => ({ niche, ...summarise(qs.filter((q) => q.niche === niche)) }));
   const worst = perNiche.reduce<(typeof perNiche)[number] | null>((w, n) => (w === null || n.pk < w.pk ? n : w), null);
   return { set, ...summarise(qs), perNiche, worstNiche: worst ? { niche: worst.niche, pk: worst.pk } : null };
+}
+
+/** Candidate keys re-ordered by their inferred probability for the brief's niches (stable). */
+async function nicheOrder(deps: EvalDeps, keys: readonly string[], briefNiches: readonly string[]): Promise<string[]> {
+  if (keys.length === 0 || briefNiches.length === 0) return [...keys];
+  const creators = await deps.providers.index.get(keys as CreatorKey[], { jobId: null });
+  const p = new Map(
+    creators.map((c) => [c.key as string, Math.max(0, ...(c.niches ?? []).filter((s) => briefNiches.includes(s.niche)).map((s) => s.p))]),
+  );
+  return keys
+    .map((k, i) => ({ k, i, p: p.get(k) ?? 0 }))
+    .sort((a, b) => b.p - a.p || a.i - b.i)
+    .map((x) => x.k);
 }

@@ -17,9 +17,9 @@ import type { TestContext } from '../helpers/test-env.js';
  * reach the index. Floors sit below the values this slice measures (see docs/quality.md), with a
  * margin for small drifts; they catch a broken expansion, classifier, search or scorer.
  */
-const SLICE = 3000;
+const SLICE = 2000;
 /** NL briefs of the niches this slice holds enough creators of for a full shortlist */
-const NL_IDS = ['fashion-1', 'food-1', 'travel-1', 'family-1', 'interior-1', 'beauty-1'];
+const NL_IDS = ['fashion-1', 'food-1', 'travel-1', 'family-1'];
 let t: TestContext;
 let evalIndex: EvalIndex;
 let labels: Labels;
@@ -30,7 +30,7 @@ before(async () => {
   evalIndex = await openEvalIndex(t.config, { labelsFile: kimProfilesCsv(), maxCreators: SLICE });
   labels = await readLabels(kimProfilesCsv());
   const apiKeyId = (await createApiKey(evalIndex.ctx.repos.apiKeys, { name: 'eval' })).row.id;
-  const briefs = [...naturalLanguageBriefs().filter((b) => NL_IDS.includes(b.id)), ...nicheWordBriefs(['fashion', 'food', 'travel', 'family'])];
+  const briefs = [...naturalLanguageBriefs().filter((b) => NL_IDS.includes(b.id)), ...nicheWordBriefs(['fashion', 'food', 'family'])];
   report = await evaluateBriefs(evalIndex.ctx, { apiKeyId, labels, briefs, topK: 25 });
 });
 
@@ -62,10 +62,11 @@ test('inferred niches agree with the withheld labels well above chance', async (
   assert.ok(food / sample.length >= 0.4, `share of labelled food creators among niche=food: ${food}/${sample.length}`);
 });
 
-test('natural-language briefs and niche words find mostly the right niche (floors)', () => {
+test('natural-language briefs and niche words find mostly the right niche (floors)', (tc) => {
   const line = report.briefs.map((b) => `${b.id} ${b.pk.toFixed(2)}/${b.p10.toFixed(1)}`).join(', ');
   const nl = report.sets.find((s) => s.set === 'nl')!;
   const words = report.sets.find((s) => s.set === 'niche')!;
+  tc.diagnostic(`measured: NL P@25 ${nl.pk.toFixed(2)}, ceiling ${nl.candidateCeiling.toFixed(2)}, words P@25 ${words.pk.toFixed(2)} (${line})`);
   assert.equal(nl.briefs, NL_IDS.length);
   for (const b of report.briefs) {
     assert.equal(b.results, 25, `${b.id}: a full shortlist`);

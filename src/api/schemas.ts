@@ -115,6 +115,9 @@ export const rankedResultSchema = z
     stale: z.boolean(),
     fetched_at: isoDate,
     score_fallback: z.boolean(),
+    niches: z
+      .array(z.object({ niche: z.string(), p: z.number().min(0).max(1) }))
+      .meta({ description: 'niche probabilities inferred at import from the creator\'s own text, highest first (those ≥ 0.05)' }),
   })
   ;
 
@@ -158,6 +161,9 @@ export const searchResultSchema = z
     language: z.string().nullable(),
     verified: z.boolean(),
     categories: z.array(z.string()),
+    niches: z
+      .array(z.object({ niche: z.string(), p: z.number().min(0).max(1) }))
+      .meta({ description: 'niche probabilities inferred at import, highest first (those ≥ 0.05)' }),
     topics: z.array(z.string()),
     bio: z.string(),
   })

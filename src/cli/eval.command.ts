@@ -1,57 +1,158 @@
-import { createContext } from '../app/context.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
-import { evaluateNiches, kimNiches, readLabels } from '../eval/search-quality.js';
+import { openEvalIndex } from '../eval/eval-index.js';
+import { evaluateBriefs, kimNiches, naturalLanguageBriefs, nicheWordBriefs, readLabels } from '../eval/search-quality.js';
+import type { BriefQuality, EvalBrief, QualityReport, QualitySummary } from '../eval/search-quality.js';
+import { ImportProgressReporter } from '../import/progress.js';
 import { createApiKey } from '../services/api-keys.service.js';
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
 
+const DEFAULT_LABELS = '../shared/data/instagram-kim/profiles_with_captions.csv';
+
+function positiveInt(name: string, v: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer 1–${max}, got "${v}"`);
+  return n;
+}
+
 const command: Command = {
   name: 'eval',
   summary:
-    'Measure search quality: run each niche word as a brief through the whole pipeline and report precision@k against the creators\' category labels.',
+    'Measure match quality label-blind: import a labelled file into a temporary index with its labels withheld, run\n' +
+    'natural-language brand briefs and niche words through the whole pipeline, and report precision@10/@k per brief, per\n' +
+    'niche and overall, and where relevance is lost (search candidates vs final ranking). See docs/quality.md.',
   usage:
-    'scout eval [--labels FILE] [--niches a,b,c] [--top-k 25] [--json]\n' +
-    '  import labelled creators first with `scout import FILE`; for a label-blind measurement import with\n' +
-    '  `scout import --withhold-categories FILE` and pass the same file as --labels',
+    'scout eval [--labels FILE] [--set nl|niche|all] [--niches a,b] [--limit N] [--max-creators N]\n' +
+    '           [--index-dir DIR [--rebuild]] [--no-niches] [--top-k 25] [--candidate-limit 150] [--briefs] [--json]\n' +
+    `  --labels        labelled creator file (default ${DEFAULT_LABELS})\n` +
+    '  --limit         run only the first N briefs of each set (a quick run)\n' +
+    '  --max-creators  import only the first N creators of the file\n' +
+    '  --index-dir     keep the temporary index in DIR and reuse it on the next run with the same file, limit and embedder\n' +
+    '  --no-niches     import without niche inference (measures what it adds)',
   async run(argv) {
     const { values } = parseCommandArgs(
       argv,
       {
         labels: { type: 'string' },
+        set: { type: 'string' },
         niches: { type: 'string' },
+        limit: { type: 'string' },
+        'max-creators': { type: 'string' },
+        'index-dir': { type: 'string' },
+        rebuild: { type: 'boolean' },
+        'no-niches': { type: 'boolean' },
         'top-k': { type: 'string' },
+        'candidate-limit': { type: 'string' },
+        briefs: { type: 'boolean' },
         json: { type: 'boolean' },
       },
       false,
     );
-    const topK = values['top-k'] ? Number(values['top-k']) : 25;
-    if (!Number.isInteger(topK) || topK < 1 || topK > 100) throw new UsageError('--top-k must be 1–100');
+    const topK = positiveInt('top-k', values['top-k'], 100) ?? 25;
+    const candidateLimit = positiveInt('candidate-limit', values['candidate-limit'], 500) ?? 150;
+    const limit = positiveInt('limit', values.limit);
+    const maxCreators = positiveInt('max-creators', values['max-creators']);
+    const set = values.set ?? 'all';
+    if (!['nl', 'niche', 'all'].includes(set)) throw new UsageError('--set must be nl, niche or all');
     const niches = values.niches ? values.niches.split(',').map((s) => s.trim()).filter(Boolean) : [...kimNiches];
+    const labelsFile = values.labels ?? DEFAULT_LABELS;
+    if (!existsSync(labelsFile)) throw new UsageError(`labels file not found: ${labelsFile} (pass --labels FILE)`);
+    if (values.rebuild && !values['index-dir']) throw new UsageError('--rebuild only applies with --index-dir');
+
+    const pick = (bs: EvalBrief[]) => {
+      const of = bs.filter((b) => niches.includes(b.niche));
+      return limit ? of.slice(0, limit) : of;
+    };
+    const briefs = [
+      ...(set === 'niche' ? [] : pick(naturalLanguageBriefs())),
+      ...(set === 'nl' ? [] : pick(nicheWordBriefs(niches))),
+    ];
+    if (briefs.length === 0) throw new UsageError('no brief selected');
 
     const config = loadConfig();
-    const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn', { role: 'cli' }) });
+    const reporter = values.json ? null : new ImportProgressReporter();
+    const evalIndex = await openEvalIndex(config, {
+      labelsFile,
+      indexDir: values['index-dir'],
+      maxCreators,
+      rebuild: values.rebuild ?? false,
+      classifyNiches: !(values['no-niches'] ?? false),
+      logger: createLogger('warn', { role: 'cli' }),
+      onProgress: reporter ? (p) => reporter.update(p) : undefined,
+    });
+    reporter?.finish();
+    const { ctx } = evalIndex;
     try {
-      if ((await ctx.providers.index.count()) === 0) {
-        throw new UsageError('the index is empty: import labelled creators first, e.g. `scout import ../shared/data/instagram-kim/profiles_with_captions.csv`');
-      }
-      const labels = values.labels ? await readLabels(values.labels) : undefined;
+      const labels = await readLabels(labelsFile);
       const { row } = await createApiKey(ctx.repos.apiKeys, { name: 'eval' });
-      const report = await evaluateNiches(ctx, { apiKeyId: row.id, niches, topK, labels });
-      await ctx.repos.apiKeys.revoke(row.id);
+      let report: QualityReport;
+      try {
+        report = await evaluateBriefs(ctx, {
+          apiKeyId: row.id,
+          briefs,
+          labels,
+          topK,
+          candidateLimit,
+          onBrief: values.json || !values.briefs ? undefined : (q) => console.log(briefLine(q, topK)),
+        });
+      } finally {
+        await ctx.repos.apiKeys.revoke(row.id);
+      }
+      const index = {
+        dir: values['index-dir'] ? evalIndex.dir : null,
+        reused: !evalIndex.built,
+        creators: await ctx.providers.index.count(),
+        embedder: evalIndex.marker.embedder,
+        labels: path.resolve(labelsFile),
+        categoriesWithheld: true,
+        import: evalIndex.marker.import,
+      };
       if (values.json) {
-        console.log(JSON.stringify(report, null, 2));
+        console.log(JSON.stringify({ index, ...report }, null, 2));
         return 0;
       }
-      console.log(`precision@${topK} of final results against category labels${labels ? ` from ${values.labels}` : ' in the index'}`);
-      for (const n of report.niches) {
-        console.log(`  ${n.niche.padEnd(10)} ${n.precision.toFixed(2)}  (${n.hits}/${topK}, ${n.durationMs} ms)`);
-      }
-      console.log(`  ${'mean'.padEnd(10)} ${report.meanPrecision.toFixed(2)}`);
+      printReport(report, index);
       return 0;
     } finally {
-      await ctx.close();
+      await evalIndex.close();
     }
   },
 };
 export default command;
+
+const f2 = (x: number) => x.toFixed(2);
+
+function briefLine(q: BriefQuality, topK: number): string {
+  return (
+    `  ${q.id.padEnd(14)} P@10 ${f2(q.p10)}  P@${topK} ${f2(q.pk)}  candidates ${String(q.candidateHits).padStart(3)}/${String(q.candidates).padEnd(3)}` +
+    ` ceiling ${f2(q.candidateCeiling)}  search-order ${f2(q.searchPk)}  niche-order ${f2(q.nichePk)}  (${q.durationMs} ms)`
+  );
+}
+
+function printReport(
+  report: QualityReport,
+  index: { creators: number; embedder: string; reused: boolean; labels: string },
+): void {
+  const k = report.topK;
+  console.log(
+    `label-blind eval: ${index.creators} creators from ${index.labels}, categories withheld, embedder ${index.embedder}` +
+      `${index.reused ? ' (kept index reused)' : ''}`,
+  );
+  console.log(
+    `columns: P@10, P@${k} of the final ranking | search candidates (before scoring): share in the niche, ` +
+      `ceiling = best P@${k} from them, P@${k} in search order, P@${k} ordered by inferred niche p`,
+  );
+  for (const s of report.sets) {
+    console.log(`\n${s.set === 'nl' ? 'natural-language briefs' : 'niche words'} (${s.briefs})`);
+    const row = (name: string, x: QualitySummary) =>
+      `  ${name.padEnd(10)} ${f2(x.p10)}  ${f2(x.pk)} | ${f2(x.candidatePrecision)}  ${f2(x.candidateCeiling)}  ${f2(x.searchPk)}    ${f2(x.nichePk)}`;
+    console.log(`  ${''.padEnd(10)} P@10  P@${k} | cand  ceil  search  niche`);
+    for (const n of s.perNiche) console.log(row(n.niche, n));
+    console.log(row('mean', s));
+    if (s.worstNiche) console.log(`  worst niche: ${s.worstNiche.niche} ${f2(s.worstNiche.pk)}`);
+  }
+}

@@ -3,7 +3,7 @@ import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { formatIds } from '../import/formats/index.js';
 import type { FormatId } from '../import/formats/index.js';
-import { importFile } from '../import/importer.js';
+import { importFile, nicheModelPath } from '../import/importer.js';
 import { formatSummary, ImportProgressReporter } from '../import/progress.js';
 import { ImportFormatError } from '../import/records.js';
 import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
@@ -24,12 +24,15 @@ const command: Command = {
   summary:
     'Import creators from a CSV/JSONL file into the search index (re-importing updates, never duplicates).\n' +
     `Formats: ${formatIds.join(', ')} — detected from the header when --format is not given; see docs/import-format.md.`,
-  usage: `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME] [--withhold-categories]`,
+  usage:
+    `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME] [--withhold-categories]\n` +
+    '            [--no-niches]   (skip niche inference; see docs/quality.md)',
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       format: { type: 'string' },
       reindex: { type: 'boolean' },
       'withhold-categories': { type: 'boolean' },
+      'no-niches': { type: 'boolean' },
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
       source: { type: 'string' },
@@ -61,6 +64,8 @@ const command: Command = {
           limit,
           source: values.source,
           withholdCategories: values['withhold-categories'] ?? false,
+          classifyNiches: !(values['no-niches'] ?? false),
+          nicheModelFile: nicheModelPath(config),
           signal: abort.signal,
           onBadRow: (row) => {
             if (printed++ >= MAX_PRINTED_BAD_ROWS) return;

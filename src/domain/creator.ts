@@ -33,6 +33,18 @@ export function profileUrl(platform: Platform, handle: string): string {
   }
 }
 
+/**
+ * The niches inferred for every creator at import (src/import/niche-classifier.ts): the labelled
+ * niches of the Kim data set, which the label-blind eval measures.
+ */
+export const inferredNiches = ['beauty', 'fashion', 'fitness', 'food', 'travel', 'pet', 'interior', 'family'] as const;
+export type InferredNiche = (typeof inferredNiches)[number];
+
+/** A creator passes `filters.niches` when its probability for one of the named niches is at least this. */
+export const NICHE_FILTER_MIN_P = 0.4;
+/** Niche probabilities below this are left off a creator's `niches` list (an index keeps every value). */
+export const NICHE_LIST_MIN_P = 0.05;
+
 /** How likely a creator belongs to one niche (0–1), inferred from the imported corpus itself. */
 export interface NicheScore {
   niche: string;
@@ -80,6 +92,8 @@ export interface HardFilters {
   countries?: string[];
   languages?: string[];
   minEngagementRate?: number;
+  /** inferred niches: a creator passes with p ≥ NICHE_FILTER_MIN_P for at least one of them */
+  niches?: InferredNiche[];
 }
 
 export interface HybridQuery {

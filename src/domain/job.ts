@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { platforms, parseCreatorKey } from './creator.js';
-import type { CreatorKey, HardFilters, Platform } from './creator.js';
+import { inferredNiches, NICHE_FILTER_MIN_P, platforms, parseCreatorKey } from './creator.js';
+import type { CreatorKey, HardFilters, NicheScore, Platform } from './creator.js';
 import type { DataSource } from './profile.js';
 
 export const jobStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -56,6 +56,14 @@ export const filtersSchema = z
     countries: z.array(countryCode).min(1).max(LIMITS.countriesMax).optional(),
     languages: z.array(languageCode).min(1).max(LIMITS.languagesMax).optional(),
     min_engagement_rate: z.number().min(0).max(1).optional(),
+    niches: z
+      .array(z.enum(inferredNiches))
+      .min(1)
+      .max(inferredNiches.length)
+      .optional()
+      .meta({
+        description: `creators whose inferred probability for at least one of these niches is ≥ ${NICHE_FILTER_MIN_P}`,
+      }),
   })
   .refine((f) => f.followers_min === undefined || f.followers_max === undefined || f.followers_min <= f.followers_max, {
     message: 'followers_min must not be greater than followers_max',
@@ -100,6 +108,7 @@ export function toJobParams(req: StartJobRequest): JobParams {
   if (f?.countries) filters.countries = f.countries;
   if (f?.languages) filters.languages = f.languages;
   if (f?.min_engagement_rate !== undefined) filters.minEngagementRate = f.min_engagement_rate;
+  if (f?.niches) filters.niches = [...new Set(f.niches)];
   if (req.platforms) filters.platforms = req.platforms;
   return {
     brief: req.brief,
@@ -170,4 +179,6 @@ export interface RankedResult {
   stale: boolean;
   fetched_at: string;
   score_fallback: boolean;
+  /** niche probabilities inferred at import from the creator's own text (empty on older indexes) */
+  niches: NicheScore[];
 }

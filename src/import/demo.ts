@@ -3,6 +3,7 @@ import { creatorKey, profileUrl } from '../domain/creator.js';
 import type { Creator, Platform } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { noJob } from '../providers/ledger.js';
+import { nicheDoc, nicheScores, significantNiches, trainNicheModel } from './niche-classifier.js';
 import { bioTemplates, demoCountries, demoNiches, firstNames, vocabulary } from './demo-vocabulary.js';
 import type { DemoNiche } from './demo-vocabulary.js';
 import { seededRandom } from './seeded-random.js';
@@ -78,6 +79,10 @@ export async function loadDemoIndexIfEmpty(ctx: Pick<AppContext, 'providers'>): 
   const { index, embedder } = ctx.providers;
   if ((await index.count()) > 0) return { loaded: 0 };
   const creators = generateDemoCreators();
+  // niches inferred from the demo creators' own text, as an import does (their categories unread)
+  const docs = creators.map(nicheDoc);
+  const model = trainNicheModel(docs);
+  creators.forEach((c, i) => (c.niches = significantNiches(nicheScores(model, docs[i]!))));
   const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
   await index.upsert(creators.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob);
   await index.optimize?.();

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '../app/context.js';
 import type { Creator } from '../domain/creator.js';
@@ -6,6 +6,8 @@ import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
 import { noJob } from '../providers/ledger.js';
 import type { FormatId } from './formats/index.js';
+import { nicheDoc, nicheScores, parseNicheModel, significantNiches, trainNicheModel } from './niche-classifier.js';
+import type { NicheModel } from './niche-classifier.js';
 import { openSource } from './records.js';
 import { RowError } from './values.js';
 
@@ -27,12 +29,31 @@ export interface ImportOptions {
   withholdCategories?: boolean;
   /** recorded on each creator; default `<format>:<file name>` */
   source?: string;
+  /**
+   * infer each creator's niches (default true): a model is trained on the file's own creators
+   * (labels never used) before they are written, or, for a file smaller than MIN_TRAIN_CREATORS,
+   * the model stored at `nicheModelFile` is applied when there is one
+   */
+  classifyNiches?: boolean;
+  /** where the trained model is kept for later small imports (`scout import`: DATA_DIR/niche-model.json) */
+  nicheModelFile?: string;
   signal?: AbortSignal;
   onBadRow?: (row: BadRow) => void;
 }
 
+/** A file with fewer creators than this reuses a stored niche model rather than training its own. */
+export const MIN_TRAIN_CREATORS = 500;
+
+export interface NicheModelSummary {
+  /** trained on this file, or the stored one applied */
+  trained: boolean;
+  creators: number;
+  seeded: number;
+  vocabulary: number;
+}
+
 export interface ImportProgress {
-  phase: 'importing' | 'optimizing' | 'done';
+  phase: 'classifying' | 'importing' | 'optimizing' | 'done';
   read: number;
   imported: number;
   skipped: number;
@@ -52,6 +73,10 @@ export interface ImportSummary {
   durationMs: number;
   /** of which the final index optimisation (compaction, index builds) */
   optimizeMs: number;
+  /** of which reading the file once more and training the niche model (0 without classification) */
+  classifyMs: number;
+  /** the niche model the creators were classified with; null without classification */
+  nicheModel: NicheModelSummary | null;
   /** records read per second, including the final index optimisation */
   ratePerSec: number;
   /** creators in the index afterwards */
@@ -88,6 +113,13 @@ export async function importFile(
       throw new IndexEmbedderMismatchError(info.embedder, embedder.id);
     }
   }
+
+  const classify = opts.classifyNiches ?? true;
+  const t0 = performance.now();
+  const niche = classify ? await nicheModelFor(file, opts, () => onProgress?.({
+    phase: 'classifying', read: 0, imported: 0, skipped: 0, bytesRead: 0, totalBytes, elapsedMs: performance.now() - started,
+  })) : null;
+  const classifyMs = performance.now() - t0;
 
   const source = await openSource(file, opts.format);
   const format = source.format;
@@ -135,6 +167,7 @@ export async function importFile(
       try {
         const creator = format.toCreator(record.values, rowCtx);
         if (opts.withholdCategories) creator.categories = [];
+        if (niche) creator.niches = significantNiches(nicheScores(niche.model, nicheDoc(creator)));
         batch.push(creator);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
@@ -166,9 +199,68 @@ export async function importFile(
     badRows,
     durationMs,
     optimizeMs,
+    classifyMs,
+    nicheModel: niche ? { trained: niche.trained, ...niche.model.trainedOn } : null,
     ratePerSec: durationMs > 0 ? (read / durationMs) * 1000 : 0,
     indexCount: await index.count(),
   };
   progress('done');
   return summary;
+}
+
+/**
+ * The niche model for an import: trained on the file's own creators in a first read of the file
+ * (their text only: labels are never read), or, for a small file, the stored model. A trained model
+ * is stored at `nicheModelFile` for later small imports.
+ */
+async function nicheModelFor(
+  file: string,
+  opts: ImportOptions,
+  onStart: () => void,
+): Promise<{ model: NicheModel; trained: boolean }> {
+  onStart();
+  const stored = opts.nicheModelFile && !opts.reindex ? await readNicheModel(opts.nicheModelFile) : null;
+  const source = await openSource(file, opts.format);
+  const rowCtx = { source: 'niches', now: new Date().toISOString() };
+  const docs = [];
+  let read = 0;
+  try {
+    for await (const record of source.records) {
+      if (opts.limit !== undefined && read >= opts.limit) break;
+      read++;
+      if (record.error !== undefined) continue;
+      opts.signal?.throwIfAborted();
+      try {
+        docs.push(nicheDoc(source.format.toCreator(record.values, rowCtx)));
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+      }
+    }
+  } finally {
+    source.close();
+  }
+  if (stored && docs.length < MIN_TRAIN_CREATORS) return { model: stored, trained: false };
+  const model = trainNicheModel(docs);
+  if (opts.nicheModelFile) await writeNicheModel(opts.nicheModelFile, model);
+  return { model, trained: true };
+}
+
+/** Where `scout import` keeps the niche model: beside the index, in DATA_DIR. */
+export function nicheModelPath(config: { dataDir: string }): string {
+  return path.join(config.dataDir, 'niche-model.json');
+}
+
+export async function readNicheModel(file: string): Promise<NicheModel | null> {
+  try {
+    return parseNicheModel(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+async function writeNicheModel(file: string, model: NicheModel): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(model));
+  await rename(tmp, file);
 }

@@ -27,7 +27,7 @@ export class ImportProgressReporter {
     if (p.phase === 'importing' && now - this.lastLine < this.intervalMs) return;
     if (p.phase === 'done') return;
     this.lastLine = now;
-    this.out.write(`${p.phase === 'optimizing' ? 'optimizing index' : 'import'}: ${stats(p)}\n`);
+    this.out.write(`${p.phase === 'optimizing' ? 'optimizing index' : p.phase === 'classifying' ? 'learning niches' : 'import'}: ${stats(p)}\n`);
   }
 
   /** clears the bar so that other output (a bad row) starts on a clean line */
@@ -45,7 +45,8 @@ export class ImportProgressReporter {
 function bar(p: ImportProgress, width: number): string {
   const fraction = p.phase === 'importing' && p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
   const filled = Math.round(fraction * width);
-  const label = p.phase === 'optimizing' ? 'optimizing index…' : `${(fraction * 100).toFixed(0).padStart(3)}%`;
+  const label =
+    p.phase === 'optimizing' ? 'optimizing index…' : p.phase === 'classifying' ? 'learning niches…' : `${(fraction * 100).toFixed(0).padStart(3)}%`;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${label} ${stats(p)}`;
 }
 
@@ -62,6 +63,14 @@ export function formatSummary(s: ImportSummary): string {
     `took ${(s.durationMs / 1000).toFixed(1)}s (${fmt(Math.round(s.ratePerSec))} records/s), of which ${(s.optimizeMs / 1000).toFixed(1)}s ` +
       `index optimisation; the index now holds ${fmt(s.indexCount)} creators`,
   ];
+  if (s.nicheModel) {
+    const m = s.nicheModel;
+    lines.push(
+      m.trained
+        ? `niches learned from ${fmt(m.creators)} creators (${fmt(m.seeded)} seeded by the lexicon, ${fmt(m.vocabulary)} words) in ${(s.classifyMs / 1000).toFixed(1)}s`
+        : `niches from the stored model (learned from ${fmt(m.creators)} creators)`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -69,7 +69,12 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
   );
 
   await rt.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
-  return { profiles: candidates.map((c) => got.get(c.creator.key)!), enriched, cacheHits, stale };
+  // niches are inferred from the index's corpus at import; a live profile source has none of its own
+  const profiles = candidates.map((c) => {
+    const p = got.get(c.creator.key)!;
+    return p.niches === undefined && c.creator.niches !== undefined ? { ...p, niches: c.creator.niches } : p;
+  });
+  return { profiles, enriched, cacheHits, stale };
 }
 
 /**

@@ -34,6 +34,7 @@ export function mergeFilters(explicit: HardFilters, inferred: HardFilters, platf
   pick('countries');
   pick('languages');
   pick('minEngagementRate');
+  pick('niches');
   const p = platforms ?? explicit.platforms ?? inferred.platforms;
   if (p && p.length > 0) out.platforms = [...p];
   return out;

@@ -38,6 +38,7 @@ export function toRankedResult(item: ScoredProfile, rank: number): RankedResult 
     stale: p.stale,
     fetched_at: p.fetchedAt,
     score_fallback: s.fallback === true,
+    niches: p.niches ?? [],
   };
 }
 

@@ -1,3 +1,4 @@
+import { inferredNiches } from '../domain/creator.js';
 import type { CreatorKey, SearchHit } from '../domain/creator.js';
 import { forEachConcurrent } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
@@ -6,6 +7,8 @@ import type { Candidate, StageRun } from './stage-run.js';
 /** Reciprocal-rank-fusion constant: the usual 60 keeps one list's top hit from drowning the others. */
 const RRF_K = 60;
 const QUERY_CONCURRENCY = 4;
+/** how much a creator's inferred probability for the brief's niches multiplies its fused score (see boostBriefNiches) */
+const NICHE_BOOST = 2;
 
 /** One row of the `candidates` artifact. */
 export interface CandidateSummary {
@@ -19,6 +22,7 @@ export interface CandidateSummary {
   engagement_rate: number | null;
   country: string | null;
   language: string | null;
+  /** fused relevance (reciprocal rank fusion), times the niche boost when the brief names niches */
   search_score: number;
   /** indexes into the expansion's queries */
   matched_queries: number[];
@@ -86,9 +90,29 @@ export async function runSearchStage(run: StageRun, expand: ExpandOutput): Promi
       rt.call,
     );
   });
-  const candidates = fuseHits(lists, params.excludeKeys, params.candidateLimit);
+  // every creator any query found is a candidate until the niche boost has had its say
+  const pool = fuseHits(lists, params.excludeKeys, Number.MAX_SAFE_INTEGER);
+  const nicheFiltered = expand.filters.niches !== undefined;
+  const candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
   await deps.repos.artifacts.put(rt.jobId, 'candidates', summariseCandidates(candidates));
   return candidates;
+}
+
+/**
+ * The niche boost: every creator found by the query legs has its fused score multiplied by
+ * 1 + NICHE_BOOST × p, p its inferred probability (import-time classifier) for the niches the
+ * brief asks for, before the candidate list is cut to `candidate_limit`. Creators of the right
+ * niche that the words alone ranked lower move up; nobody is dropped for lacking a niche. No
+ * boost when the brief names no inferred niche or the job already filters by niches.
+ */
+export function boostBriefNiches(candidates: Candidate[], briefNiches: readonly string[]): Candidate[] {
+  const niches = briefNiches.filter((n) => (inferredNiches as readonly string[]).includes(n));
+  if (niches.length === 0) return candidates;
+  const p = (c: Candidate) => Math.max(0, ...(c.creator.niches ?? []).filter((s) => niches.includes(s.niche)).map((s) => s.p));
+  return candidates
+    .map((c) => ({ c, score: c.score * (1 + NICHE_BOOST * p(c)) }))
+    .sort((a, b) => b.score - a.score || a.c.creator.key.localeCompare(b.c.creator.key))
+    .map(({ c, score }) => ({ ...c, score }));
 }
 
 async function reloadCandidates(run: StageRun, saved: CandidateSummary[]): Promise<Candidate[]> {

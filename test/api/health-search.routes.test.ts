@@ -96,6 +96,23 @@ describe('POST /weaviate/search', () => {
     }
   });
 
+  test('inferred niches come back on results and filter inside the index', async () => {
+    const all = await api.call<Search>('/weaviate/search', { key, body: { query: 'recipes dinner baking', limit: 30 } });
+    assert.equal(all.status, 200, all.text);
+    assert.ok(all.body.results.every((r) => r.niches.every((n, i, ns) => n.p >= 0.05 && n.p <= 1 && (i === 0 || ns[i - 1]!.p >= n.p))));
+    assert.ok(all.body.results.some((r) => r.niches[0]?.niche === 'food'), 'the demo food creators are classified as food');
+    const res = await api.call<Search>('/weaviate/search', {
+      key,
+      body: { query: 'recipes dinner baking travel beach', limit: 50, filters: { niches: ['travel'] } },
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.ok(res.body.results.length > 0);
+    for (const r of res.body.results) {
+      assert.ok(r.niches.some((n) => n.niche === 'travel' && n.p >= 0.4), `${r.handle}: ${JSON.stringify(r.niches)}`);
+    }
+    assert.ok(all.body.results.some((r) => !r.niches.some((n) => n.niche === 'travel' && n.p >= 0.4)), 'the filter discriminates');
+  });
+
   test('hard caps and validation: every bad field is named; never a 500', async () => {
     const cases: [unknown, string][] = [
       [{}, 'query'],
@@ -105,6 +122,7 @@ describe('POST /weaviate/search', () => {
       [{ query: 'ok', limit: 0 }, 'limit'],
       [{ query: 'ok', platforms: ['friendster'] }, 'platforms.0'],
       [{ query: 'ok', filters: { countries: ['United States'] } }, 'filters.countries.0'],
+      [{ query: 'ok', filters: { niches: ['gaming'] } }, 'filters.niches.0'],
       [{ query: 'ok', where: { path: ['secret'] } }, 'where'],
       [{ query: 'ok', alpha: 0.3 }, 'alpha'],
     ];

@@ -24,6 +24,7 @@ function ranked(rank: number): RankedResult {
     stale: false,
     fetched_at: new Date().toISOString(),
     score_fallback: false,
+  niches: [],
   };
 }
 

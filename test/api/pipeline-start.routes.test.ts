@@ -29,7 +29,7 @@ describe('POST /pipeline/start', () => {
   test('202 with job_id, status and links; the row is written and the job queued', async () => {
     const res = await api.call<Started>('/pipeline/start', {
       key,
-      body: { brief, platforms: ['instagram'], filters: { countries: ['us'], followers_min: 10_000 }, top_k: 10 },
+      body: { brief, platforms: ['instagram'], filters: { countries: ['us'], followers_min: 10_000, niches: ['food', 'fitness', 'food'] }, top_k: 10 },
     });
     assert.equal(res.status, 202, res.text);
     assert.match(res.body.job_id, /^job_[a-z0-9]+$/);
@@ -42,7 +42,7 @@ describe('POST /pipeline/start', () => {
     const row = await api.ctx.repos.jobs.get(res.body.job_id);
     assert.equal(row?.apiKeyId, keyId);
     assert.equal(row?.params.topK, 10);
-    assert.deepEqual(row?.params.filters, { countries: ['US'], followersMin: 10_000, platforms: ['instagram'] });
+    assert.deepEqual(row?.params.filters, { countries: ['US'], followersMin: 10_000, niches: ['food', 'fitness'], platforms: ['instagram'] });
     assert.ok(await api.ctx.queue.isQueued(res.body.job_id));
   });
 
@@ -58,6 +58,8 @@ describe('POST /pipeline/start', () => {
       [{ brief, filters: { countries: ['USA'] } }, 'filters.countries.0'],
       [{ brief, filters: { followers_min: 10, followers_max: 5 } }, 'filters.followers_min'],
       [{ brief, filters: { vibe: 'good' } }, 'filters.vibe'],
+      [{ brief, filters: { niches: ['cooking'] } }, 'filters.niches.0'],
+      [{ brief, filters: { niches: [] } }, 'filters.niches'],
       [{ brief, exclude_handles: ['nope'] }, 'exclude_handles.0'],
       [{ brief, webhook_url: 'ftp://example.com/hook' }, 'webhook_url'],
       [{ brief, webhook_url: 'http://127.0.0.1:9/hook' }, 'webhook_url'],

@@ -29,6 +29,7 @@ export function makeCreator(p: Partial<Creator> & { handle: string }): Creator {
     profileUrl: profileUrl(platform, p.handle),
     source: p.source ?? 'test',
     updatedAt: p.updatedAt ?? '2026-01-01T00:00:00.000Z',
+    ...(p.niches ? { niches: p.niches } : {}),
   };
 }
 

@@ -58,6 +58,7 @@ describe('rankProfiles', () => {
       stale: false,
       fetched_at: '2026-01-01T00:00:00.000Z',
       score_fallback: false,
+      niches: [],
     } satisfies RankedResult);
     assert.equal(second!.score_fallback, false);
     assert.equal(third!.score_fallback, true);

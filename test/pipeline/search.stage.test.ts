@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CreatorKey, SearchHit } from '../../src/domain/creator.js';
 import { runExpandStage } from '../../src/pipeline/expand.stage.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
-import { fuseHits, runSearchStage } from '../../src/pipeline/search.stage.js';
+import { boostBriefNiches, fuseHits, runSearchStage } from '../../src/pipeline/search.stage.js';
 import type { CandidateSummary } from '../../src/pipeline/search.stage.js';
 import type { StageRun } from '../../src/pipeline/stage-run.js';
 import { createTestContext } from '../helpers/test-env.js';
@@ -29,6 +29,32 @@ describe('fuseHits', () => {
     const fused = fuseHits([[hit('a'), hit('a')], [hit('b')]], [], 10);
     assert.equal(fused.length, 2);
     assert.equal(fused[0]!.score, fused[1]!.score);
+  });
+});
+
+describe('boostBriefNiches', () => {
+  const withNiches = (handle: string, niches?: { niche: string; p: number }[]) => ({
+    creator: makeCreator({ handle, ...(niches ? { niches } : {}) }),
+    score: 1,
+  });
+  const pool = () =>
+    fuseHits(
+      [[withNiches('words_only'), withNiches('half_food', [{ niche: 'food', p: 0.5 }]), withNiches('travel', [{ niche: 'travel', p: 0.9 }]), withNiches('all_food', [{ niche: 'food', p: 1 }])]],
+      [],
+      10,
+    );
+
+  it('lifts creators by their inferred probability for the brief\'s niches, dropping nobody', () => {
+    const boosted = boostBriefNiches(pool(), ['food', 'cooking']);
+    assert.deepEqual(boosted.map((c) => c.creator.handle), ['all_food', 'half_food', 'words_only', 'travel']);
+    assert.equal(boosted.length, 4);
+    const before = pool();
+    const ratio = boosted.find((c) => c.creator.handle === 'all_food')!.score / before.find((c) => c.creator.handle === 'all_food')!.score;
+    assert.ok(Math.abs(ratio - 3) < 1e-9, `p = 1 triples the fused score (${ratio})`);
+  });
+
+  it('leaves the order alone when the brief names no inferred niche', () => {
+    assert.deepEqual(boostBriefNiches(pool(), ['cooking', 'tech']).map((c) => c.creator.handle), pool().map((c) => c.creator.handle));
   });
 });
 

@@ -21,6 +21,7 @@ function hardFilters(req: SearchRequest): HardFilters {
   if (f?.countries) out.countries = f.countries;
   if (f?.languages) out.languages = f.languages;
   if (f?.min_engagement_rate !== undefined) out.minEngagementRate = f.min_engagement_rate;
+  if (f?.niches) out.niches = [...new Set(f.niches)];
   return out;
 }
 
@@ -57,6 +58,7 @@ export function searchRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
       language: c.language,
       verified: c.verified,
       categories: c.categories.slice(0, LIST_MAX),
+      niches: c.niches ?? [],
       topics: c.topics.slice(0, LIST_MAX),
       bio: c.bio.length > BIO_MAX ? `${c.bio.slice(0, BIO_MAX - 1)}…` : c.bio,
     }));

@@ -54,3 +54,11 @@ export class IndexEmbedderMismatchError extends Error {
     this.name = 'IndexEmbedderMismatchError';
   }
 }
+
+/** Thrown when a search filters on niches but the index was built before niches were inferred. */
+export class IndexNichesMissingError extends Error {
+  constructor() {
+    super('the index was built before creator niches were inferred; run `scout import --reindex FILE` to filter by niches');
+    this.name = 'IndexNichesMissingError';
+  }
+}

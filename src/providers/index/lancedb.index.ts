@@ -7,15 +7,16 @@ import type { Embedder } from '../embeddings/embedder.js';
 import { creatorDocument } from '../embeddings/embedder.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
-import { IndexEmbedderMismatchError } from './creator-index.js';
+import { IndexEmbedderMismatchError, IndexNichesMissingError } from './creator-index.js';
 import type { CreatorIndex, IndexedCreator, IndexInfo } from './creator-index.js';
 import {
   META_DIMENSION,
   META_EMBEDDER,
   TABLE_NAME,
-  creatorColumns,
+  creatorColumnsOf,
   creatorSchema,
   fromArrowTable,
+  nicheColumns,
 } from './lancedb/arrow.js';
 import { KeywordExpansion } from './lancedb/expansion.js';
 import { buildWhere, keysWhere } from './lancedb/filters.js';
@@ -133,6 +134,9 @@ export class LanceDbIndex implements CreatorIndex {
     return this.ledger.track(ctx, 'index', 'hybrid_search', async () => {
       const hits = await this.withTable(async (t) => {
         this.assertEmbedder(await this.metaOf(t));
+        if (query.filters.niches && !(await t.schema()).fields.some((f) => f.name === nicheColumns[0])) {
+          throw new IndexNichesMissingError();
+        }
         return this.searchLegs(t, query.text, vector, where, limit);
       }, (): SearchHit[] => []);
       return { result: hits, units: { queries: 1, results: hits.length }, costUsd: 0 };
@@ -146,7 +150,7 @@ export class LanceDbIndex implements CreatorIndex {
       const found = new Map<string, Creator>();
       for (let i = 0; i < unique.length; i += GET_CHUNK) {
         const chunk = unique.slice(i, i + GET_CHUNK);
-        const result = await t.query().where(keysWhere(chunk)).select([...creatorColumns]).limit(chunk.length).toArrow();
+        const result = await t.query().where(keysWhere(chunk)).select(creatorColumnsOf(await t.schema())).limit(chunk.length).toArrow();
         for (const c of fromArrowTable(result)) found.set(c.key, c);
       }
       return unique.flatMap((k) => found.get(k) ?? []);
@@ -229,7 +233,8 @@ export class LanceDbIndex implements CreatorIndex {
     const [keyword, semantic] = await Promise.all([keywordLeg(), vectorLeg()]);
     const fused = reciprocalRankFusion([keyword, semantic]).slice(0, limit);
     if (fused.length === 0) return [];
-    const rows = await table.query().where(keysWhere(fused.map((f) => f.id))).select([...creatorColumns]).limit(fused.length).toArrow();
+    const columns = creatorColumnsOf(await table.schema());
+    const rows = await table.query().where(keysWhere(fused.map((f) => f.id))).select(columns).limit(fused.length).toArrow();
     const byKey = new Map(fromArrowTable(rows).map((c) => [c.key as string, c]));
     // a creator deleted between the legs and this read is simply left out
     return fused.flatMap(({ id, score }) => {

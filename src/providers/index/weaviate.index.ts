@@ -21,6 +21,7 @@ import {
   QUERY_PROPERTIES,
   VECTOR_NAME,
   collectionConfig,
+  creatorProperties,
   creatorUuid,
   fromProperties,
   parseDescription,
@@ -69,6 +70,7 @@ export class WeaviateIndex implements CreatorIndex {
   readonly backend = 'weaviate';
   private clientPromise: Promise<WeaviateClient> | null = null;
   private metaCache: { meta: IndexMeta | null; at: number } | null = null;
+  private propertiesChecked = false;
   /** one per operation: gRPC search failing while REST schema reads succeed must still open its circuit */
   private readonly breakers: CircuitBreakers;
 
@@ -333,7 +335,10 @@ export class WeaviateIndex implements CreatorIndex {
 
   private async ensureCollection(ctx: CallContext): Promise<IndexMeta> {
     const existing = await this.meta(ctx, true);
-    if (existing) return existing;
+    if (existing) {
+      if (!this.propertiesChecked) await this.addMissingProperties(ctx);
+      return existing;
+    }
     const meta = { embedder: this.embedder.id, dimension: this.embedder.dimension };
     await this.call(ctx, 'create_collection', () => ({ units: {}, costUsd: 0 }), async (_col, client) => {
       try {
@@ -344,6 +349,19 @@ export class WeaviateIndex implements CreatorIndex {
       }
     });
     return (await this.meta(ctx, true)) ?? meta;
+  }
+
+  /**
+   * A collection created by an older version lacks properties added since (the per-niche
+   * probabilities): they are added, once per process, so that writes and reads of them work;
+   * creators written before have no value for them (no niches) until re-imported.
+   */
+  private async addMissingProperties(ctx: CallContext): Promise<void> {
+    await this.call(ctx, 'add_properties', () => ({ units: {}, costUsd: 0 }), async (col) => {
+      const have = new Set((await col.config.get()).properties.map((p) => p.name));
+      for (const p of creatorProperties) if (!have.has(p.name)) await col.config.addProperty(p);
+    });
+    this.propertiesChecked = true;
   }
 
   /** The collection to write to; an empty one built by another embedder is rebuilt, a filled one refused. */

@@ -13,6 +13,7 @@ export function profileFromCreator(c: Creator, opts: { stale: boolean }): Profil
     displayName: c.displayName,
     bio: c.bio,
     categories: c.categories,
+    ...(c.niches ? { niches: c.niches } : {}),
     topics: c.topics,
     followers: c.followers,
     following: c.following,

@@ -126,6 +126,9 @@ function route(
   if (resource === 'schema') {
     if (a === undefined && method === 'GET') return { body: { classes: store.list().map((c) => c.schema) } };
     if (a === undefined && method === 'POST') return { body: store.create(asObject(body)).schema };
+    if (a !== undefined && b === 'properties' && parts.length === 3 && method === 'POST') {
+      return { body: store.addProperty(a, asObject(body)) };
+    }
     if (a !== undefined && parts.length === 2) {
       if (method === 'GET') return { body: store.get(a).schema };
       if (method === 'PUT') return { body: store.update(a, asObject(body)).schema };

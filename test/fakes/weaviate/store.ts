@@ -284,6 +284,14 @@ export class FakeStore {
     return c;
   }
 
+  /** POST /v1/schema/{class}/properties: a new property (existing objects have no value for it). */
+  addProperty(name: string, property: Record<string, unknown>): PropertySchema {
+    const c = this.get(name);
+    const merged = withServerDefaults({ class: c.schema.class, properties: [...c.schema.properties, property] });
+    c.schema = { ...c.schema, properties: merged.properties };
+    return merged.properties[merged.properties.length - 1]!;
+  }
+
   delete(name: string): void {
     this.collections.delete(capitalize(name));
   }

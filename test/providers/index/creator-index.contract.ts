@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Creator, CreatorKey, HardFilters, Platform } from '../../../src/domain/creator.js';
-import { creatorKey, profileUrl } from '../../../src/domain/creator.js';
+import { creatorKey, NICHE_FILTER_MIN_P, profileUrl } from '../../../src/domain/creator.js';
 import type { Embedder } from '../../../src/providers/embeddings/embedder.js';
 import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
@@ -61,6 +61,7 @@ export const fixture: Creator[] = [
     bio: 'Plant-based strength coach. Vegan protein recipes and gym workouts for busy people.',
     categories: ['fitness'],
     topics: ['vegan', 'protein', 'gym'],
+    niches: [{ niche: 'fitness', p: 0.81 }, { niche: 'food', p: 0.15 }],
     followers: 85_000,
     following: 410,
     postsCount: 930,
@@ -73,6 +74,7 @@ export const fixture: Creator[] = [
     bio: 'Travel photographer chasing sunsets. Backpacking guides and photography tips.',
     categories: ['travel'],
     topics: ['travel', 'photography', 'backpacking'],
+    niches: [{ niche: 'travel', p: 0.7 }],
     followers: 240_000,
     engagementRate: 0.021,
     country: 'GB',
@@ -83,6 +85,7 @@ export const fixture: Creator[] = [
     bio: 'Skincare routines, makeup tutorials and honest beauty reviews.',
     categories: ['beauty'],
     topics: ['skincare', 'makeup'],
+    niches: [{ niche: 'beauty', p: 0.955 }, { niche: 'fashion', p: 0.4 }],
     followers: 1_200_000,
     engagementRate: 0.08,
     country: 'US',
@@ -94,6 +97,7 @@ export const fixture: Creator[] = [
     bio: 'Recettes maison, cuisine française et pâtisserie du dimanche.',
     categories: ['food'],
     topics: ['recettes', 'cuisine', 'patisserie'],
+    niches: [{ niche: 'food', p: 0.9 }],
     followers: 30_000,
     engagementRate: 0.05,
     country: 'FR',
@@ -104,6 +108,7 @@ export const fixture: Creator[] = [
     bio: 'Marathon training, running tips and race day vlogs.',
     categories: ['fitness'],
     topics: ['running', 'marathon'],
+    niches: [{ niche: 'fitness', p: 0.399 }, { niche: 'travel', p: 0.2 }],
     followers: 12_000,
     engagementRate: 0.06,
     country: 'ES',
@@ -147,6 +152,8 @@ export function passes(c: Creator, f: HardFilters, exclude: readonly CreatorKey[
   if (f.minEngagementRate !== undefined && (c.engagementRate === null || c.engagementRate < f.minEngagementRate)) {
     return false;
   }
+  // a creator never classified has no niche; one classified passes with p ≥ the threshold for one of them
+  if (f.niches && !(c.niches ?? []).some((s) => f.niches!.includes(s.niche as never) && s.p >= NICHE_FILTER_MIN_P)) return false;
   return true;
 }
 
@@ -243,6 +250,10 @@ export function creatorIndexContract(backend: string, setup: () => Promise<Contr
         { filters: { minEngagementRate: 0 } },
         { filters: {}, exclude: ['instagram:vegan_lifts', 'tiktok:runbarcelona'] },
         { filters: { platforms: ['instagram'], countries: ['US', 'DE'], minEngagementRate: 0.03 }, exclude: ['instagram:yoga_with_anna'] },
+        { filters: { niches: ['fitness'] } },
+        { filters: { niches: ['fashion'] } },
+        { filters: { niches: ['food', 'travel'] } },
+        { filters: { niches: ['fitness', 'beauty'], platforms: ['tiktok'] } },
       ];
       for (const { filters, exclude = [] } of cases) {
         const expected = fixture.filter((c) => passes(c, filters, exclude));

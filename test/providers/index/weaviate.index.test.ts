@@ -97,6 +97,30 @@ describe('WeaviateIndex against the Weaviate fake', () => {
     assert.equal(calls('rest:POST /v1/schema'), creates + 1, 'an existing collection is reused');
   });
 
+  it('adds the niche properties to a collection created before them; its creators have no niches until re-imported', async () => {
+    const collection = `Older_${++seq}`;
+    const first = make({ collection });
+    await first.open();
+    await first.upsert(await indexed(embedder, fixture.slice(0, 2)), noJob);
+    // as an older version left it: no niche properties, objects without them
+    const stored = fake.store.find(collection)!;
+    stored.schema = { ...stored.schema, properties: stored.schema.properties.filter((p) => !p.name.startsWith('niche_')) };
+    for (const o of stored.objects.values()) {
+      for (const k of Object.keys(o.properties)) if (k.startsWith('niche_')) delete o.properties[k];
+    }
+    const upgraded = make({ collection });
+    await upgraded.open();
+    const names = fake.store.find(collection)!.schema.properties.map((p) => p.name);
+    assert.ok(names.includes('niche_food') && names.includes('niche_family'), names.join(', '));
+    const [old] = await upgraded.get([fixture[0]!.key], noJob);
+    assert.equal(old!.niches, undefined, 'written before: never classified');
+    await upgraded.upsert(await indexed(embedder, fixture.slice(0, 1)), noJob);
+    const [again] = await upgraded.get([fixture[0]!.key], noJob);
+    assert.deepEqual(again!.niches, fixture[0]!.niches);
+    const hits = await upgraded.hybridSearch({ text: 'vegan', filters: { niches: ['fitness'] }, limit: 5 }, noJob);
+    assert.deepEqual(hits.map((h) => h.creator.key), [fixture[0]!.key]);
+  });
+
   it('writes in gRPC batches with ids derived from the creator key, so re-imports replace', async () => {
     const collection = `Batches_${++seq}`;
     const index = make({ batchSize: 3, collection });

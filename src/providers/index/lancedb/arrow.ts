@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type * as Arrow from 'apache-arrow';
-import type { Creator, CreatorKey, Platform } from '../../../domain/creator.js';
+import { inferredNiches } from '../../../domain/creator.js';
+import type { Creator, CreatorKey, NicheScore, Platform } from '../../../domain/creator.js';
+import { nicheScoreList } from '../niche-columns.js';
 
 /**
  * LanceDB is CommonJS and checks schemas against its own copy of apache-arrow; an ESM import would
@@ -15,7 +17,11 @@ export const TABLE_NAME = 'creators';
 export const META_EMBEDDER = 'scout.embedder';
 export const META_DIMENSION = 'scout.dimension';
 export const META_SCHEMA_VERSION = 'scout.schema_version';
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
+
+/** one nullable probability column per inferred niche (schema version 2); null = not classified */
+export const nicheColumn = (niche: string) => `niche_${niche}`;
+export const nicheColumns = inferredNiches.map(nicheColumn);
 
 /** every column except the vector: what searches read back */
 export const creatorColumns = [
@@ -36,7 +42,14 @@ export const creatorColumns = [
   'profile_url',
   'source',
   'updated_at',
+  ...nicheColumns,
 ] as const;
+
+/** The creator columns a table has: tables built before schema version 2 lack the niche columns. */
+export function creatorColumnsOf(schema: Arrow.Schema): string[] {
+  const names = new Set(schema.fields.map((f) => f.name));
+  return creatorColumns.filter((c) => names.has(c));
+}
 
 export function creatorSchema(dimension: number, embedderId: string): Arrow.Schema {
   const { Field, Schema, Utf8, Int64, Float64, Bool, List, FixedSizeList, Float32 } = arrow;
@@ -63,6 +76,7 @@ export function creatorSchema(dimension: number, embedderId: string): Arrow.Sche
       text('source'),
       text('updated_at'),
       text('doc'),
+      ...nicheColumns.map((name) => new Field(name, new Float64(), true)),
       new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
     ],
     new Map([
@@ -112,6 +126,9 @@ export function toArrowTable(schema: Arrow.Schema, rows: Row[]): Arrow.Table {
     updated_at: rows.map((r) => r.creator.updatedAt),
     doc: rows.map((r) => r.doc),
   };
+  for (const niche of inferredNiches) {
+    values[nicheColumn(niche)] = rows.map((r) => nicheP(r.creator.niches, niche));
+  }
   const children = schema.fields.map((field) => {
     if (field.name === 'vector') {
       const child = arrow.makeData({ type: new arrow.Float32(), length: n * dimension, data: flat });
@@ -127,6 +144,12 @@ function column(type: Arrow.DataType, values: unknown[]): Arrow.Data {
   const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
   return builder.finish().flush();
+}
+
+/** A creator's probability for one niche; null when it was never classified. */
+function nicheP(niches: readonly NicheScore[] | undefined, niche: string): number | null {
+  if (niches === undefined) return null;
+  return niches.find((s) => s.niche === niche)?.p ?? 0;
 }
 
 function finiteOrNull(v: number | null): number | null {
@@ -148,6 +171,10 @@ export function fromArrowTable(table: Arrow.Table): Creator[] {
     col('followers'), col('following'), col('posts_count'), col('engagement_rate'), col('country'),
     col('language'), col('verified'), col('profile_url'), col('source'), col('updated_at'),
   ];
+  const nicheCols = inferredNiches.flatMap((n) => {
+    const c = table.getChild(nicheColumn(n));
+    return c ? [{ niche: n, col: c }] : [];
+  });
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   const list = (v: unknown): string[] => (v ? ((v as Arrow.Vector).toArray() as string[]) : []);
   const out: Creator[] = [];
@@ -171,6 +198,8 @@ export function fromArrowTable(table: Arrow.Table): Creator[] {
       source: source.get(i) as string,
       updatedAt: updatedAt.get(i) as string,
     });
+    const niches = nicheScoreList(nicheCols.map(({ niche, col }) => ({ niche, p: num(col.get(i)) })));
+    if (niches) out[out.length - 1]!.niches = niches;
   }
   return out;
 }

@@ -1,4 +1,6 @@
+import { NICHE_FILTER_MIN_P } from '../../../domain/creator.js';
 import type { CreatorKey, HardFilters } from '../../../domain/creator.js';
+import { nicheColumn } from './arrow.js';
 
 /**
  * Hard filters as one SQL predicate that LanceDB evaluates inside both search legs (prefilter).
@@ -17,6 +19,9 @@ export function buildWhere(filters: HardFilters, excludeKeys: readonly CreatorKe
     clauses.push(`language IN (${list(filters.languages.map((l) => l.toLowerCase()))})`);
   }
   if (filters.minEngagementRate !== undefined) clauses.push(`engagement_rate >= ${float(filters.minEngagementRate)}`);
+  if (filters.niches && filters.niches.length > 0) {
+    clauses.push(filters.niches.map((n) => `${nicheColumn(n)} >= ${float(NICHE_FILTER_MIN_P)}`).join(' OR '));
+  }
   if (excludeKeys.length > 0) clauses.push(`key NOT IN (${list(excludeKeys)})`);
   return clauses.length > 0 ? clauses.map((c) => `(${c})`).join(' AND ') : null;
 }

@@ -1,6 +1,8 @@
 import weaviate, { Filters } from 'weaviate-client';
 import type { FilterValue } from 'weaviate-client';
+import { NICHE_FILTER_MIN_P } from '../../../domain/creator.js';
 import type { CreatorKey, HardFilters } from '../../../domain/creator.js';
+import { nicheProperty } from './schema.js';
 
 const by = (name: string) => weaviate.filter.byProperty(name);
 
@@ -21,6 +23,10 @@ export function buildFilter(filters: HardFilters, excludeKeys: readonly CreatorK
     parts.push(by('language').containsAny(filters.languages.map((l) => l.toLowerCase())));
   }
   if (filters.minEngagementRate !== undefined) parts.push(atLeastNumber('engagement_rate', finite(filters.minEngagementRate)));
+  if (filters.niches && filters.niches.length > 0) {
+    const any = filters.niches.map((n) => atLeastNumber(nicheProperty(n), NICHE_FILTER_MIN_P));
+    parts.push(any.length === 1 ? any[0]! : Filters.or(...any));
+  }
   // NotEqual per key rather than ContainsNone/Not, which older servers (< 1.33) do not know
   for (const key of new Set(excludeKeys)) parts.push(by('key').notEqual(key));
   if (parts.length === 0) return undefined;

@@ -1,6 +1,11 @@
 import weaviate, { generateUuid5 } from 'weaviate-client';
 import type { CollectionConfigCreate, PropertyConfigCreate, WeaviateField } from 'weaviate-client';
+import { inferredNiches } from '../../../domain/creator.js';
 import type { Creator, Platform } from '../../../domain/creator.js';
+import { nicheScoreList } from '../niche-columns.js';
+
+/** one probability property per inferred niche; absent = never classified */
+export const nicheProperty = (niche: string) => `niche_${niche}`;
 
 /**
  * How a creator lives in Weaviate: one object per creator, its id a UUIDv5 of the creator key (so
@@ -49,6 +54,7 @@ export const creatorProperties: PropertyConfigCreate<undefined>[] = [
   text('source', { filter: true }),
   plain('updated_at', 'date', true),
   text('doc', { search: true, tokenization: 'word' }),
+  ...inferredNiches.map((n) => plain(nicheProperty(n), 'number', true)),
 ];
 
 export const returnProperties = creatorProperties.map((p) => p.name).filter((n) => n !== 'doc');
@@ -103,6 +109,9 @@ export function toProperties(c: Creator, doc: string): Record<string, WeaviateFi
     updated_at: new Date(c.updatedAt).toISOString(),
     doc,
   };
+  if (c.niches !== undefined) {
+    for (const n of inferredNiches) props[nicheProperty(n)] = c.niches.find((s) => s.niche === n)?.p ?? 0;
+  }
   return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== undefined)) as Record<
     string,
     WeaviateField
@@ -118,6 +127,7 @@ export function fromProperties(p: Record<string, unknown>): Creator {
   const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : null);
   const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as unknown[]).map(String) : []);
   const updated = p.updated_at;
+  const niches = nicheScoreList(inferredNiches.map((n) => ({ niche: n, p: num(nicheProperty(n)) })));
   return {
     key: str('key') as Creator['key'],
     platform: str('platform') as Platform,
@@ -136,5 +146,6 @@ export function fromProperties(p: Record<string, unknown>): Creator {
     profileUrl: str('profile_url') ?? '',
     source: str('source') ?? '',
     updatedAt: updated instanceof Date ? updated.toISOString() : (str('updated_at') ?? new Date(0).toISOString()),
+    ...(niches ? { niches } : {}),
   };
 }

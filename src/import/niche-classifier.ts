@@ -1,0 +1,242 @@
+import { inferredNiches, NICHE_LIST_MIN_P } from '../domain/creator.js';
+import type { Creator, NicheScore } from '../domain/creator.js';
+import { stopWords } from '../providers/embeddings/stop-words.js';
+import { getNiche } from '../providers/llm/niche-lexicon.js';
+import { hasPrefix, matches, textView } from '../providers/llm/text-features.js';
+import type { Term, TextView } from '../providers/llm/text-features.js';
+
+/**
+ * Creator niches inferred from the imported corpus itself, never from its labels.
+ *
+ * A semi-supervised multinomial naive Bayes (Nigam et al., "Text Classification from Labeled and
+ * Unlabeled Documents using EM", 2000) over each creator's words and hashtags, in whatever language:
+ *  1. seeds: the niche lexicon (names, related words, hashtag prefixes) gives a creator a soft label
+ *     when its own text names a niche; the lexicon's other niches (art, sports, tech …) seed an
+ *     `other` class so that not every creator is forced into one of the eight;
+ *  2. a model is fitted to the seeded creators, then a few EM rounds label every creator with the
+ *     model (seeded ones keep their seed as a prior) and refit on all of them, so words that
+ *     co-occur with seeded niches ("Rezept", "맛집", "receta") become evidence of their own.
+ * The model is small (vocabulary × classes log-probabilities) and stored beside the index, so
+ * creators imported later get niches without retraining.
+ */
+
+
+const OTHER = 'other';
+const CLASSES: readonly string[] = [...inferredNiches, OTHER];
+/** lexicon niches that are not among the eight: evidence for `other` */
+const OTHER_SEEDS = ['tech', 'gaming', 'music', 'sports', 'art', 'photography', 'business', 'automotive', 'books', 'comedy'];
+
+export const MODEL_VERSION = 1;
+
+export interface NicheModel {
+  version: number;
+  classes: string[];
+  /** log prior per class */
+  logPrior: number[];
+  /** word → log P(word | class) per class */
+  logLikelihood: Record<string, number[]>;
+  /** log P(unseen word | class) is not used: unknown words carry no evidence */
+  /** documents and vocabulary the model was fitted on */
+  trainedOn: { creators: number; seeded: number; vocabulary: number; rounds: number };
+}
+
+export interface TrainOptions {
+  /** EM rounds after the seeded fit (default 4) */
+  rounds?: number;
+  /** a word must occur in at least this many creators' texts to be a feature (default 3) */
+  minDocs?: number;
+  /** Laplace smoothing (default 0.1) */
+  alpha?: number;
+  /** weight of a creator without lexicon evidence against a seeded one in each refit (default 0.3) */
+  unlabeledWeight?: number;
+}
+
+/** The words and seed evidence of one creator: what training and classification read. */
+export interface NicheDoc {
+  features: string[];
+  /** seed strength per class (0 = no evidence), from the lexicon */
+  seed: number[];
+}
+
+type CreatorText = Pick<Creator, 'displayName' | 'handle' | 'bio' | 'topics'>;
+
+/** A creator's distinct words (folded, plurals stemmed; stop words and numbers dropped) and lexicon seeds. */
+export function nicheDoc(c: CreatorText): NicheDoc {
+  const text = [c.displayName ?? '', c.handle, c.topics.join(' '), c.bio].join('\n');
+  const view = textView(text);
+  const features: string[] = [];
+  for (const t of view.tokens) {
+    if (stopWords.has(t) || /^\d+$/.test(t) || t.length > 40) continue;
+    features.push(t);
+  }
+  return { features, seed: seedScores(view) };
+}
+
+/**
+ * The lexicon's evidence score for one niche (as `detectNiches` weighs it: a name 3, a related word
+ * 1, a hashtag prefix ½, at most two), each distinct word counted once. A phrase is only looked
+ * for when its first word or its one-word form occurs: captions are long and lexicons are big.
+ */
+function evidenceScore(view: TextView, id: string): number {
+  const niche = getNiche(id);
+  if (!niche) return 0;
+  const seen = new Set<string>();
+  const count = (terms: readonly Term[]) => {
+    let n = 0;
+    for (const t of terms) {
+      if (seen.has(t.key) || !mayMatch(view, t) || !matches(view, t)) continue;
+      seen.add(t.key);
+      n++;
+    }
+    return n;
+  };
+  const names = count(niche.names);
+  const terms = count(niche.terms);
+  const prefixes = niche.stems.filter((p) => hasPrefix(view, p)).length;
+  return 3 * names + terms + 0.5 * Math.min(prefixes, 2);
+}
+
+function mayMatch(view: TextView, t: Term): boolean {
+  if (t.kind !== 'phrase') return true;
+  const space = t.key.indexOf(' ');
+  return view.tokens.has(t.key.slice(0, space)) || view.tokens.has(t.key.replaceAll(' ', ''));
+}
+
+/** Lexicon evidence per class; a class needs a named niche or two related words to count. */
+function seedScores(view: TextView): number[] {
+  const raw = CLASSES.map((c) =>
+    c === OTHER ? Math.max(0, ...OTHER_SEEDS.map((o) => evidenceScore(view, o))) : evidenceScore(view, c),
+  );
+  return raw.map((s) => (s >= 2 ? s : 0));
+}
+
+/** Seed scores as a prior over classes; null when the lexicon says nothing. */
+function seedPrior(seed: readonly number[]): number[] | null {
+  const total = seed.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  // the evidence sharpens (squared) and every class keeps a little mass: the lexicon can be wrong
+  const sq = seed.map((s) => s * s);
+  const sum = sq.reduce((a, b) => a + b, 0);
+  return sq.map((s) => 0.05 + (0.95 * s) / sum);
+}
+
+/**
+ * Naive Bayes treats words as independent, which makes long texts absurdly confident. A text's
+ * log-likelihood is scaled down to that of `EFFECTIVE_WORDS` words, so probabilities stay usable
+ * as scores and filter thresholds.
+ */
+const EFFECTIVE_WORDS = 12;
+
+function posterior(model: Pick<NicheModel, 'logPrior' | 'logLikelihood'>, doc: NicheDoc): number[] {
+  const k = model.logPrior.length;
+  const ll = new Array<number>(k).fill(0);
+  let known = 0;
+  for (const f of doc.features) {
+    const row = model.logLikelihood[f];
+    if (!row) continue;
+    known++;
+    for (let c = 0; c < k; c++) ll[c]! += row[c]!;
+  }
+  const scale = known > EFFECTIVE_WORDS ? EFFECTIVE_WORDS / known : 1;
+  const prior = seedPrior(doc.seed);
+  const logp = ll.map((l, c) => model.logPrior[c]! + scale * l + (prior ? Math.log(prior[c]!) : 0));
+  const max = Math.max(...logp);
+  const exp = logp.map((l) => Math.exp(l - max));
+  const sum = exp.reduce((a, b) => a + b, 0);
+  return exp.map((e) => e / sum);
+}
+
+/** Fits the model on a corpus: seeded fit, then `rounds` EM rounds over every creator. */
+export function trainNicheModel(docs: readonly NicheDoc[], opts: TrainOptions = {}): NicheModel {
+  const rounds = opts.rounds ?? 4;
+  const minDocs = opts.minDocs ?? 3;
+  const alpha = opts.alpha ?? 0.1;
+  const unlabeledWeight = opts.unlabeledWeight ?? 0.3;
+  const k = CLASSES.length;
+
+  const df = new Map<string, number>();
+  for (const d of docs) for (const f of d.features) df.set(f, (df.get(f) ?? 0) + 1);
+  const maxDocs = Math.max(minDocs, Math.floor(docs.length * 0.3));
+  const vocab = [...df.entries()].filter(([, n]) => n >= minDocs && n <= maxDocs).map(([w]) => w).sort();
+  const index = new Map(vocab.map((w, i) => [w, i]));
+  const encoded = docs.map((d) => d.features.flatMap((f) => (index.has(f) ? [index.get(f)!] : [])));
+
+  // Seeded creators keep their seed as their label; the others are labelled by the model each round
+  // and count for `unlabeledWeight` of a seeded creator, so that the seeds anchor what each class
+  // means and the unlabelled mass only teaches the words that go with them (EM-λ in Nigam et al.).
+  const seeds = docs.map((d) => seedPrior(d.seed));
+  const seeded = seeds.filter((r) => r !== null).length;
+  let model = fit(seeds, encoded, vocab, k, alpha);
+  for (let round = 0; round < rounds; round++) {
+    const resp = docs.map((d, i) => seeds[i] ?? posterior(model, d).map((p) => p * unlabeledWeight));
+    model = fit(resp, encoded, vocab, k, alpha);
+  }
+  return {
+    version: MODEL_VERSION,
+    classes: [...CLASSES],
+    logPrior: model.logPrior,
+    logLikelihood: model.logLikelihood,
+    trainedOn: { creators: docs.length, seeded, vocabulary: vocab.length, rounds },
+  };
+}
+
+function fit(
+  resp: readonly (number[] | null)[],
+  encoded: readonly number[][],
+  vocab: readonly string[],
+  k: number,
+  alpha: number,
+): Pick<NicheModel, 'logPrior' | 'logLikelihood'> {
+  const v = vocab.length;
+  const counts = Array.from({ length: k }, () => new Float64Array(v));
+  const totals = new Float64Array(k);
+  const mass = new Float64Array(k);
+  resp.forEach((r, d) => {
+    if (!r) return;
+    const words = encoded[d]!;
+    for (let c = 0; c < k; c++) {
+      const w = r[c]!;
+      if (w < 1e-4) continue;
+      mass[c]! += w;
+      const row = counts[c]!;
+      for (const i of words) row[i]! += w;
+      totals[c]! += w * words.length;
+    }
+  });
+  const massSum = mass.reduce((a, b) => a + b, 0);
+  const logPrior = Array.from(mass, (m) => Math.log((m + 1) / (massSum + k)));
+  const logLikelihood: Record<string, number[]> = {};
+  const denom = Array.from(totals, (t) => Math.log(t + alpha * v));
+  vocab.forEach((w, i) => {
+    logLikelihood[w] = counts.map((row, c) => round4(Math.log(row[i]! + alpha) - denom[c]!));
+  });
+  return { logPrior, logLikelihood };
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** Probability per inferred niche (the `other` class left out, so they sum to at most 1), highest first. */
+export function classifyNiches(model: NicheModel, c: CreatorText): NicheScore[] {
+  return nicheScores(model, nicheDoc(c));
+}
+
+export function nicheScores(model: NicheModel, doc: NicheDoc): NicheScore[] {
+  const p = posterior(model, doc);
+  return model.classes
+    .map((niche, i) => ({ niche, p: Math.round(p[i]! * 1000) / 1000 }))
+    .filter((s) => s.niche !== OTHER)
+    .sort((a, b) => b.p - a.p || a.niche.localeCompare(b.niche));
+}
+
+/** What is kept on a creator: the niches with some probability, highest first. */
+export function significantNiches(scores: readonly NicheScore[]): NicheScore[] {
+  return scores.filter((s) => s.p >= NICHE_LIST_MIN_P);
+}
+
+/** A stored model, checked: null when it is not one this code can apply. */
+export function parseNicheModel(json: unknown): NicheModel | null {
+  const m = json as Partial<NicheModel> | null;
+  if (!m || m.version !== MODEL_VERSION || !Array.isArray(m.classes) || !Array.isArray(m.logPrior)) return null;
+  if (m.classes.join(',') !== CLASSES.join(',') || typeof m.logLikelihood !== 'object' || m.logLikelihood === null) return null;
+  return m as NicheModel;
+}

@@ -1,0 +1,183 @@
+import { matches, term, textView, tokens } from './text-features.js';
+import type { Term, TextView } from './text-features.js';
+
+/**
+ * What is sold → who should promote it. A brief names a product ("grain-free dog food", "air
+ * fryer", "Kinderwagen"); the creators a scout would pick belong to the niche of the people who use
+ * it, which is often not the niche the product's words suggest (dog *food* is for pet creators,
+ * protein *powder* for fitness creators with food second). Written from domain knowledge in English,
+ * German, Spanish and French (with common Portuguese and Italian forms); the longest matching
+ * product phrase wins, so "vêtements de sport" is fitness although "vêtements" alone is fashion.
+ *
+ * Each group: the audience niches with weights (1 = primary), then the product words.
+ */
+const groups: [string, string][] = [
+  // beauty
+  ['beauty', `serum, face serum, moisturizer, moisturiser, moisturising cream, face cream, night cream, eye cream, sunscreen,
+    sun cream, spf, cleanser, face wash, toner, face mask, sheet mask, retinol, niacinamide, hyaluronic acid, vitamin c serum,
+    lipstick, lip gloss, lip balm, mascara, foundation, concealer, eyeshadow, eyeliner, blush, bronzer, primer, setting spray,
+    makeup brush, makeup brushes, beauty blender, vanity mirror, nail polish, nail varnish, gel nails, press on nails, perfume,
+    fragrance, shampoo, conditioner, hair mask, hair oil, hair serum, hair dryer, straightener, curling iron, hair care,
+    dry shampoo, false lashes, lash serum, razor, deodorant, body lotion, self tanner,
+    gesichtscreme, feuchtigkeitscreme, sonnencreme, sonnenschutz, haarkur, haarpflege, haarol, nagellack, lippenstift,
+    wimperntusche, parfum, duft, hautpflege, pflegeroutine, gesichtspflege,
+    crema facial, crema hidratante, protector solar, esmalte, esmaltes, esmalte de unas, pintalabios, labial, rimel,
+    champu, perfume, cuidado de la piel, serum facial,
+    creme solaire, cremes solaires, creme hydratante, soin visage, soins de la peau, rouge a levres, vernis, vernis a ongles,
+    parfum, shampooing, mascara, fond de teint,
+    protetor solar, batom, esmalte de unha, crema viso, rossetto, smalto`],
+  // fashion
+  ['fashion', `jeans, denim, jacket, jackets, coat, dress, dresses, skirt, blouse, shirt, t shirt, tee, hoodie, hoodies,
+    sweatshirt, cargo pants, trousers, suit, suits, tailoring, blazer, knitwear, sneakers, trainers, shoes, boots, heels,
+    sandals, handbag, handbags, bag, bags, purse, wallet, backpack fashion, jewelry, jewellery, necklace, earrings, ring,
+    bracelet, watches, wristwatch, luxury watch, sunglasses, scarf, hat, cap, belt, lingerie, swimwear, bikini, clothing, apparel, streetwear,
+    menswear, womenswear, fashion label, capsule wardrobe, second hand clothing,
+    kleidung, kleid, kleider, jacke, hose, schuhe, tasche, taschen, schmuck, uhr, uhren, mantel,
+    ropa, vestido, vestidos, vestidos de fiesta, complementos, zapatos, zapatillas, bolso, bolsos, joyas, reloj, chaqueta,
+    pantalones, moda,
+    vetements, robe, robes, chaussures, sac, sacs, bijoux, montre, manteau, pantalon,
+    roupa, roupas, sapatos, bolsa, vestiti, scarpe, borsa, gioielli`],
+  // fitness (supplements lean on food second)
+  ['fitness:1, food:0.3', `protein powder, whey, whey protein, protein shake, protein bar, protein bars, high protein snack,
+    protein snack, pre workout, preworkout, creatine, bcaa, supplements, supplement, mass gainer, energy gel,
+    proteinpulver, eiweiss, eiweisspulver, proteinriegel, proteina, proteina en polvo, barrita de proteinas,
+    proteine, barre proteinee, poudre de proteine`],
+  ['fitness', `jump rope, skipping rope, yoga mat, yoga mats, resistance band, resistance bands, dumbbell, dumbbells, kettlebell,
+    barbell, weights, home gym, gym equipment, treadmill, exercise bike, rowing machine, foam roller, fitness tracker,
+    activewear, sportswear, gym wear, gymwear, leggings, sports bra, running shoes, gym, gym membership, fitness app,
+    workout app, sports drink, sports nutrition,
+    yogamatte, yogamatten, widerstandsband, widerstandsbander, hantel, hanteln, sportbekleidung, fitnessstudio,
+    laufschuhe, gimnasio, esterilla, esterilla de yoga, bandas elasticas, mancuernas, ropa deportiva, zapatillas de running,
+    tapis de yoga, elastiques, halteres, vetements de sport, salle de sport, chaussures de course,
+    academia, tapetino yoga, palestra`],
+  // food
+  ['food', `air fryer, airfryer, olive oil, cookware, frying pan, pans, knife, knives, chef knife, blender, mixer, stand mixer,
+    food processor, oven, grill, bbq, barbecue, smoker, spices, spice, sauce, hot sauce, seasoning, pasta, flour, cheese,
+    chocolate, coffee, coffee machine, espresso machine, coffee beans, tea, wine, beer, craft beer, non alcoholic beer,
+    cider, spirits, gin, snack, snacks, cereal, granola, honey, jam, burger patty, plant based meat, meat substitute,
+    meal kit, recipe box, recipe app, kitchen gadget, kitchen gadgets, kitchen appliance, kitchenware, baking tray,
+    cutting board, dutch oven, cast iron, rice cooker, juicer, restaurant, food delivery, ice cream, bakery,
+    heissluftfritteuse, olivenol, pfanne, topf, messer, kaffeemaschine, siebtragermaschine, siebtrager, kuchenmaschine,
+    gewurze, schokolade, kaffee, bier, wein, backofen, kochbuch,
+    freidora de aire, aceite de oliva, sarten, cuchillo, cafetera, especias, cerveza, vino, chocolate, horno,
+    friteuse a air, huile d'olive, poele, couteau, machine a cafe, epices, biere, vin, chocolat, azeite, cafeteira, olio d'oliva, caffe`],
+  // travel
+  ['travel', `suitcase, suitcases, luggage, carry on, carry-on, travel bag, duffel bag, travel backpack, camera backpack,
+    packing cubes, travel pillow, passport holder, travel adapter, esim, sim card, travel insurance, hotel, hotels,
+    boutique hotel, resort, hostel, vacation rental, holiday rental, airline, flights, flight, cruise, tour operator,
+    travel agency, booking app, rental car, travel app,
+    koffer, reisekoffer, handgepack, rucksack, reiseversicherung, reisebuero, fluggesellschaft, ferienwohnung,
+    maleta, maletas, equipaje, seguro de viaje, aerolinea, vuelos, hotel boutique, agencia de viajes,
+    valise, valises, bagage, bagages, assurance voyage, compagnie aerienne, vols, agence de voyage,
+    mala de viagem, companhia aerea, valigia, compagnia aerea`],
+  // pet
+  ['pet', `dog food, cat food, pet food, kibble, dog treats, cat treats, pet treats, cat litter, kitty litter, litter box,
+    leash, leashes, harness, harnesses, collar, dog collar, gps collar, dog bed, cat tree, scratching post, dog toy, dog toys,
+    cat toy, pet toys, pet insurance, flea, tick, dog grooming, dog shampoo, pet supplies, aquarium, aquariums, fish tank,
+    bird cage, bird cages, hutch, hutches, hamster cage, pet carrier, dog walker, vet, pet food bowl,
+    hundefutter, katzenfutter, katzenstreu, leckerli, leckerlis, hundeleine, leine, geschirr, halsband, hundebett,
+    kratzbaum, tierbedarf, comida para perros, comida para gatos, pienso, arena para gatos, correa, arnes, collar para perros,
+    juguetes para perros, croquettes, litiere, laisse, laisses, harnais, jouets pour chiens, collier, friandises,
+    racao, coleira, crocchette, guinzaglio`],
+  // interior
+  ['interior', `sofa, sofas, couch, armchair, chair, chairs, dining table, table, tables, bed frame, mattress, wardrobe closet,
+    shelf, shelves, bookcase, lamp, lamps, designer lamps, lighting, light strips, led strips, pendant light, rug, rugs,
+    carpet, curtains, blinds, cushions, throw pillows, bedding, duvet, wallpaper, paint, wall paint, tiles, ceramic tiles,
+    flooring, bathroom fittings, faucet, kitchen cabinets, candles, vase, vases, mirror, furniture, home decor, decor,
+    houseplant, houseplants, plant delivery, smart home, storage boxes, picture frames,
+    mobel, sofa, lampe, lampen, teppich, vorhange, wandfarbe, wandfarben, fliesen, bettwasche, kissen, regal,
+    einrichtung, wohnaccessoires, muebles, mueble, lampara, alfombra, cortinas, pintura, azulejos, cojines, decoracion,
+    meubles, meuble, canape, lampe, tapis, rideaux, peinture, carrelage, coussins, decoration, luminaire,
+    moveis, tapete, mobili, divano, lampada, tappeto`],
+  // family
+  ['family', `stroller, strollers, pram, buggy, pushchair, travel stroller, car seat, baby carrier, high chair, crib, cot,
+    diapers, nappies, baby wipes, baby food, baby food pouches, baby formula, baby clothes, baby clothing, kids clothes,
+    children's clothing, toys, toy, wooden toys, educational toys, baby monitor, breast pump, baby bottle, pacifier, school bags, lunch box, kids books, children's books, family car, maternity wear,
+    kinderwagen, buggy, autositz, kindersitz, babytrage, windeln, babynahrung, babykleidung, kinderkleidung, spielzeug,
+    holzspielzeug, babyflasche, schnuller, cochecito, carrito, silla de paseo, panales, panal, comida para bebes,
+    ropa de bebe, juguetes, chupete, poussette, couches, petits pots, vetements pour bebes, vetements bebe, jouets,
+    jouets en bois, siege auto, biberon, tetine, carrinho de bebe, fraldas, brinquedos, passeggino, pannolini, giocattoli`],
+];
+
+export interface AudienceWeight {
+  niche: string;
+  weight: number;
+}
+
+interface ProductEntry {
+  term: Term;
+  audience: AudienceWeight[];
+  /** number of tokens, for longest-match-first */
+  length: number;
+}
+
+const entries: ProductEntry[] = groups.flatMap(([spec, words]) => {
+  const audience = spec.split(',').map((part) => {
+    const [niche, w] = part.trim().split(':');
+    return { niche: niche!.trim(), weight: w === undefined ? 1 : Number(w) };
+  });
+  return words
+    .split(',')
+    .map((w) => w.replace(/\s+/g, ' ').trim())
+    .filter((w) => w.length > 0)
+    .map((w) => ({ term: term(w), audience, length: tokens(w).length }));
+});
+// longest phrases first, so "vetements de sport" claims its words before "vetements" can
+entries.sort((a, b) => b.length - a.length);
+
+/** Every single word of the product map, for hashtag segmentation. */
+export const productWords: readonly string[] = [...new Set(entries.flatMap((e) => e.term.key.split(' ')))];
+
+export interface ProductMatch {
+  /** the product as the brief wrote it (lexicon form) */
+  product: string;
+  audience: AudienceWeight[];
+}
+
+/**
+ * The products a text names and the audience each implies. A word already claimed by a longer
+ * product ("cat" in "cat litter") is not matched again by a shorter one.
+ */
+export function findProducts(view: TextView): ProductMatch[] {
+  const claimed = new Set<string>();
+  const out: ProductMatch[] = [];
+  for (const e of entries) {
+    if (!matches(view, e.term)) continue;
+    const words = e.term.key.split(' ');
+    if (words.every((w) => claimed.has(w))) continue;
+    for (const w of words) claimed.add(w);
+    out.push({ product: e.term.display, audience: e.audience });
+  }
+  return out;
+}
+
+/** The product tokens of a text: words a brief uses for what is sold, not for who should promote it. */
+export function productTokens(matchesFound: ProductMatch[]): Set<string> {
+  return new Set(matchesFound.flatMap((m) => term(m.product).key.split(' ')));
+}
+
+/** Adds weighted niches, keeping the highest weight per niche, strongest first. */
+export function mergeAudience(...lists: AudienceWeight[][]): AudienceWeight[] {
+  const best = new Map<string, number>();
+  for (const list of lists) for (const a of list) best.set(a.niche, Math.max(best.get(a.niche) ?? 0, a.weight));
+  return [...best.entries()].map(([niche, weight]) => ({ niche, weight })).sort((a, b) => b.weight - a.weight || a.niche.localeCompare(b.niche));
+}
+
+/**
+ * The audience of the products a text names: each niche weighs by how many of the products point to
+ * it ("leashes, harnesses, toys" is pet more than family), the strongest scaled to 1.
+ */
+export function audienceOfProducts(found: ProductMatch[]): AudienceWeight[] {
+  const sum = new Map<string, number>();
+  for (const p of found) for (const a of p.audience) sum.set(a.niche, (sum.get(a.niche) ?? 0) + a.weight);
+  const max = Math.max(0, ...sum.values());
+  return [...sum.entries()]
+    // a niche fewer of the products point to is a side audience: "shelf" next to "moisturiser"
+    .map(([niche, w]) => ({ niche, weight: Math.round((w < max ? 0.6 * (w / max) : 1) * 100) / 100 }))
+    .sort((a, b) => b.weight - a.weight || a.niche.localeCompare(b.niche));
+}
+
+export function productAudience(text: string): { products: ProductMatch[]; audience: AudienceWeight[] } {
+  const products = findProducts(textView(text));
+  return { products, audience: audienceOfProducts(products) };
+}

@@ -69,9 +69,15 @@ export const startJobSchema = z.strictObject({
   brief: z.string().trim().min(LIMITS.briefMin).max(LIMITS.briefMax),
   platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
   filters: filtersSchema.optional(),
-  top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25),
+  top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25).meta({ description: 'the most results to return; fewer come back when fewer creators reach min_fit_score' }),
   candidate_limit: z.number().int().min(1).max(LIMITS.candidateLimitMax).default(150),
-  min_fit_score: z.number().int().min(0).max(100).default(LIMITS.minFitScoreDefault),
+  min_fit_score: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(LIMITS.minFitScoreDefault)
+    .meta({ description: `relevance floor: results with a lower fit_score are left out rather than padding top_k (default ${LIMITS.minFitScoreDefault}; 0 keeps every scored candidate)` }),
   exclude_handles: z
     .array(
       z.string().refine((s) => parseCreatorKey(s) !== null, {

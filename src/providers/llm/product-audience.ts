@@ -131,6 +131,8 @@ export const productWords: readonly string[] = [...new Set(entries.flatMap((e) =
 export interface ProductMatch {
   /** the product as the brief wrote it (lexicon form) */
   product: string;
+  /** where the text first names it (character offset in the token sequence) */
+  position: number;
   audience: AudienceWeight[];
 }
 
@@ -146,9 +148,10 @@ export function findProducts(view: TextView): ProductMatch[] {
     const words = e.term.key.split(' ');
     if (words.every((w) => claimed.has(w))) continue;
     for (const w of words) claimed.add(w);
-    out.push({ product: e.term.display, audience: e.audience });
+    const at = view.sequence.indexOf(` ${e.term.key} `);
+    out.push({ product: e.term.display, position: at < 0 ? view.sequence.length : at, audience: e.audience });
   }
-  return out;
+  return out.sort((a, b) => a.position - b.position);
 }
 
 /** The product tokens of a text: words a brief uses for what is sold, not for who should promote it. */
@@ -164,17 +167,26 @@ export function mergeAudience(...lists: AudienceWeight[][]): AudienceWeight[] {
 }
 
 /**
- * The audience of the products a text names: each niche weighs by how many of the products point to
- * it ("leashes, harnesses, toys" is pet more than family), the strongest scaled to 1.
+ * The audience of the products a text names. The niche most of the products are for (on a tie, the
+ * one named first: what is sold comes before where it sits) is the primary audience, weight 1; other
+ * products' niches are a side audience (at most 0.6, by how many products point to them); a
+ * product's own secondary niches keep their weight ("protein bar" → food 0.3).
  */
 export function audienceOfProducts(found: ProductMatch[]): AudienceWeight[] {
-  const sum = new Map<string, number>();
-  for (const p of found) for (const a of p.audience) sum.set(a.niche, (sum.get(a.niche) ?? 0) + a.weight);
-  const max = Math.max(0, ...sum.values());
-  return [...sum.entries()]
-    // a niche fewer of the products point to is a side audience: "shelf" next to "moisturiser"
-    .map(([niche, w]) => ({ niche, weight: Math.round((w < max ? 0.6 * (w / max) : 1) * 100) / 100 }))
-    .sort((a, b) => b.weight - a.weight || a.niche.localeCompare(b.niche));
+  const primary = new Map<string, { count: number; first: number }>();
+  const secondary = new Map<string, number>();
+  for (const p of found) {
+    for (const a of p.audience) {
+      if (a.weight >= 1) {
+        const e = primary.get(a.niche) ?? { count: 0, first: p.position };
+        primary.set(a.niche, { count: e.count + 1, first: Math.min(e.first, p.position) });
+      } else secondary.set(a.niche, Math.max(secondary.get(a.niche) ?? 0, a.weight));
+    }
+  }
+  const ranked = [...primary.entries()].sort((a, b) => b[1].count - a[1].count || a[1].first - b[1].first);
+  const maxCount = ranked[0]?.[1].count ?? 1;
+  const weights = ranked.map(([niche, e], i) => ({ niche, weight: i === 0 ? 1 : Math.round(60 * (e.count / maxCount)) / 100 }));
+  return mergeAudience(weights, [...secondary.entries()].map(([niche, weight]) => ({ niche, weight })));
 }
 
 export function productAudience(text: string): { products: ProductMatch[]; audience: AudienceWeight[] } {

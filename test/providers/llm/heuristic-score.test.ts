@@ -46,7 +46,7 @@ describe('scoreProfiles', () => {
 
   it('names its evidence: topics with niche, engagement against the median, band, country', () => {
     const [s] = scoreProfiles(example, [gymCoach]);
-    assert.match(s!.rationale, /^Posts about [^;]*protein[^;]*gym[^;]*\(fitness[^)]*\)/);
+    assert.match(s!.rationale, /^Posts about [^;]*"gym"[^;]*"protein"[^;]*\(fitness[^)]*\)/);
     assert.match(s!.rationale, /5\.0% engagement, above median/);
     assert.match(s!.rationale, /48k followers in the micro band/);
     assert.match(s!.rationale, /; US$/);

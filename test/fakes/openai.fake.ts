@@ -344,7 +344,7 @@ function breakSchema(answer: unknown): void {
 
 /** A score as parts that add up to it, each within its maximum (niche first, as a model would weigh it). */
 function splitScore(score: number): Record<string, number> {
-  const max: [string, number][] = [['niche', 56], ['topics', 19], ['engagement', 12], ['audience', 10], ['freshness', 3]];
+  const max: [string, number][] = [['niche', 60], ['topics', 20], ['engagement', 9], ['audience', 8], ['freshness', 3]];
   let left = Math.max(0, Math.min(100, score));
   const parts: Record<string, number> = {};
   for (const [k, m] of max) {

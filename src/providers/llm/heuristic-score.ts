@@ -13,8 +13,8 @@ import type { Term, TextView } from './text-features.js';
  *
  * The score is the sum of its breakdown (docs/api.md): relevance — how much the creator is about the
  * brief's audience niches (weighted: a protein-powder brief wants fitness first, food second) and
- * which of the brief's own words its posts use — carries 75 points; audience fit (size band, filters),
- * engagement against the median of the creator's size tier and data freshness carry 25, scaled by
+ * which of the brief's own words its posts use — carries 80 points; audience fit (size band, filters),
+ * engagement against the median of the creator's size tier and data freshness carry 20, scaled by
  * relevance so that a popular creator off-topic still scores low. A violated hard filter (fresh data
  * can disagree with the index) costs a quarter of the score.
  */
@@ -110,7 +110,18 @@ interface ProfileText {
   categories: string[];
 }
 
-const hitsOf = (ev: NicheEvidence) => ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 3);
+/**
+ * Evidence for a niche in distinct concepts: spellings of one word ("travel", "traveling",
+ * "traveller", "travelgram") count once, so a creator who mentions travel in one caption is not
+ * taken for a travel creator. Compound-hashtag prefixes add half a word each, at most 1.5.
+ */
+function hitsOf(ev: NicheEvidence): number {
+  const concepts = new Set([...ev.names, ...ev.terms].map((w) => conceptKey(w)));
+  return concepts.size + 0.5 * Math.min(ev.prefixHits, 3);
+}
+
+/** The first five letters of a word: spellings and inflections of one word share them. */
+const conceptKey = (w: string) => term(w).key.replace(/\s+/g, '').slice(0, 5);
 
 function hasCategory(niche: Niche, text: ProfileText): boolean {
   if (text.categories.includes(niche.id)) return true;
@@ -229,12 +240,12 @@ function tierBandName(lo: number | undefined, hi: number | undefined): string | 
  * parts (audience fit, engagement, freshness) carry the rest and are scaled by relevance, so a
  * popular creator off-topic still scores low. Documented in docs/api.md.
  */
-const RELEVANCE_POINTS = 75;
+const RELEVANCE_POINTS = 80;
 /** with audience niches, the niche part's share of relevance (topic evidence has the rest) */
 const NICHE_SHARE = 0.75;
 /** a brief without any niche is matched on its words alone, and can reach at most this much relevance */
 const TOPIC_ONLY_CAP = 0.6;
-const QUALITY_POINTS = { audience: 10, engagement: 12, freshness: 3 } as const;
+const QUALITY_POINTS = { audience: 8, engagement: 9, freshness: 3 } as const;
 
 function freshness(p: Profile): { value: number; note: string | null } {
   const dates = p.recentPosts.map((r) => (r.postedAt ? Date.parse(r.postedAt) : Number.NaN)).filter((t) => Number.isFinite(t));

@@ -14,10 +14,10 @@ export const FIT_SCORES_NAME = 'fit_scores';
 
 /**
  * The parts of a fit score and the points each may carry (docs/api.md); they add up to the score.
- * Relevance (niche + topics) carries at most 75: niche up to 56 and topics up to 19 when the brief
- * names niches, topics up to 45 when it names none. The rule-based scorer gives the same parts.
+ * Relevance (niche + topics) carries at most 80: niche up to 60 and topics up to 20 when the brief
+ * names niches, topics up to 48 when it names none. The rule-based scorer gives the same parts.
  */
-export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 56, topics: 45, audience: 10, engagement: 12, freshness: 3 };
+export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 60, topics: 48, audience: 8, engagement: 9, freshness: 3 };
 
 const partDescriptions: Record<keyof ScoreBreakdown, string> = {
   niche: 'how much the creator is about the niches of the people who would use the product',
@@ -160,7 +160,7 @@ export function toBriefExpansion(answer: BriefExpansionAnswer, brief: string): B
 /** Whole-point parts of an answer and the score they add up to (the parts win over a score that disagrees). */
 export function toBreakdown(parts: ScoreBreakdown): { breakdown: ScoreBreakdown; score: number } {
   const breakdown = Object.fromEntries(scoreParts.map((k) => [k, Math.round(parts[k])])) as unknown as ScoreBreakdown;
-  // relevance is at most 75 points: an answer that claims more loses it from its topics
-  breakdown.topics = Math.max(0, Math.min(breakdown.topics, 75 - breakdown.niche));
+  // relevance is at most 80 points: an answer that claims more loses it from its topics
+  breakdown.topics = Math.max(0, Math.min(breakdown.topics, 80 - breakdown.niche));
   return { breakdown, score: scoreParts.reduce((sum, k) => sum + breakdown[k], 0) };
 }

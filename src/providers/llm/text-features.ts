@@ -181,7 +181,9 @@ export const briefStopWords = new Set([
     instagram insta ig tiktok tiktoker tiktokers youtube youtuber youtubers yt reels reel shorts video videos
     post posts posting story stories platform platforms social media share shares sharing show shows showing
     feed feeds whose make makes made making get gets our ours everyday daily regularly especially mostly
-    talk talks about
+    talk talks about tips tip idea ideas thing things way ways lot lots kind sort part one two three four five six
+    seven eight nine ten first second third life lives time times day days week weeks month months today every
+    free made make makes making full little ones everything something anything nothing moment moments
     suchen sucht suche bringen bringt markt marke hersteller verkaufen verkauft zeigen zeigt teilen teilt posten
     dokumentieren neue neuen neues kampagne creatorin creatorinnen influencerin influencerinnen gerne fokus
     busca buscan buscamos marca tienda nueva nuevo creadora creadoras creadores compartan comparta publiquen publique

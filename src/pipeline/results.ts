@@ -78,24 +78,23 @@ export function matchQuality(
   opts: { topK: number; minFitScore: number; candidates: number },
 ): MatchQuality {
   const floor = opts.minFitScore;
-  if (results.length === 0) {
-    return {
-      level: 'none',
-      reason:
-        opts.candidates === 0
-          ? 'no creator in the index matched the brief and its filters'
-          : `none of the ${opts.candidates} candidates reached the relevance floor (min_fit_score ${floor})`,
-    };
-  }
   const niches = (expansion.audience ?? []).map((a) => a.niche);
   const named = niches.length > 0 ? niches : expansion.niches;
+  const vague = 'the brief names no niche, product or audience we recognise; say what is sold and who should promote it';
+  if (results.length === 0) {
+    const why =
+      opts.candidates === 0
+        ? 'no creator in the index matched the brief and its filters'
+        : `none of the ${opts.candidates} candidates reached the relevance floor (min_fit_score ${floor})`;
+    return { level: 'none', reason: named.length === 0 ? `${why}: ${vague}` : why };
+  }
   const best = results.slice(0, STRONG_COUNT);
   const mean = Math.round(best.reduce((s, r) => s + r.fit_score, 0) / best.length);
   const enough = Math.min(opts.topK, STRONG_COUNT);
   if (named.length === 0) {
     return {
       level: 'weak',
-      reason: `the brief names no niche, product or audience we recognise, so creators were matched on its words alone (${results.length} above min_fit_score ${floor}); say what is sold and who should promote it`,
+      reason: `${vague}; ${results.length} creator(s) matched on its words alone reached min_fit_score ${floor}`,
     };
   }
   if (results.length < enough) {

@@ -77,8 +77,10 @@ export function prepareBrief(brief: ScoringBrief): PreparedBrief {
   const audience: WantedNiche[] =
     fromAudience.length > 0 ? fromAudience : listed.map((niche, i) => ({ niche, weight: FALLBACK_WEIGHTS[i] ?? 0.4 }));
   audience.sort((a, b) => b.weight - a.weight);
-  const nameKeys = new Set(audience.flatMap((a) => a.niche.names.map((t) => t.key)));
-  const topics = distinctTerms(e.topics).filter((t) => !nameKeys.has(t.key));
+  // A niche's own label is no topic ("fitness" creators), but the narrower names a brief uses are:
+  // a skincare brief prefers skincare creators to makeup artists, both of them beauty.
+  const labelKeys = new Set(audience.map((a) => term(a.niche.id).key));
+  const topics = distinctTerms(e.topics).filter((t) => !labelKeys.has(t.key));
   const excludedNiches = (e.exclusions?.niches ?? [])
     .map((n) => getNiche(n))
     .filter((n): n is Niche => n !== undefined && !audience.some((a) => a.niche === n));

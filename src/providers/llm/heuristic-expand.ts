@@ -2,7 +2,7 @@ import type { AudienceNiche, BriefExpansion } from '../../domain/job.js';
 import { inferFilters } from './brief-filters.js';
 import { detectNiches, getNiche, segmentTag } from './niche-lexicon.js';
 import { audienceOfProducts, findProducts, mergeAudience, productTokens } from './product-audience.js';
-import { briefStopWords, foldText, stem, term, textView } from './text-features.js';
+import { briefStopWords, foldText, isFunctionWord, stem, term, textView } from './text-features.js';
 
 const MAX_NICHES = 4;
 const MAX_TOPICS = 12;
@@ -55,7 +55,9 @@ export function expandBriefText(brief: string): BriefExpansion {
   const topics = uniqueBy([...productPhrases.map(foldText), ...phrases.map(foldText), ...words], stemKey).slice(0, MAX_TOPICS);
 
   const queries: string[] = [];
-  const condensed = [...productPhrases, ...words].slice(0, 16).join(' ');
+  // product phrases keep their words but not their grammar ("esmalte de uñas" → esmalte unas)
+  const productWordsInOrder = productPhrases.flatMap((p) => foldText(p).split(/\s+/)).filter((w) => !isFunctionWord(stem(w)));
+  const condensed = [...new Set([...productWordsInOrder, ...words])].slice(0, 16).join(' ');
   queries.push(condensed.length > 0 ? condensed : foldText(brief).replace(/\s+/g, ' ').trim().slice(0, 200));
   for (const a of audience.slice(0, 3)) {
     const d = detected.find((x) => x.evidence.niche.id === a.niche);

@@ -89,6 +89,10 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
     assert.ok(byHandle['instagram:gymqueen']! > byHandle['instagram:catmom']!, 'the fake model reads the profiles');
     assert.ok(scores[0]!.matchedTopics.length > 0);
     assert.ok(scores[0]!.rationale.length > 0);
+    for (const s of scores) {
+      const parts = s.breakdown!;
+      assert.equal(parts.niche + parts.topics + parts.audience + parts.engagement + parts.freshness, s.score, 'the parts add up to the score');
+    }
   });
 
   it('asks once more after invalid JSON and uses the second answer', async () => {

@@ -138,8 +138,14 @@ function readModifiers(brief: string): { preferences: string[]; notes: string[] 
       `"${m[1]}" is read as a preference for creators posting about ${who}'s topics (${words.slice(0, 3).join(', ')}); creator gender is not in the data, so it is not a filter`,
     );
   }
+  const age = ageModifier.exec(folded);
+  if (age) notes.push(`"${age[0].trim()}" describes an age group; creator and audience age are not in the data, so it is not applied`);
   return { preferences, notes };
 }
+
+/** Age groups and ranges ("Gen Z", "25–34", "over 40", "teens"), in the covered languages. */
+const ageModifier =
+  /\b(gen ?z|gen ?alpha|millennials?|boomers?|teens?|teenagers?|seniors?|students?|jugendliche|studenten|senioren|jovenes|adolescentes|mayores|jeunes|ados|etudiants)\b|\b\d{2}\s*(?:[-–]|to|bis|a)\s*\d{2}(?:\s*(?:year|jahr|ano|an)s?)?\b|\b(?:over|under|ueber|unter|mas de|menos de|plus de|moins de)\s+\d{2}\b(?!\s*(?:k|000|%|followers|follower))/u;
 
 /** The text with the given (stemmed) words blanked out. */
 function withoutWords(text: string, keys: Set<string>): string {

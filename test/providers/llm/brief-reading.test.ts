@@ -65,6 +65,13 @@ describe('exclusions and modifiers', () => {
     assert.ok(e.preferences?.includes('menswear'));
   });
 
+  it('says an age group is not applied, and leaves follower counts alone', () => {
+    for (const text of ['vegan protein bar for US gym-goers, 25–34', 'Gen Z skincare fans', 'fitness creators over 40']) {
+      assert.ok(expandBriefText(text).notes?.some((n) => /age are not in the data, so it is not applied/.test(n)), text);
+    }
+    assert.equal(expandBriefText('fitness creators with over 50k followers').notes, undefined);
+  });
+
   it('reads "not", "no", "nicht", "sin", "sans" but not "non-alcoholic" or "not just"', () => {
     assert.deepEqual(splitExclusions('food and recipes, not nightlife').excluded, ['nightlife']);
     assert.deepEqual(splitExclusions('no kids content please').excluded, ['kids content please']);

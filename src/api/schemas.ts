@@ -85,6 +85,7 @@ export const jobViewSchema = z
       filters: z.record(z.string(), z.unknown()),
       top_k: z.number().int(),
       candidate_limit: z.number().int(),
+      min_fit_score: z.number().int(),
       exclude_handles: z.array(z.string()),
       webhook_url: z.string().nullable(),
     }),
@@ -97,6 +98,23 @@ export const jobViewSchema = z
   })
   ;
 
+export const scoreBreakdownSchema = z
+  .object({
+    niche: z.number().int().min(0).meta({ description: "how much the creator is about the brief's audience niches (≤ 60)" }),
+    topics: z.number().int().min(0).meta({ description: "the brief's own topic words in the creator's posts (≤ 20; ≤ 48 when the brief names no niche)" }),
+    audience: z.number().int().min(0).meta({ description: 'follower band and hard filters met (≤ 8)' }),
+    engagement: z.number().int().min(0).meta({ description: 'engagement rate against creators of the same size (≤ 9)' }),
+    freshness: z.number().int().min(0).meta({ description: 'how current the profile data is (≤ 3)' }),
+  })
+  ;
+
+export const matchQualitySchema = z
+  .object({
+    level: z.enum(['strong', 'weak', 'none']),
+    reason: z.string(),
+  })
+  .meta({ description: 'how well the brief could be matched; weak or none also comes as a warning event' });
+
 export const rankedResultSchema = z
   .object({
     rank: z.number().int().min(1),
@@ -105,6 +123,9 @@ export const rankedResultSchema = z
     display_name: z.string().nullable(),
     profile_url: z.string(),
     fit_score: z.number().min(0).max(100),
+    score_breakdown: scoreBreakdownSchema.nullable().meta({
+      description: 'the parts of fit_score, adding up to it (see the API guide); null on results stored before breakdowns existed',
+    }),
     rationale: z.string(),
     matched_topics: z.array(z.string()),
     followers: z.number().nullable(),
@@ -122,7 +143,13 @@ export const rankedResultSchema = z
   ;
 
 export const resultsResponseSchema = z
-  .object({ job_id: z.string(), status: z.literal('completed'), count: z.number().int(), results: z.array(rankedResultSchema) })
+  .object({
+    job_id: z.string(),
+    status: z.literal('completed'),
+    count: z.number().int(),
+    match_quality: matchQualitySchema.nullable().meta({ description: 'null for jobs finished before match quality existed' }),
+    results: z.array(rankedResultSchema),
+  })
   ;
 
 export const artifactResponseSchema = z

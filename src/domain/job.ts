@@ -26,8 +26,8 @@ export const terminalEventTypes: readonly EventType[] = ['completed', 'failed', 
 
 /** Artifacts clients may read; `final` is served by /results. */
 export const publicArtifactKinds = ['candidates', 'progressive', 'remaining', 'timing'] as const;
-/** `final` is served by /results; `expansion` and `scores` (all fit scores so far) let a re-run resume. */
-export const artifactKinds = [...publicArtifactKinds, 'final', 'expansion', 'scores'] as const;
+/** `final` and `match` (the match quality) are served by /results; `expansion` and `scores` (all fit scores so far) let a re-run resume. */
+export const artifactKinds = [...publicArtifactKinds, 'final', 'expansion', 'scores', 'match'] as const;
 export type ArtifactKind = (typeof artifactKinds)[number];
 
 export const LIMITS = {
@@ -35,6 +35,8 @@ export const LIMITS = {
   briefMax: 4000,
   topKMax: 100,
   candidateLimitMax: 500,
+  /** default relevance floor: results below this fit score are left out (see docs/api.md) */
+  minFitScoreDefault: 35,
   excludeMax: 500,
   countriesMax: 50,
   languagesMax: 20,
@@ -75,8 +77,15 @@ export const startJobSchema = z.strictObject({
   brief: z.string().trim().min(LIMITS.briefMin).max(LIMITS.briefMax),
   platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
   filters: filtersSchema.optional(),
-  top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25),
+  top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25).meta({ description: 'the most results to return; fewer come back when fewer creators reach min_fit_score' }),
   candidate_limit: z.number().int().min(1).max(LIMITS.candidateLimitMax).default(150),
+  min_fit_score: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(LIMITS.minFitScoreDefault)
+    .meta({ description: `relevance floor: results with a lower fit_score are left out rather than padding top_k (default ${LIMITS.minFitScoreDefault}; 0 keeps every scored candidate)` }),
   exclude_handles: z
     .array(
       z.string().refine((s) => parseCreatorKey(s) !== null, {
@@ -96,6 +105,8 @@ export interface JobParams {
   filters: HardFilters;
   topK: number;
   candidateLimit: number;
+  /** relevance floor (0–100); absent on jobs stored before the floor existed, which means 0 */
+  minFitScore?: number;
   excludeKeys: CreatorKey[];
   webhookUrl: string | null;
 }
@@ -116,6 +127,7 @@ export function toJobParams(req: StartJobRequest): JobParams {
     filters,
     topK: req.top_k,
     candidateLimit: Math.max(req.candidate_limit, req.top_k),
+    minFitScore: req.min_fit_score,
     excludeKeys: (req.exclude_handles ?? []).map((s) => {
       const p = parseCreatorKey(s)!;
       return `${p.platform}:${p.handle}` as CreatorKey;
@@ -147,8 +159,46 @@ export interface BriefExpansion {
   topics: string[];
   /** filters inferred from the brief text; explicit request filters win over these */
   filters: HardFilters;
+  /**
+   * who should promote what the brief sells: niches weighted 0–1 (1 = primary), strongest first
+   * ("protein powder" → fitness 1, food 0.3); absent on expansions stored before it existed
+   */
+  audience?: AudienceNiche[];
+  /** what the brief rules out ("no fitness or travel accounts", "not alcohol") */
+  exclusions?: { niches: string[]; terms: string[] };
+  /** soft preferences read from modifiers ("men's" → menswear), scored as topic evidence */
+  preferences?: string[];
+  /** parts of the brief that could not be applied to the data, said as warnings */
+  notes?: string[];
   /** true when the LLM failed and the rule-based expansion stands in */
   fallback?: boolean;
+}
+
+export interface AudienceNiche {
+  niche: string;
+  weight: number;
+}
+
+/**
+ * The parts of a fit score, in points; they add up to the score. `niche`: how much the creator is
+ * about the brief's audience niches; `topics`: the brief's own words found in the creator's text;
+ * `audience`: follower band and hard filters met; `engagement`: engagement against the creator's
+ * size tier; `freshness`: how current the profile data is.
+ */
+export interface ScoreBreakdown {
+  niche: number;
+  topics: number;
+  audience: number;
+  engagement: number;
+  freshness: number;
+}
+
+export const scoreParts = ['niche', 'topics', 'audience', 'engagement', 'freshness'] as const satisfies readonly (keyof ScoreBreakdown)[];
+
+/** How well the brief could be matched at all: said on the job's results and as a warning event. */
+export interface MatchQuality {
+  level: 'strong' | 'weak' | 'none';
+  reason: string;
 }
 
 export interface FitScore {
@@ -157,6 +207,8 @@ export interface FitScore {
   score: number;
   rationale: string;
   matchedTopics: string[];
+  /** the parts of `score`; absent on scores stored before breakdowns existed */
+  breakdown?: ScoreBreakdown;
   /** true when this score came from the rule-based fallback after the LLM failed */
   fallback?: boolean;
 }
@@ -169,6 +221,8 @@ export interface RankedResult {
   display_name: string | null;
   profile_url: string;
   fit_score: number;
+  /** the parts of fit_score, adding up to it; null on results stored before breakdowns existed */
+  score_breakdown: ScoreBreakdown | null;
   rationale: string;
   matched_topics: string[];
   followers: number | null;

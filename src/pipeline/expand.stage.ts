@@ -58,5 +58,7 @@ export async function runExpandStage(run: StageRun): Promise<ExpandOutput> {
   if (expansion.fallback) {
     await rt.emit('warning', { stage: 'expand', code: 'expand_fallback', message: 'the LLM could not expand the brief; the rule-based expansion stands in' });
   }
+  // parts of the brief the data cannot honour as asked ("men's": no creator gender in the index)
+  for (const note of expansion.notes ?? []) await rt.emit('warning', { stage: 'expand', code: 'brief_not_applied', message: note });
   return { expansion, filters, reused: false };
 }

@@ -1,7 +1,7 @@
 import type { CreatorKey } from '../domain/creator.js';
-import type { FitScore, RankedResult, Stage } from '../domain/job.js';
+import type { BriefExpansion, FitScore, MatchQuality, RankedResult, Stage } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
-import { rankProfiles } from './results.js';
+import { matchQuality, rankProfiles } from './results.js';
 import type { StageRun } from './stage-run.js';
 
 /** Duration and counts of one stage, as the `timing` artifact and `stage_completed` events show them. */
@@ -15,17 +15,30 @@ export interface TimingArtifact {
 }
 
 /**
- * Final order (fit score, then engagement, then followers), the best `top_k` kept. Writes `final`
- * and `timing` (every stage's duration and counts, this one included).
+ * Final order (fit score, then engagement, then followers), the best `top_k` at or above
+ * `min_fit_score` kept. Writes `final`, `match` (how well the brief matched, with the reason; a
+ * `warning` event when it is weak or none) and `timing` (every stage's duration and counts, this one included).
  */
 export async function runRankStage(
   run: StageRun,
-  input: { profiles: Profile[]; scores: ReadonlyMap<CreatorKey, FitScore>; timings: Partial<Record<Stage, StageTiming>>; startedAt: number; attempt: number },
+  input: {
+    profiles: Profile[];
+    scores: ReadonlyMap<CreatorKey, FitScore>;
+    expansion: BriefExpansion;
+    timings: Partial<Record<Stage, StageTiming>>;
+    startedAt: number;
+    attempt: number;
+  },
 ): Promise<RankedResult[]> {
   const { deps, params, rt } = run;
   const started = performance.now();
-  const results = rankProfiles(input.profiles, input.scores, params.topK);
-  await deps.repos.artifacts.put(rt.jobId, 'final', results);
+  const minFitScore = params.minFitScore ?? 0;
+  const results = rankProfiles(input.profiles, input.scores, params.topK, minFitScore);
+  const match = matchQuality(input.expansion, results, { topK: params.topK, minFitScore, candidates: input.profiles.length });
+  await deps.repos.artifacts.putMany(rt.jobId, { final: results, match: match satisfies MatchQuality });
+  if (match.level !== 'strong') {
+    await rt.emit('warning', { stage: 'rank', code: match.level === 'none' ? 'no_match' : 'weak_match', match_quality: match.level, message: match.reason });
+  }
   const timing: TimingArtifact = {
     total_ms: Math.round(performance.now() - input.startedAt),
     attempt: input.attempt,

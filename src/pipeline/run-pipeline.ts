@@ -147,7 +147,7 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
   }));
   const final = await stage(
     'rank',
-    () => runRankStage(run, { profiles: enriched.profiles, scores: scored.scores, timings, startedAt, attempt }),
+    () => runRankStage(run, { profiles: enriched.profiles, scores: scored.scores, expansion: expand.expansion, timings, startedAt, attempt }),
     (r) => ({ results: r.length }),
   );
   return final.length;

@@ -57,7 +57,7 @@ export async function runScoreStage(run: StageRun, expand: ExpandOutput, profile
   const resumed = scores.size;
 
   const publish = async () => {
-    const top = rankProfiles(profiles, scores, params.topK);
+    const top = rankProfiles(profiles, scores, params.topK, params.minFitScore ?? 0);
     const remaining = profiles.filter((p) => !scores.has(p.key)).map(pendingSummary);
     await deps.repos.artifacts.putMany(rt.jobId, {
       scores: { scores: [...scores.values()], fallback_batches: fallbackBatches } satisfies SavedScores,

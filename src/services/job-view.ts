@@ -28,6 +28,7 @@ export function requestView(p: JobParams) {
     filters,
     top_k: p.topK,
     candidate_limit: p.candidateLimit,
+    min_fit_score: p.minFitScore ?? 0,
     exclude_handles: p.excludeKeys,
     webhook_url: p.webhookUrl,
   };

@@ -45,9 +45,10 @@ describe('OpenAPI document and /docs', () => {
     const start = doc.components.schemas.StartJobRequest!;
     assert.deepEqual(start.required, ['brief']);
     assert.deepEqual(Object.keys(start.properties ?? {}).sort(), [
-      'brief', 'candidate_limit', 'exclude_handles', 'filters', 'platforms', 'top_k', 'webhook_url',
+      'brief', 'candidate_limit', 'exclude_handles', 'filters', 'min_fit_score', 'platforms', 'top_k', 'webhook_url',
     ]);
     assert.ok(doc.components.schemas.RankedResult?.properties?.fit_score);
+    assert.ok(doc.components.schemas.RankedResult?.properties?.score_breakdown);
     // Every $ref resolves.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
     for (const ref of refs) {

@@ -14,6 +14,7 @@ function ranked(rank: number): RankedResult {
     display_name: `Creator ${rank}`,
     profile_url: `https://www.instagram.com/creator${rank}/`,
     fit_score: 90 - rank,
+    score_breakdown: { niche: 50, topics: 15 - rank, audience: 10, engagement: 12, freshness: 3 },
     rationale: 'posts about protein snacks',
     matched_topics: ['protein'],
     followers: 50_000,

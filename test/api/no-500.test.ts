@@ -24,7 +24,7 @@ describe('no input ever causes a 500', () => {
   test('mutated start and search bodies, queries and paths', async () => {
     const random = seededRandom(20260501);
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
-    const startFields = ['brief', 'platforms', 'filters', 'top_k', 'candidate_limit', 'exclude_handles', 'webhook_url', 'extra'];
+    const startFields = ['brief', 'platforms', 'filters', 'top_k', 'candidate_limit', 'min_fit_score', 'exclude_handles', 'webhook_url', 'extra'];
     const filterFields = ['followers_min', 'followers_max', 'countries', 'languages', 'min_engagement_rate', 'x'];
     const seen = new Map<number, number>();
     const job = await api.insertJob((await api.ctx.repos.apiKeys.list())[0]!.id, { status: 'running' });

@@ -42,6 +42,7 @@ describe('POST /pipeline/start', () => {
     const row = await api.ctx.repos.jobs.get(res.body.job_id);
     assert.equal(row?.apiKeyId, keyId);
     assert.equal(row?.params.topK, 10);
+    assert.equal(row?.params.minFitScore, 35, 'the documented default floor');
     assert.deepEqual(row?.params.filters, { countries: ['US'], followersMin: 10_000, niches: ['food', 'fitness'], platforms: ['instagram'] });
     assert.ok(await api.ctx.queue.isQueued(res.body.job_id));
   });
@@ -54,6 +55,10 @@ describe('POST /pipeline/start', () => {
       [{ brief, colour: 'red' }, 'colour'],
       [{ brief, top_k: 1000 }, 'top_k'],
       [{ brief, top_k: '10' }, 'top_k'],
+      [{ brief, min_fit_score: 101 }, 'min_fit_score'],
+      [{ brief, min_fit_score: -1 }, 'min_fit_score'],
+      [{ brief, min_fit_score: 12.5 }, 'min_fit_score'],
+      [{ brief, min_fit_score: '35' }, 'min_fit_score'],
       [{ brief, platforms: ['myspace'] }, 'platforms.0'],
       [{ brief, filters: { countries: ['USA'] } }, 'filters.countries.0'],
       [{ brief, filters: { followers_min: 10, followers_max: 5 } }, 'filters.followers_min'],

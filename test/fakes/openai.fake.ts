@@ -207,7 +207,7 @@ export class FakeOpenAi extends FakeHttpServer {
           const { id, ...rest } = c;
           const overlap = [...words(valuesText(rest))].filter((w) => campaignWords.has(w));
           const score = injected ?? Math.min(100, 10 + overlap.length * 12 + (stableHash(JSON.stringify(rest)) % 10));
-          return { id: String(id), score, rationale: `Matches ${overlap.slice(0, 3).join(', ') || 'little of the brief'}.`, matched_topics: overlap.slice(0, 5) };
+          return { id: String(id), score, breakdown: splitScore(score), rationale: `Matches ${overlap.slice(0, 3).join(', ') || 'little of the brief'}.`, matched_topics: overlap.slice(0, 5) };
         }),
       };
     }
@@ -340,4 +340,16 @@ function breakSchema(answer: unknown): void {
   const scores = (answer as { scores?: { score: number }[] }).scores;
   if (scores?.[0]) scores[0].score = 250;
   else (answer as Record<string, unknown>).queries = 'not-an-array';
+}
+
+/** A score as parts that add up to it, each within its maximum (niche first, as a model would weigh it). */
+function splitScore(score: number): Record<string, number> {
+  const max: [string, number][] = [['niche', 60], ['topics', 20], ['engagement', 9], ['audience', 8], ['freshness', 3]];
+  let left = Math.max(0, Math.min(100, score));
+  const parts: Record<string, number> = {};
+  for (const [k, m] of max) {
+    parts[k] = Math.min(m, left);
+    left -= parts[k];
+  }
+  return parts;
 }

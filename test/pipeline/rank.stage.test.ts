@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CreatorKey } from '../../src/domain/creator.js';
-import type { FitScore, RankedResult } from '../../src/domain/job.js';
+import type { BriefExpansion, FitScore, MatchQuality, RankedResult } from '../../src/domain/job.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
 import { runRankStage } from '../../src/pipeline/rank.stage.js';
 import type { TimingArtifact } from '../../src/pipeline/rank.stage.js';
-import { rankProfiles } from '../../src/pipeline/results.js';
+import { matchQuality, rankProfiles } from '../../src/pipeline/results.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { createJob, makeProfile } from './fixtures.js';
@@ -17,6 +17,8 @@ const fit = (key: CreatorKey, score: number, fallback?: boolean): FitScore => ({
   matchedTopics: ['t'],
   ...(fallback ? { fallback } : {}),
 });
+
+const expansion: BriefExpansion = { queries: ['protein'], niches: ['fitness'], topics: ['protein'], filters: {}, audience: [{ niche: 'fitness', weight: 1 }] };
 
 describe('rankProfiles', () => {
   const profiles = [
@@ -48,6 +50,7 @@ describe('rankProfiles', () => {
       display_name: null,
       profile_url: 'https://www.instagram.com/top/',
       fit_score: 90,
+      score_breakdown: null,
       rationale: 'r90',
       matched_topics: ['t'],
       followers: 10,
@@ -82,7 +85,7 @@ describe('runRankStage', () => {
     const scores = new Map(profiles.map((p, i) => [p.key, fit(p.key, 50 + i)]));
     const results = await runRankStage(
       { deps: t.ctx, params: job.params, rt },
-      { profiles, scores, timings: { expand: { duration_ms: 3, queries: 2 } }, startedAt: performance.now() - 50, attempt: 1 },
+      { profiles, scores, expansion, timings: { expand: { duration_ms: 3, queries: 2 } }, startedAt: performance.now() - 50, attempt: 1 },
     );
     assert.deepEqual(results.map((r) => r.handle), ['c', 'b']);
     assert.deepEqual((await t.ctx.repos.artifacts.get<RankedResult[]>(jobId, 'final'))!.data, results);
@@ -91,5 +94,35 @@ describe('runRankStage', () => {
     assert.ok(timing.total_ms >= 50);
     assert.deepEqual(timing.stages.expand, { duration_ms: 3, queries: 2 });
     assert.equal(timing.stages.rank!.results, 2);
+  });
+
+  it('leaves out results below min_fit_score and says the match is weak when few are left', async () => {
+    const jobId = await createJob(t.ctx, { brief: 'protein powder for gym creators', top_k: 25, min_fit_score: 60 });
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    assert.equal(job.params.minFitScore, 60);
+    const rt = new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger);
+    const profiles = ['a', 'b', 'c', 'd'].map((handle) => makeProfile({ handle }));
+    const scores = new Map(profiles.map((p, i) => [p.key, fit(p.key, [80, 61, 60, 59][i]!)]));
+    const results = await runRankStage({ deps: t.ctx, params: job.params, rt }, { profiles, scores, expansion, timings: {}, startedAt: performance.now(), attempt: 1 });
+    assert.deepEqual(results.map((r) => r.handle), ['a', 'b', 'c'], 'top_k is a maximum: 59 is below the floor');
+    const match = (await t.ctx.repos.artifacts.get<MatchQuality>(jobId, 'match'))!.data;
+    assert.equal(match.level, 'weak');
+    assert.match(match.reason, /only 3 creator\(s\) about fitness reached min_fit_score 60/);
+    const events = await t.ctx.repos.events.list(jobId);
+    const warning = events.find((e) => e.type === 'warning');
+    assert.equal(warning?.data.code, 'weak_match');
+  });
+
+  it('says none when nothing reaches the floor, and strong when enough good matches do', () => {
+    const none = matchQuality(expansion, [], { topK: 25, minFitScore: 35, candidates: 150 });
+    assert.equal(none.level, 'none');
+    assert.match(none.reason, /none of the 150 candidates reached the relevance floor \(min_fit_score 35\)/);
+    const good = Array.from({ length: 12 }, () => ({ fit_score: 70 }));
+    assert.equal(matchQuality(expansion, good, { topK: 25, minFitScore: 35, candidates: 150 }).level, 'strong');
+    const poor = Array.from({ length: 12 }, () => ({ fit_score: 40 }));
+    assert.match(matchQuality(expansion, poor, { topK: 25, minFitScore: 35, candidates: 150 }).reason, /average a fit of only 40/);
+    const vague = matchQuality({ niches: [], audience: [] }, good, { topK: 25, minFitScore: 35, candidates: 150 });
+    assert.equal(vague.level, 'weak');
+    assert.match(vague.reason, /names no niche, product or audience/);
   });
 });

@@ -52,8 +52,9 @@ describe('runScoreStage', () => {
     await t.cleanup();
   });
 
-  async function setup(deps: PipelineDeps, topK = 10) {
-    const jobId = await createJob(t.ctx, { brief: BRIEF, top_k: topK });
+  // no relevance floor: these tests follow every scored profile through the batches
+  async function setup(deps: PipelineDeps, topK = 10, minFitScore = 0) {
+    const jobId = await createJob(t.ctx, { brief: BRIEF, top_k: topK, min_fit_score: minFitScore });
     await t.ctx.repos.jobs.markRunning(jobId);
     const job = (await t.ctx.repos.jobs.get(jobId))!;
     const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
@@ -90,6 +91,10 @@ describe('runScoreStage', () => {
     for (let i = 1; i < progressive.length; i++) assert.ok(progressive[i - 1]!.fit_score >= progressive[i]!.fit_score);
     assert.ok(progressive.slice(0, 4).every((r) => r.handle.startsWith('pet_')), 'pet creators rank first');
     assert.deepEqual((await t.ctx.repos.artifacts.get(jobId, 'remaining'))!.data, []);
+    for (const r of progressive) {
+      const b = r.score_breakdown!;
+      assert.equal(b.niche + b.topics + b.audience + b.engagement + b.freshness, r.fit_score, 'the breakdown adds up to the fit score');
+    }
 
     const events = await t.ctx.jobEvents.list(jobId, 0, 1000);
     const partial = events.filter((e) => e.type === 'partial_results');

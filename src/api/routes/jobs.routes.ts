@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { publicArtifactKinds } from '../../domain/job.js';
-import type { RankedResult } from '../../domain/job.js';
+import type { MatchQuality, RankedResult } from '../../domain/job.js';
 import { cancelJob } from '../../services/jobs.service.js';
 import { jobView } from '../../services/job-view.js';
 import type { artifactResponseSchema, resultsResponseSchema } from '../schemas.js';
@@ -14,10 +14,13 @@ const isPublicKind = (k: string): k is PublicKind => (publicArtifactKinds as rea
 
 /** The `final` artifact is the ranked list (or an object holding it under `results`). */
 function rankedFrom(data: unknown): RankedResult[] {
-  if (Array.isArray(data)) return data as RankedResult[];
-  const results = (data as { results?: unknown } | null)?.results;
-  if (Array.isArray(results)) return results as RankedResult[];
-  throw new Error('final artifact has no result list');
+  const list = Array.isArray(data) ? data : (data as { results?: unknown } | null)?.results;
+  if (!Array.isArray(list)) throw new Error('final artifact has no result list');
+  // results stored before breakdowns existed have none
+  return (list as (Omit<RankedResult, 'score_breakdown'> & { score_breakdown?: RankedResult['score_breakdown'] })[]).map((r) => ({
+    ...r,
+    score_breakdown: r.score_breakdown ?? null,
+  }));
 }
 
 /** Job status, results, artifacts and cancel: every one scoped to the caller's key. */
@@ -44,7 +47,14 @@ export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
     const final = await ctx.repos.artifacts.get(job.id, 'final');
     if (!final) throw new Error(`completed job ${job.id} has no final artifact`);
     const results = rankedFrom(final.data);
-    const payload: z.input<typeof resultsResponseSchema> = { job_id: job.id, status: 'completed', count: results.length, results };
+    const match = await ctx.repos.artifacts.get<MatchQuality>(job.id, 'match');
+    const payload: z.input<typeof resultsResponseSchema> = {
+      job_id: job.id,
+      status: 'completed',
+      count: results.length,
+      match_quality: match?.data ?? null,
+      results,
+    };
     res.json(payload);
   });
 

@@ -1,17 +1,20 @@
 import type { HardFilters } from '../../domain/creator.js';
-import type { FitScore } from '../../domain/job.js';
+import { scoreParts } from '../../domain/job.js';
+import type { FitScore, ScoreBreakdown } from '../../domain/job.js';
 import type { Profile } from '../../domain/profile.js';
 import type { ScoringBrief } from './llm.js';
-import { detectNiches, getNiche, nicheEvidence, niches } from './niche-lexicon.js';
+import { detectNiches, getNiche, nicheEvidence, niches, segmentTag } from './niche-lexicon.js';
 import type { Niche, NicheEvidence } from './niche-lexicon.js';
-import { briefStopWords, hasPrefix, matches, term, textView } from './text-features.js';
+import { briefStopWords, hasPrefix, isFunctionWord, matches, term, textView } from './text-features.js';
 import type { Term, TextView } from './text-features.js';
 
 /**
  * Rule-based fit scoring: 0–100 from weighted evidence, with a rationale that names the evidence.
  *
- * relevance (niche and topic overlap) carries 70 points; quality (engagement against the median of
- * the creator's size tier, audience size against the wanted band, filters met) carries 30, scaled by
+ * The score is the sum of its breakdown (docs/api.md): relevance — how much the creator is about the
+ * brief's audience niches (weighted: a protein-powder brief wants fitness first, food second) and
+ * which of the brief's own words its posts use — carries 80 points; audience fit (size band, filters),
+ * engagement against the median of the creator's size tier and data freshness carry 20, scaled by
  * relevance so that a popular creator off-topic still scores low. A violated hard filter (fresh data
  * can disagree with the index) costs a quarter of the score.
  */
@@ -39,42 +42,68 @@ const trim = (x: number) => (x >= 100 ? Math.round(x).toString() : x.toFixed(1).
 const clamp = (x: number, lo = 0, hi = 1) => Math.min(hi, Math.max(lo, x));
 const saturate = (hits: number, scale: number) => 1 - Math.exp(-hits / scale);
 
+/** One niche the brief wants, with its weight (1 = primary audience). */
+export interface WantedNiche {
+  niche: Niche;
+  weight: number;
+}
+
 /** What the scorer looks for, computed once per brief. */
 export interface PreparedBrief {
-  niches: Niche[];
+  /** audience niches, strongest first */
+  audience: WantedNiche[];
   /** brief words that are not niche names, e.g. "protein", "vegan" */
   topics: Term[];
+  /** soft preferences from modifiers ("men's" → menswear), counted as topic evidence */
+  preferences: Term[];
+  excludedNiches: Niche[];
+  excludedTerms: Term[];
   filters: HardFilters;
 }
 
+const FALLBACK_WEIGHTS = [1, 0.6, 0.5, 0.4];
+
 export function prepareBrief(brief: ScoringBrief): PreparedBrief {
-  const known = brief.expansion.niches.map((n) => getNiche(n.toLowerCase())).filter((n): n is Niche => n !== undefined);
+  const e = brief.expansion;
+  const fromAudience = (e.audience ?? [])
+    .map((a) => ({ niche: getNiche(a.niche.toLowerCase()), weight: clamp(a.weight) }))
+    .filter((a): a is WantedNiche => a.niche !== undefined && a.weight > 0);
+  const known = e.niches.map((n) => getNiche(n.toLowerCase())).filter((n): n is Niche => n !== undefined);
   // An LLM may name niches in its own words; read those (or the brief itself) through the lexicon.
-  const niches =
+  const listed =
     known.length > 0
       ? known
-      : detectNiches(textView([...brief.expansion.niches, ...brief.expansion.topics, brief.brief].join(' , '))).map(
-          (d) => d.evidence.niche,
-        );
-  const nameKeys = new Set(niches.flatMap((n) => n.names.map((t) => t.key)));
-  const topics: Term[] = [];
-  const seen = new Set<string>();
-  for (const raw of brief.expansion.topics) {
-    const t = term(raw);
-    if (t.key.length < 2 || nameKeys.has(t.key) || briefStopWords.has(t.key) || seen.has(t.key)) continue;
-    seen.add(t.key);
-    topics.push(t);
-  }
-  return { niches: niches.slice(0, 4), topics: topics.slice(0, 12), filters: brief.filters };
+      : detectNiches(textView([...e.niches, ...e.topics, brief.brief].join(' , '))).map((d) => d.evidence.niche);
+  const audience: WantedNiche[] =
+    fromAudience.length > 0 ? fromAudience : listed.map((niche, i) => ({ niche, weight: FALLBACK_WEIGHTS[i] ?? 0.4 }));
+  audience.sort((a, b) => b.weight - a.weight);
+  // A niche's own label is no topic ("fitness" creators), but the narrower names a brief uses are:
+  // a skincare brief prefers skincare creators to makeup artists, both of them beauty.
+  const labelKeys = new Set(audience.map((a) => term(a.niche.id).key));
+  const topics = distinctTerms(e.topics).filter((t) => !labelKeys.has(t.key));
+  const excludedNiches = (e.exclusions?.niches ?? [])
+    .map((n) => getNiche(n))
+    .filter((n): n is Niche => n !== undefined && !audience.some((a) => a.niche === n));
+  return {
+    audience: audience.slice(0, 4),
+    topics: topics.slice(0, 12),
+    preferences: distinctTerms(e.preferences ?? []),
+    excludedNiches,
+    excludedTerms: distinctTerms(e.exclusions?.terms ?? []),
+    filters: brief.filters,
+  };
 }
 
-interface NicheFit {
-  niche: Niche;
-  category: boolean;
-  words: string[];
-  /** share of this niche in the profile's strongest topical evidence (1 = nothing else dominates) */
-  focus: number;
-  value: number;
+function distinctTerms(words: string[]): Term[] {
+  const out: Term[] = [];
+  const seen = new Set<string>();
+  for (const raw of words) {
+    const t = term(raw);
+    if (t.key.length < 2 || briefStopWords.has(t.key) || seen.has(t.key)) continue;
+    seen.add(t.key);
+    out.push(t);
+  }
+  return out;
 }
 
 interface ProfileText {
@@ -83,7 +112,18 @@ interface ProfileText {
   categories: string[];
 }
 
-const hitsOf = (ev: NicheEvidence) => ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 3);
+/**
+ * Evidence for a niche in distinct concepts: spellings of one word ("travel", "traveling",
+ * "traveller", "travelgram") count once, so a creator who mentions travel in one caption is not
+ * taken for a travel creator. Compound-hashtag prefixes add half a word each, at most 1.5.
+ */
+function hitsOf(ev: NicheEvidence): number {
+  const concepts = new Set([...ev.names, ...ev.terms].map((w) => conceptKey(w)));
+  return concepts.size + 0.5 * Math.min(ev.prefixHits, 3);
+}
+
+/** The first five letters of a word: spellings and inflections of one word share them. */
+const conceptKey = (w: string) => term(w).key.replace(/\s+/g, '').slice(0, 5);
 
 function hasCategory(niche: Niche, text: ProfileText): boolean {
   if (text.categories.includes(niche.id)) return true;
@@ -91,33 +131,41 @@ function hasCategory(niche: Niche, text: ProfileText): boolean {
   return cat.names.length > 0 || cat.prefixHits > 0;
 }
 
-/**
- * The strongest evidence for a niche the brief did not ask for: a fashion blogger who sometimes
- * travels is less of a travel creator than one who mostly does. A category label counts as 3 words.
- */
-function competitor(b: PreparedBrief, text: ProfileText): { niche: Niche | null; hits: number } {
-  let best: { niche: Niche | null; hits: number } = { niche: null, hits: 0 };
-  for (const n of niches) {
-    if (b.niches.includes(n)) continue;
-    const hits = hitsOf(nicheEvidence(text.view, n)) + (hasCategory(n, text) ? 3 : 0);
-    if (hits > best.hits) best = { niche: n, hits };
-  }
-  return best;
+/** What a creator's own text (and inferred niches, when the index has them) says about every niche. */
+interface NicheProfile {
+  evidence: Map<Niche, { ev: NicheEvidence; hits: number; category: boolean }>;
+  /** the niche with the most evidence, and its hits */
+  top: { niche: Niche | null; hits: number };
+  /** inferred niche probabilities (Creator.niches), when present */
+  inferred: Map<string, number> | null;
 }
 
-function nicheFit(niche: Niche, text: ProfileText, rival: number): NicheFit {
-  const ev = nicheEvidence(text.view, niche);
-  const category = hasCategory(niche, text);
-  const hits = hitsOf(ev);
-  const focus = hits === 0 ? 0 : hits / Math.max(hits, rival);
-  const evidence = saturate(hits, 2.5);
-  return {
-    niche,
-    category,
-    words: [...ev.names, ...ev.terms],
-    focus,
-    value: category ? 0.7 + 0.3 * evidence : 0.8 * evidence * (0.5 + 0.5 * focus),
-  };
+/** A category label counts as 3 words. */
+function nicheProfile(p: Profile, text: ProfileText): NicheProfile {
+  const evidence: NicheProfile['evidence'] = new Map();
+  let top: NicheProfile['top'] = { niche: null, hits: 0 };
+  for (const n of niches) {
+    const ev = nicheEvidence(text.view, n);
+    const category = hasCategory(n, text);
+    const hits = hitsOf(ev) + (category ? 3 : 0);
+    evidence.set(n, { ev, hits, category });
+    if (hits > top.hits) top = { niche: n, hits };
+  }
+  const inferred = p.niches && p.niches.length > 0 ? new Map(p.niches.map((s) => [s.niche, clamp(s.p)])) : null;
+  return { evidence, top, inferred };
+}
+
+/**
+ * How much a creator is about one niche, 0–1: evidence for it (saturating) times its share of the
+ * creator's strongest evidence — a fashion blogger who sometimes travels is less of a travel creator
+ * than one who mostly does. Inferred niche probabilities, when the index has them, count half.
+ */
+function nicheFocus(np: NicheProfile, niche: Niche): { value: number; hits: number; category: boolean } {
+  const e = np.evidence.get(niche)!;
+  const focus = e.hits === 0 ? 0 : e.hits / Math.max(e.hits, np.top.hits);
+  const lexical = e.category ? 0.7 + 0.3 * focus : saturate(e.hits, 2.5) * focus;
+  const value = np.inferred ? 0.5 * lexical + 0.5 * (np.inferred.get(niche.id) ?? 0) : lexical;
+  return { value, hits: e.hits, category: e.category };
 }
 
 type Check = 'met' | 'unknown' | 'violated';
@@ -189,58 +237,140 @@ function tierBandName(lo: number | undefined, hi: number | undefined): string | 
   return names[`${lo ?? ''}-${hi ?? ''}`];
 }
 
+/**
+ * Points of a fit score. Relevance (niche and topic evidence) carries RELEVANCE_POINTS; the quality
+ * parts (audience fit, engagement, freshness) carry the rest and are scaled by relevance, so a
+ * popular creator off-topic still scores low. Documented in docs/api.md.
+ */
+const RELEVANCE_POINTS = 80;
+/** with audience niches, the niche part's share of relevance (topic evidence has the rest) */
+const NICHE_SHARE = 0.75;
+/** a brief without any niche is matched on its words alone, and can reach at most this much relevance */
+const TOPIC_ONLY_CAP = 0.6;
+const QUALITY_POINTS = { audience: 8, engagement: 9, freshness: 3 } as const;
+
+function freshness(p: Profile): { value: number; note: string | null } {
+  const dates = p.recentPosts.map((r) => (r.postedAt ? Date.parse(r.postedAt) : Number.NaN)).filter((t) => Number.isFinite(t));
+  if (dates.length > 0) {
+    const days = (Date.parse(p.fetchedAt) - Math.max(...dates)) / 86_400_000;
+    const value = days <= 30 ? 1 : days <= 90 ? 0.7 : days <= 365 ? 0.4 : 0.1;
+    return { value, note: days > 90 ? `last post ${Math.round(days)} days ago` : null };
+  }
+  if (p.stale) return { value: 0.3, note: 'fresh data unavailable' };
+  return { value: p.dataSource === 'index' ? 0.5 : 0.8, note: null };
+}
+
+/**
+ * Whole points that add up to the rounded total: each part rounded down, the remainder given to the
+ * parts with the largest fractions (largest-remainder rounding).
+ */
+export function roundParts(parts: ScoreBreakdown): ScoreBreakdown {
+  const keys = scoreParts;
+  const total = Math.round(clamp(keys.reduce((s, k) => s + parts[k], 0), 0, 100));
+  const out = { ...parts };
+  for (const k of keys) out[k] = Math.floor(Math.max(0, parts[k]));
+  let left = total - keys.reduce((s, k) => s + out[k], 0);
+  const byFraction = [...keys].sort((a, b) => parts[b] - Math.floor(parts[b]) - (parts[a] - Math.floor(parts[a])));
+  for (let i = 0; left > 0; i = (i + 1) % keys.length, left--) out[byFraction[i]!]++;
+  for (let i = keys.length - 1; left < 0; i = (i + keys.length - 1) % keys.length) {
+    const k = byFraction[i]!;
+    if (out[k] > 0) {
+      out[k]--;
+      left++;
+    }
+  }
+  return out;
+}
+
 /** Scores one profile against a prepared brief. Pure and deterministic. */
 export function scoreProfile(b: PreparedBrief, p: Profile): FitScore {
   const posts = p.recentPosts.map((r) => r.caption).join('\n');
-  const view = textView([p.displayName ?? '', p.handle, p.categories.join(' , '), p.topics.join(' '), p.bio, posts].join('\n'));
+  const view = textView([p.displayName ?? '', p.handle, p.categories.join(' , '), p.topics.join(' '), p.bio, posts].join('\n'), segmentTag);
   const text: ProfileText = { view, categoryView: textView(p.categories.join(' , ')), categories: p.categories.map((c) => c.toLowerCase()) };
+  const np = nicheProfile(p, text);
 
-  const rival = b.niches.length > 0 ? competitor(b, text) : { niche: null, hits: 0 };
-  const fits = b.niches.map((n) => nicheFit(n, text, rival.hits)).sort((x, y) => y.value - x.value);
-  const nicheScore = fits.length === 0 ? 0 : clamp(fits[0]!.value + 0.15 * (fits[1]?.value ?? 0));
-  const topicHits = b.topics.filter((t) => matches(view, t) || (t.kind === 'token' && t.key.length >= 4 && hasPrefix(view, t.key)));
-  const topicScore = saturate(topicHits.length, 1.2);
-  const relevance =
-    b.niches.length > 0 && b.topics.length > 0
-      ? 0.65 * nicheScore + 0.35 * topicScore
-      : b.niches.length > 0
-        ? nicheScore
-        : b.topics.length > 0
-          ? topicScore
-          : 0.5;
+  // niche relevance: the best wanted niche, weighted by how much the brief wants it
+  const fits = b.audience
+    .map((a) => ({ ...a, ...nicheFocus(np, a.niche) }))
+    .sort((x, y) => y.weight * y.value - x.weight * x.value);
+  let nicheRel = fits.length === 0 ? 0 : clamp(fits[0]!.weight * fits[0]!.value + 0.1 * (fits[1] ? fits[1].weight * fits[1].value : 0));
+  // a creator mostly about what the brief rules out drops
+  const ruledOut = b.excludedNiches
+    .map((n) => ({ niche: n, focus: np.top.hits > 0 ? np.evidence.get(n)!.hits / np.top.hits : 0 }))
+    .filter((x) => np.evidence.get(x.niche)!.hits >= 2 && x.focus >= 0.5)
+    .sort((x, y) => y.focus - x.focus)[0];
+  if (ruledOut) nicheRel *= 1 - 0.6 * ruledOut.focus;
+  const excludedHits = b.excludedTerms.filter((t) => matches(view, t));
+  if (excludedHits.length > 0) nicheRel *= 0.85;
+
+  const found = (t: Term) => matches(view, t) || (t.kind === 'token' && t.key.length >= 4 && hasPrefix(view, t.key));
+  const topicHits = b.topics.filter(found);
+  const preferenceHits = b.preferences.filter(found);
+  let topicScore = saturate(topicHits.length + preferenceHits.length, 1.5);
+  if (excludedHits.length > 0) topicScore *= 0.5;
+
+  const hasAudience = b.audience.length > 0;
+  const nicheRelevance = hasAudience ? NICHE_SHARE * nicheRel : 0;
+  const topicRelevance = hasAudience ? (1 - NICHE_SHARE) * topicScore : TOPIC_ONLY_CAP * topicScore;
+  const relevance = nicheRelevance + topicRelevance;
 
   const eng = engagement(p);
   const aud = audience(p, b.filters);
+  const fresh = freshness(p);
   const { checks, notes } = checkFilters(p, b.filters);
   const filterValue = checks.length === 0 ? 1 : checks.reduce((s, c) => s + (c === 'met' ? 1 : c === 'unknown' ? 0.5 : 0), 0) / checks.length;
-  const quality = 0.45 * eng.value + 0.3 * aud.value + 0.25 * filterValue;
+  const gate = 0.3 + 0.7 * relevance;
   const violated = checks.includes('violated');
-  const raw = 100 * (0.7 * relevance + 0.3 * quality * (0.3 + 0.7 * relevance)) * (violated ? 0.75 : 1);
-  const score = Math.round(clamp(raw, 0, 100));
+  const penalty = violated ? 0.75 : 1;
+  const breakdown = roundParts({
+    niche: RELEVANCE_POINTS * nicheRelevance * penalty,
+    topics: RELEVANCE_POINTS * topicRelevance * penalty,
+    audience: QUALITY_POINTS.audience * (0.6 * aud.value + 0.4 * filterValue) * gate * penalty,
+    engagement: QUALITY_POINTS.engagement * eng.value * gate * penalty,
+    freshness: QUALITY_POINTS.freshness * fresh.value * gate * penalty,
+  });
+  const score = scoreParts.reduce((s, k) => s + breakdown[k], 0);
 
-  const evidenceWords = unique([...topicHits.map((t) => t.display), ...fits.filter((f) => f.value > 0).flatMap((f) => f.words)]);
-  const withEvidence = fits.filter((f) => f.words.length > 0 || f.category);
+  // the creator's own words: the wanted niches' words it uses, then the brief's topics it mentions
+  const nicheWords = fits.filter((f) => f.value > 0).flatMap((f) => {
+    const ev = np.evidence.get(f.niche)!.ev;
+    return [...ev.names, ...ev.terms];
+  });
+  const evidenceWords = unique([...topicHits.map((t) => t.display), ...preferenceHits.map((t) => t.display), ...nicheWords]).filter(
+    (w) => !isFunctionWord(term(w).key),
+  );
+  const withEvidence = fits.filter((f) => f.hits > 0);
   const matchedTopics = unique([...withEvidence.filter((f) => f.category).map((f) => f.niche.id), ...evidenceWords]).slice(0, 8);
 
   const parts: string[] = [];
   if (evidenceWords.length > 0) {
-    const labels = withEvidence.filter((f) => f.words.length > 0).map((f) => f.niche.id);
-    parts.push(`Posts about ${evidenceWords.slice(0, 4).join(', ')}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`);
+    const labels = withEvidence.filter((f) => np.evidence.get(f.niche)!.ev.names.length + np.evidence.get(f.niche)!.ev.terms.length > 0).map((f) => f.niche.id);
+    parts.push(`Posts about ${evidenceWords.slice(0, 5).map((w) => `"${w}"`).join(', ')}${labels.length > 0 ? ` (${labels.join(', ')})` : ''}`);
+  }
+  if (np.inferred) {
+    const top = [...np.inferred.entries()].sort((x, y) => y[1] - x[1]).slice(0, 2).filter(([, v]) => v >= 0.1);
+    if (top.length > 0) parts.push(`niches ${top.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
   }
   const categoryHits = fits.filter((f) => f.category).map((f) => f.niche.id);
+  const lead = fits[0];
   if (categoryHits.length > 0) parts.push(`category ${categoryHits.join(', ')}`);
-  else if (rival.niche && fits.length > 0 && fits[0]!.focus > 0 && fits[0]!.focus < 0.5) parts.push(`mostly about ${rival.niche.id}`);
+  else if (ruledOut) parts.push(`mostly about ${ruledOut.niche.id}, which the brief rules out`);
+  else if (np.top.niche && lead && lead.hits > 0 && !b.audience.some((a) => a.niche === np.top.niche) && lead.hits / np.top.hits < 0.5) {
+    parts.push(`mostly about ${np.top.niche.id}`);
+  }
+  if (excludedHits.length > 0) parts.push(`mentions ${excludedHits.map((t) => `"${t.display}"`).join(', ')}, which the brief rules out`);
   if (parts.length === 0) {
-    const wanted = [...b.niches.map((n) => n.id), ...b.topics.map((t) => t.display)].slice(0, 3);
+    const wanted = [...b.audience.map((a) => a.niche.id), ...b.topics.map((t) => t.display)].slice(0, 3);
     parts.push(wanted.length > 0 ? `No posts about ${wanted.join(', ')} found` : 'No topic given to match');
   }
   parts.push(eng.note, aud.note);
+  if (fresh.note) parts.push(fresh.note);
   const place = [p.country, p.language].filter((x): x is string => x !== null).join(', ');
   const filterNotes = notes.filter((n) => !n.startsWith('platform'));
   if (filterNotes.length > 0) parts.push(...filterNotes);
   else if (place.length > 0) parts.push(place);
 
-  return { key: p.key, score, rationale: capitalise(parts.join('; ')), matchedTopics };
+  return { key: p.key, score, rationale: capitalise(parts.join('; ')), matchedTopics, breakdown };
 }
 
 export function scoreProfiles(brief: ScoringBrief, profiles: Profile[]): FitScore[] {

@@ -1,4 +1,5 @@
-import { foldText, hasPrefix, matches, term } from './text-features.js';
+import { productWords } from './product-audience.js';
+import { foldText, hasPrefix, isUnspaced, matches, segmentHashtag, term } from './text-features.js';
 import type { Term, TextView } from './text-features.js';
 
 /**
@@ -20,10 +21,11 @@ const sources: NicheSource[] = [
   {
     id: 'beauty',
     names: `beauty, makeup, make up, cosmetics, skincare, skin care, mua, bblogger, beauty blogger, maquillaje, maquiagem,
-      maquillage, belleza, beleza, beaute, kosmetik, schminke, trucco, bellezza, kecantikan, 뷰티, 메이크업, 화장품, メイク, コスメ, 美妆, 化妆`,
+      maquillage, belleza, beleza, beaute, kosmetik, schminke, hautpflege, haarpflege, pflegeroutine, soins de la peau,
+      soin de la peau, cuidado de la piel, manicura, ongles, trucco, bellezza, kecantikan, 뷰티, 메이크업, 화장품, メイク, コスメ, 美妆, 化妆`,
     terms: `makeup artist, makeup tutorial, lipstick, eyeshadow, eyeliner, mascara, foundation, concealer, contour, highlighter,
       blush, bronzer, primer, lashes, brows, eyebrows, nails, nail art, manicure, hairstyle, hairstylist, haircare, curly hair,
-      natural hair, serum, moisturizer, sunscreen, cleanser, toner, glow, skin, complexion, acne, fragrance, perfume, motd, eotd,
+      natural hair, frisuren, peinados, coiffure, serum, moisturizer, sunscreen, cleanser, toner, glow, skin, complexion, acne, fragrance, perfume, motd, eotd,
       wakeupandmakeup, makeupartist, hudabeauty, anastasiabeverlyhills, fentybeauty, sephora, ulta, maccosmetics, nyxcosmetics,
       morphe, tartecosmetics, urbandecay, glossier, kbeauty, swatches, lipgloss, makeuplover, makeupjunkie, cosmetic, cruelty free,
       behindthechair, 스킨케어, 립스틱, 코스메틱, スキンケア, 护肤`,
@@ -33,7 +35,7 @@ const sources: NicheSource[] = [
   {
     id: 'fashion',
     names: `fashion, fashionista, fashion blogger, outfit, outfits, ootd, clothing, apparel, streetwear, menswear, womenswear,
-      stylist, moda, fesyen, 패션, ファッション, コーデ, 时尚, 穿搭`,
+      stylist, moda, fesyen, tenue, tenues, 패션, ファッション, コーデ, 时尚, 穿搭`,
     terms: `style, outfit of the day, lookbook, look of the day, streetstyle, street style, styleblogger, whatiwore, wiwt, fblogger,
       instafashion, fashiongram, liketkit, ltkstyletip, ltkunder50, ltkunder100, ltkshoecrush, ltksalealert, outfitinspo, styleinspo,
       dress, dresses, shoes, sneakers, heels, boots, jeans, denim, jacket, coat, blazer, skirt, handbag, purse, accessories,
@@ -47,6 +49,8 @@ const sources: NicheSource[] = [
     id: 'fitness',
     names: `fitness, gym, workout, workouts, bodybuilding, fitspo, fitfam, personal trainer, fitness coach, fitness trainer,
       fitness model, crossfit, calisthenics, powerlifting, weightlifting, entrenamiento, gimnasio, treino, musculacao,
+      musculation, entrainement, coach sportif, coachs sportifs, krafttraining, trainingsplan, trainingsplane, entrenador personal,
+      entrenadores personales,
       allenamento, 운동, 헬스, 피트니스, 筋トレ, フィットネス, 健身`,
     terms: `fit, fitgirl, fitlife, fitnessmotivation, fitnessjourney, gymlife, gymmotivation, girlswholift, girlswithmuscle, abs,
       muscle, gains, strength, strong, cardio, hiit, squat, deadlift, bench press, lifting, weights, trainer, coach, training,
@@ -60,11 +64,12 @@ const sources: NicheSource[] = [
   {
     id: 'food',
     names: `food, foodie, foodies, cooking, recipe, recipes, chef, baking, cuisine, culinary, food blogger, restaurant, restaurants,
-      comida, cocina, receita, recette, cucina, ricetta, kochen, rezept, makanan, kuliner, 맛집, 먹스타그램, 요리, グルメ, 料理, 美食`,
+      comida, cocina, receita, recette, recettes, cucina, ricetta, kochen, rezept, rezepte, recetas, receta, patisserie,
+      cuisine maison, gastronomie, backen, makanan, kuliner, 맛집, 먹스타그램, 요리, グルメ, 料理, 美食`,
     terms: `foodporn, instafood, foodstagram, foodphotography, feedfeed, f52grams, eeeeeats, huffposttaste, buzzfeast, buzzfeedfood,
       thekitchn, beautifulcuisines, foodgawker, forkyeah, yummy, delicious, tasty, homemade, breakfast, brunch, lunch, dinner,
       dessert, cake, chocolate, cookies, bread, pasta, pizza, burger, sushi, ramen, salad, soup, coffee, wine, cocktail, vegan,
-      vegetarian, plantbased, plant based, glutenfree, gluten free, dairyfree, healthy food, healthy eating, cleaneating,
+      vegetarian, postres, desserts, fruhstuck, plantbased, plant based, glutenfree, gluten free, dairyfree, healthy food, healthy eating, cleaneating,
       meal prep, snack, snacks, protein bar, keto, paleo, bake, baker, pastry, bbq, foodstyling, dish, meal, flavor, flavour,
       ingredients, spicy, slimmingworld, foodblog, realfood, eat, eats, eating, 디저트, 카페, スイーツ, 甜品`,
     stems: `food, recipe, foodie, instafood, feedfeed, f52, eeeeeats, vegan, glutenfree, dairyfree, plantbased, dessert, baking,
@@ -73,11 +78,11 @@ const sources: NicheSource[] = [
   {
     id: 'travel',
     names: `travel, traveling, travelling, traveler, traveller, tourism, wanderlust, travel blogger, vacation, holiday, holidays,
-      backpacking, viaje, viajes, viagem, voyage, reisen, viaggio, viaggi, liburan, 여행, 旅行, 旅游`,
+      backpacking, viaje, viajes, viajeros, viagem, voyage, voyages, reisen, urlaub, fernreisen, vacances, vacaciones, viaggio, viaggi, liburan, 여행, 旅行, 旅游`,
     terms: `travelgram, instatravel, travelblogger, travelphotography, beautifuldestinations, passionpassport, explore, exploring,
       neverstopexploring, exploretocreate, adventure, trip, roadtrip, journey, destination, beach, island, mountains, hiking,
       sunset, ocean, landscape, hotel, resort, airbnb, flight, airport, passport, backpacker, nomad, digital nomad, vanlife,
-      cruise, sightseeing, tour, tourist, city break, dametraveler, sheisnotlost, darlingescapes, traveldeeper, optoutside,
+      cruise, sightseeing, abenteuer, destinos, playas, escapadas, aventure, tour, tourist, city break, dametraveler, sheisnotlost, darlingescapes, traveldeeper, optoutside,
       wonderful places, lonelyplanet, jetsetter, vacay, wanderer, globetrotter, 여행스타그램, 旅`,
     stems: `travel, wanderlust, vacation, holiday, roadtrip, backpack, beautifuldestination, passionpassport, vanlife,
       instatravel, exploretheworld, 여행`,
@@ -85,12 +90,13 @@ const sources: NicheSource[] = [
   {
     id: 'pet',
     names: `pet, pets, dog, dogs, cat, cats, puppy, puppies, kitten, kittens, animal, animals, petfluencer, mascota, mascotas, perro,
-      perros, gato, gatos, cachorro, chien, hund, katze, gatto, anjing, kucing, 강아지, 고양이, 반려견, 반려묘, 犬, 猫, 狗`,
+      perros, gato, gatos, cachorro, chien, chiens, animaux, animaux de compagnie, hund, hunde, hundebesitzer,
+      katzen, haustier, haustiere, tierliebe, katze, gatto, anjing, kucing, 강아지, 고양이, 반려견, 반려묘, 犬, 猫, 狗`,
     terms: `dogsofinstagram, catsofinstagram, dogstagram, catstagram, petstagram, petsofinstagram, puppylove, doggo, pupper, woof,
       meow, weeklyfluff, bestwoof, bestmeow, dogoftheday, instadog, instacat, rescue dog, adoptdontshop, adopt, shelter, vet,
       veterinarian, paw, paws, furbaby, fur baby, golden retriever, frenchie, french bulldog, labrador, corgi, husky, pug,
       dachshund, poodle, bulldog, australian shepherd, chihuahua, pomeranian, bunny, rabbit, hamster, parrot, horse, equestrian,
-      tongueouttuesday, buzzfeedanimals, kitty, 멍스타그램, 냥스타그램, いぬすたぐらむ, ねこすたぐらむ`,
+      tongueouttuesday, hundetraining, dog training, buzzfeedanimals, kitty, 멍스타그램, 냥스타그램, いぬすたぐらむ, ねこすたぐらむ`,
     stems: `dog, puppy, puppies, kitten, kitty, catsof, catstagram, catlover, catlife, petsof, petstagram, petlover,
       doggo, woof, meow, corgi, frenchie, husky, goldenretriever, rescuedog, adoptdontshop, bestwoof, bestmeow, instacat,
       weeklyfluff, 멍스타, 냥스타`,
@@ -98,10 +104,11 @@ const sources: NicheSource[] = [
   {
     id: 'interior',
     names: `interior, interiors, interior design, interior designer, home decor, decor, interior styling, home design, furniture,
-      home renovation, interiorismo, decoracion, decoracao, decoration, innenarchitektur, einrichtung, arredamento, 인테리어,
+      home renovation, interiorismo, decoracion, decoracao, decoration, innenarchitektur, einrichtung, wohnideen,
+      wohnzimmer, wohnen, decoration interieure, deco maison, arredamento, 인테리어,
       집꾸미기, インテリア, 室内设计, 家居`,
     terms: `interiordesign, homedecor, interiorstyling, interiorinspo, interior4all, interior123, bhghome, mybhg, sodomino,
-      apartmenttherapy, myhomevibe, myhome, instahome, homedesign, living room, bedroom, kitchen, bathroom, dining room, farmhouse,
+      apartmenttherapy, myhomevibe, myhome, instahome, homedesign, living room, bedroom, kitchen, bathroom, dining room, renovierung, reformas, muebles, decorar, farmhouse,
       farmhousestyle, modern farmhouse, fixerupper, scandinavian, minimalist, boho, mid century, sofa, couch, rug, houseplants,
       shelfie, homestyle, homesweethome, cozy, hygge, renovation, remodel, makeover, wallpaper, tiles, lighting, lamp, antiques,
       architecture, real estate, house, home, currenthomeview, howyouhome, cornerofmyhome, pocketofmyhome, 暮らし, マイホーム, 집스타그램`,
@@ -113,7 +120,8 @@ const sources: NicheSource[] = [
     id: 'family',
     names: `family, families, parenting, parent, parents, parenthood, mom, moms, mum, mums, mother, mothers, motherhood, dad, dads,
       father, fatherhood, mommy, mama, baby, babies, kids, kid, children, child, toddler, newborn, pregnancy, mom blogger,
-      mommy blogger, familia, famille, maman, mama, mae, familie, mutter, bambini, keluarga, 육아, 엄마, 아기, 子育て, ママ, 育儿, 宝宝`,
+      mommy blogger, familia, famille, maman, mamans, papa, papas, mama, mamas, mae, familie, familienalltag, eltern, mutter, kinder, kleinkinder,
+      babys, bebes, enfants, crianza, maternite, bambini, keluarga, 육아, 엄마, 아기, 子育て, ママ, 育儿, 宝宝`,
     terms: `momlife, mumlife, momblogger, mommyblogger, mummyblogger, momsofinstagram, motherhoodunplugged, childhoodunplugged,
       letthembelittle, candidchildhood, momswithcameras, clickinmoms, motherhoodrising, magicofchildhood, cameramama, boymom,
       girlmom, babygirl, babyboy, pregnant, bump, maternity, breastfeeding, nursery, homeschool, playtime, bedtime, siblings,
@@ -305,4 +313,36 @@ export function detectNiches(view: TextView, opts: { minScore?: number } = {}): 
 function distinct(ts: Term[]): Term[] {
   const seen = new Set<string>();
   return ts.filter((t) => (seen.has(t.key) ? false : (seen.add(t.key), true)));
+}
+
+/** Short words that glue compound hashtags together ("dogsofinstagram", "mylittlefamily"). */
+const glueWords = `of in on the my our your and for with to a life love lover lovers daily day time gram insta instagram ig world
+  style inspo inspiration goals vibes official blog blogger mom dad kids home good happy little big best new`;
+
+const glue = new Set(glueWords.split(/\s+/).filter(Boolean));
+
+/** Every single word of the lexicon and the product map, as people spell it: the hashtag vocabulary. */
+const hashtagVocabulary: ReadonlySet<string> = new Set(
+  [
+    ...sources.flatMap((s) => [s.names, s.terms]),
+    glueWords,
+    productWords.join(' '),
+  ]
+    .flatMap((s) => foldText(s).split(/[^\p{L}\p{N}]+/u))
+    .filter((w) => w.length >= 2 && !isUnspaced(w)),
+);
+
+const segmentCache = new Map<string, string[]>();
+const SEGMENT_CACHE_MAX = 50_000;
+
+/** A compound hashtag split into lexicon words (#dogsofinstagram → dogs of instagram); [] when it is not one. */
+export function segmentTag(token: string): string[] {
+  const cached = segmentCache.get(token);
+  if (cached) return cached;
+  // a real compound has three or more words or a glue word ("catlover"); "lightweight" is one word
+  const split = segmentHashtag(token, hashtagVocabulary);
+  const parts = split.length >= 3 || split.some((p) => glue.has(p)) ? split : [];
+  if (segmentCache.size >= SEGMENT_CACHE_MAX) segmentCache.clear();
+  segmentCache.set(token, parts);
+  return parts;
 }

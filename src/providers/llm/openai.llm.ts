@@ -12,9 +12,12 @@ import type { CircuitBreaker } from '../http/circuit-breaker.js';
 import { isRetryableStatus, withRetry } from '../http/retry.js';
 import type { FailureInfo, RetryPolicy } from '../http/retry.js';
 import type { CallContext, Ledger } from '../ledger.js';
+import { expandBriefText } from './heuristic-expand.js';
 import type { Llm, ScoringBrief } from './llm.js';
+import { getNiche } from './niche-lexicon.js';
 import { creatorRecord, expansionMessages, scoringMessages } from './openai.prompts.js';
 import type { ChatMessage } from './openai.prompts.js';
+import { mergeAudience } from './product-audience.js';
 import {
   BRIEF_EXPANSION_NAME,
   FIT_SCORES_NAME,
@@ -22,6 +25,7 @@ import {
   briefExpansionJsonSchema,
   fitScoresAnswer,
   fitScoresJsonSchema,
+  toBreakdown,
   toBriefExpansion,
 } from './openai.schemas.js';
 
@@ -85,7 +89,7 @@ export class OpenAiLlm implements Llm {
   async expandBrief(brief: string, ctx: CallContext): Promise<BriefExpansion> {
     try {
       const answer = await this.structured(ctx, 'expand', BRIEF_EXPANSION_NAME, briefExpansionJsonSchema, expansionMessages(brief), briefExpansionAnswer, () => null);
-      return toBriefExpansion(answer, brief);
+      return withBriefReading(toBriefExpansion(answer, brief), brief);
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       this.opts.logger?.warn({ err: errMessage(err), jobId: ctx.jobId }, 'LLM brief expansion failed; using the rule-based expansion');
@@ -111,9 +115,11 @@ export class OpenAiLlm implements Llm {
       const byId = new Map(answer.scores.map((s) => [s.id, s]));
       return profiles.map((p, i) => {
         const s = byId.get(ids[i]!)!;
+        const { breakdown, score } = toBreakdown(s.breakdown);
         return {
           key: p.key,
-          score: Math.round(s.score),
+          score,
+          breakdown,
           rationale: s.rationale.trim().slice(0, 500),
           matchedTopics: [...new Set(s.matched_topics.map((t) => t.trim().toLowerCase()).filter(Boolean))].slice(0, 20),
         };
@@ -243,4 +249,21 @@ export function classifyOpenAiFailure(err: unknown): FailureInfo {
 
 function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The LLM's expansion with the rule-based reading of the brief merged in: its audience niches come
+ * first (weighted in the order the LLM gave them), the product map's audience is added, and what the
+ * brief rules out or can only softly honour is read the same way as without an LLM.
+ */
+export function withBriefReading(e: BriefExpansion, brief: string): BriefExpansion {
+  const rules = expandBriefText(brief);
+  const llmAudience = e.niches.filter((n) => getNiche(n) !== undefined).map((niche, i) => ({ niche, weight: Math.max(0.4, 1 - 0.3 * i) }));
+  const ruled = new Set(rules.exclusions?.niches ?? []);
+  const audience = mergeAudience(llmAudience, rules.audience ?? []).filter((a) => !ruled.has(a.niche)).slice(0, 4);
+  const out: BriefExpansion = { ...e, audience };
+  if (rules.exclusions) out.exclusions = rules.exclusions;
+  if (rules.preferences) out.preferences = rules.preferences;
+  if (rules.notes) out.notes = rules.notes;
+  return out;
 }

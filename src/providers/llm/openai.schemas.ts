@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { platforms } from '../../domain/creator.js';
 import type { HardFilters } from '../../domain/creator.js';
-import type { BriefExpansion } from '../../domain/job.js';
+import { scoreParts } from '../../domain/job.js';
+import type { BriefExpansion, ScoreBreakdown } from '../../domain/job.js';
 
 /**
  * The JSON schemas sent as `response_format: json_schema` (strict: every property required, no
@@ -10,6 +11,21 @@ import type { BriefExpansion } from '../../domain/job.js';
  */
 
 export const FIT_SCORES_NAME = 'fit_scores';
+
+/**
+ * The parts of a fit score and the points each may carry (docs/api.md); they add up to the score.
+ * Relevance (niche + topics) carries at most 80: niche up to 60 and topics up to 20 when the brief
+ * names niches, topics up to 48 when it names none. The rule-based scorer gives the same parts.
+ */
+export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 60, topics: 48, audience: 8, engagement: 9, freshness: 3 };
+
+const partDescriptions: Record<keyof ScoreBreakdown, string> = {
+  niche: 'how much the creator is about the niches of the people who would use the product',
+  topics: "the campaign's own topic words found in the creator's posts",
+  audience: 'follower count against the wanted band, country, language and other filters met',
+  engagement: "engagement rate against creators of the same size",
+  freshness: 'how current the creator data and posts are',
+};
 export const BRIEF_EXPANSION_NAME = 'brief_expansion';
 
 const stringArray = { type: 'array', items: { type: 'string' } } as const;
@@ -24,10 +40,18 @@ export const fitScoresJsonSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'score', 'rationale', 'matched_topics'],
+        required: ['id', 'score', 'breakdown', 'rationale', 'matched_topics'],
         properties: {
           id: { type: 'string', description: 'the creator id exactly as given in the data' },
-          score: { type: 'integer', minimum: 0, maximum: 100, description: '0 = no fit, 100 = perfect fit' },
+          score: { type: 'integer', minimum: 0, maximum: 100, description: '0 = no fit, 100 = perfect fit; the sum of breakdown' },
+          breakdown: {
+            type: 'object',
+            additionalProperties: false,
+            required: [...scoreParts],
+            properties: Object.fromEntries(
+              scoreParts.map((k) => [k, { type: 'integer', minimum: 0, maximum: scorePartMax[k], description: partDescriptions[k] }]),
+            ),
+          },
           rationale: { type: 'string', description: 'one sentence, at most 300 characters' },
           matched_topics: { ...stringArray, description: 'topics of the brief this creator covers' },
         },
@@ -65,6 +89,13 @@ export const fitScoresAnswer = z.object({
     z.object({
       id: z.string(),
       score: z.number().min(0).max(100),
+      breakdown: z.object({
+        niche: z.number().min(0).max(scorePartMax.niche),
+        topics: z.number().min(0).max(scorePartMax.topics),
+        audience: z.number().min(0).max(scorePartMax.audience),
+        engagement: z.number().min(0).max(scorePartMax.engagement),
+        freshness: z.number().min(0).max(scorePartMax.freshness),
+      }),
       rationale: z.string(),
       matched_topics: z.array(z.string()),
     }),
@@ -124,4 +155,12 @@ export function toBriefExpansion(answer: BriefExpansionAnswer, brief: string): B
     topics: clean(answer.topics, 20, 40),
     filters,
   };
+}
+
+/** Whole-point parts of an answer and the score they add up to (the parts win over a score that disagrees). */
+export function toBreakdown(parts: ScoreBreakdown): { breakdown: ScoreBreakdown; score: number } {
+  const breakdown = Object.fromEntries(scoreParts.map((k) => [k, Math.round(parts[k])])) as unknown as ScoreBreakdown;
+  // relevance is at most 80 points: an answer that claims more loses it from its topics
+  breakdown.topics = Math.max(0, Math.min(breakdown.topics, 80 - breakdown.niche));
+  return { breakdown, score: scoreParts.reduce((sum, k) => sum + breakdown[k], 0) };
 }

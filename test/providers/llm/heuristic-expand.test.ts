@@ -17,13 +17,17 @@ describe('expandBriefText', () => {
     });
   }
 
-  it('reads the example brief: two niches, its topic words and its filters', () => {
+  it('reads the example brief: the product audience first, its topic words and its filters', () => {
     const e = expandBriefText('vegan protein bar launch for US gym-goers, 25–34, micro-influencers');
-    assert.deepEqual(e.niches.slice().sort(), ['fitness', 'food']);
-    for (const t of ['vegan', 'protein', 'gym']) assert.ok(e.topics.includes(t), `topic ${t} in ${e.topics.join(',')}`);
-    for (const w of ['launch', 'us', 'micro', 'influencers', '25']) assert.ok(!e.topics.includes(w), `${w} is not a topic`);
+    assert.deepEqual(e.niches, ['fitness', 'food']);
+    assert.deepEqual(e.audience, [
+      { niche: 'fitness', weight: 1 },
+      { niche: 'food', weight: 0.3 },
+    ]);
+    for (const t of ['vegan', 'protein bar', 'gym']) assert.ok(e.topics.includes(t), `topic ${t} in ${e.topics.join(',')}`);
+    for (const w of ['launch', 'us', 'micro', 'influencers', '25', 'protein', 'bar']) assert.ok(!e.topics.includes(w), `${w} is not a topic`);
     assert.deepEqual(e.filters, { countries: ['US'], followersMin: 10_000, followersMax: 100_000 });
-    assert.equal(e.queries[0], 'vegan protein bar gym');
+    assert.equal(e.queries[0], 'protein bar gym vegan', 'the products first, then the other topic words');
     assert.ok(e.queries.some((q) => q.startsWith('fitness ')));
     assert.ok(e.queries.some((q) => q.startsWith('food ')));
     assert.ok(e.queries.length <= 5);

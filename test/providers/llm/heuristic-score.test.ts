@@ -46,7 +46,7 @@ describe('scoreProfiles', () => {
 
   it('names its evidence: topics with niche, engagement against the median, band, country', () => {
     const [s] = scoreProfiles(example, [gymCoach]);
-    assert.match(s!.rationale, /^Posts about [^;]*protein[^;]*gym[^;]*\(fitness[^)]*\)/);
+    assert.match(s!.rationale, /^Posts about [^;]*"gym"[^;]*"protein"[^;]*\(fitness[^)]*\)/);
     assert.match(s!.rationale, /5\.0% engagement, above median/);
     assert.match(s!.rationale, /48k followers in the micro band/);
     assert.match(s!.rationale, /; US$/);
@@ -149,5 +149,70 @@ describe('scoreProfiles', () => {
     assert.equal(formatCount(48_200), '48.2k');
     assert.equal(formatCount(150_000), '150k');
     assert.equal(formatCount(1_200_000), '1.2M');
+  });
+});
+
+describe('scoreProfiles: what is sold vs who should promote it', () => {
+  const rank = (text: string, ...profiles: ReturnType<typeof makeProfile>[]) =>
+    scoreProfiles(brief(text), profiles).map((s, i) => ({ handle: profiles[i]!.handle, score: s.score, s }));
+  const pairs: [string, ReturnType<typeof makeProfile>, ReturnType<typeof makeProfile>][] = [
+    [
+      'Whey protein powder brand looking for creators',
+      makeProfile({ handle: 'liftwithme', bio: 'Leg day, deadlifts and my post-workout shake #fitness #gym #gains #bodybuilding' }),
+      makeProfile({ handle: 'mealprepqueen', bio: 'Sunday meal prep: plant-based bowls, high protein recipes #mealprep #recipe #foodie #healthyfood' }),
+    ],
+    [
+      'Grain-free dog food made with salmon',
+      makeProfile({ handle: 'biscuit_the_lab', bio: 'Biscuit the labrador on his morning walk #dogsofinstagram #puppy #dog' }),
+      makeProfile({ handle: 'grainfreekitchen', bio: 'Grain-free banana bread, gluten free and paleo #glutenfree #recipe #baking #foodblogger' }),
+    ],
+    [
+      'Eco-friendly cat litter',
+      makeProfile({ handle: 'two_tabbies', bio: 'The kittens found the sunny spot again #catsofinstagram #cat #kitten' }),
+      makeProfile({ handle: 'goldenbreeder', bio: 'Our new litter of golden retriever puppies is here! #puppies #goldenretriever #dogbreeder' }),
+    ],
+    [
+      'Cold-pressed olive oil from Crete for people who cook',
+      makeProfile({ handle: 'cretankitchen', bio: 'Greek salad and slow-roasted lamb tonight #recipe #homemade #dinner #foodie' }),
+      makeProfile({ handle: 'oilpaintstyle', bio: 'Outfit inspired by an oil painting, silk dress and heels #ootd #fashion #style' }),
+    ],
+    [
+      "Men's streetwear brand: hoodies and sneakers",
+      makeProfile({ handle: 'fitsbyjay', bio: 'Hoodie and cargo fit today #menswear #mensfashion #streetwear #sneakers' }),
+      makeProfile({ handle: 'girlinstreetwear', bio: 'Cropped hoodie and heels #womensfashion #streetwear #ootd #girlboss' }),
+    ],
+    [
+      'A skincare brand for sensitive skin',
+      makeProfile({ handle: 'skin_diary', bio: 'My evening skincare routine: cleanser, serum, moisturizer #skincare #skincareroutine #glowingskin' }),
+      makeProfile({ handle: 'mua_glam', bio: 'Full glam: cut crease eyeshadow and lashes #makeup #mua #makeupartist #motd' }),
+    ],
+  ];
+  for (const [text, right, wrong] of pairs) {
+    it(`${text}: ${right.handle} above ${wrong.handle}`, () => {
+      const [r, w] = rank(text, right, wrong);
+      assert.ok(r!.score > w!.score, `${r!.handle} ${r!.score} (${r!.s.rationale}) vs ${w!.handle} ${w!.score} (${w!.s.rationale})`);
+    });
+  }
+
+  it('gives a breakdown that adds up to the score, and quotes the creator\'s own words', () => {
+    const [s] = scoreProfiles(example, [gymCoach]);
+    const b = s!.breakdown!;
+    assert.equal(b.niche + b.topics + b.audience + b.engagement + b.freshness, s!.score);
+    assert.ok(b.niche > b.topics && b.niche <= 60 && b.topics <= 20 && b.audience <= 8 && b.engagement <= 9 && b.freshness <= 3, JSON.stringify(b));
+    assert.match(s!.rationale, /"gym"/);
+  });
+
+  it('uses inferred niches when the index has them', () => {
+    const text = 'fitness';
+    const plain = makeProfile({ handle: 'a', bio: 'Sunday morning' });
+    const inferred = { ...makeProfile({ handle: 'b', bio: 'Sunday morning' }), niches: [{ niche: 'fitness', p: 0.9 }, { niche: 'food', p: 0.05 }] };
+    const [p, i] = scoreProfiles(brief(text), [plain, inferred]);
+    assert.ok(i!.score > p!.score + 20, `${i!.score} vs ${p!.score}`);
+    assert.match(i!.rationale, /niches fitness 0\.90/i);
+  });
+
+  it('keeps a vague brief below the default floor', () => {
+    const creators = [gymCoach, fashion, makeProfile({ handle: 'cool', bio: 'Cool cool cool. Stay cool #cool #vibes' })];
+    for (const s of scoreProfiles(brief('someone cool for our brand'), creators)) assert.ok(s.score < 35, `${s.key} ${s.score} ${s.rationale}`);
   });
 });

@@ -5,6 +5,7 @@ import { CircuitBreaker } from '../../../src/providers/http/circuit-breaker.js';
 import { HeuristicLlm } from '../../../src/providers/llm/heuristic.llm.js';
 import type { ScoringBrief } from '../../../src/providers/llm/llm.js';
 import { OpenAiLlm } from '../../../src/providers/llm/openai.llm.js';
+import { fitScoresAnswer, toBreakdown } from '../../../src/providers/llm/openai.schemas.js';
 import type { OpenAiLlmOptions } from '../../../src/providers/llm/openai.llm.js';
 import { FakeOpenAi } from '../../fakes/openai.fake.js';
 import { ledgerKit, sumCost, sumUnits, testProfile } from '../provider-kit.js';
@@ -59,6 +60,8 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
     const out = await llm().expandBrief('Fitness creators on TikTok in the US for a vegan protein bar', ctx);
     assert.ok(out.queries.length >= 1);
     assert.ok(out.niches.includes('fitness'));
+    assert.equal(out.audience?.[0]?.niche, 'fitness', 'the rule-based reading of the product is merged in');
+    assert.ok(out.audience!.some((a) => a.niche === 'food' && a.weight < 1), 'protein bar: food as a side audience');
     assert.deepEqual(out.filters.countries, ['US']);
     assert.deepEqual(out.filters.platforms, ['tiktok']);
     assert.equal(out.fallback, undefined);
@@ -89,6 +92,26 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
     assert.ok(byHandle['instagram:gymqueen']! > byHandle['instagram:catmom']!, 'the fake model reads the profiles');
     assert.ok(scores[0]!.matchedTopics.length > 0);
     assert.ok(scores[0]!.rationale.length > 0);
+    for (const s of scores) {
+      const parts = s.breakdown!;
+      assert.equal(parts.niche + parts.topics + parts.audience + parts.engagement + parts.freshness, s.score, 'the parts add up to the score');
+    }
+  });
+
+  it('checks every breakdown part against its maximum (zod), and caps relevance at 80', async () => {
+    const answer = {
+      scores: profiles.map((_, i) => ({
+        id: `c${i + 1}`,
+        score: 90,
+        breakdown: { niche: 70, topics: 10, audience: 5, engagement: 3, freshness: 2 },
+        rationale: 'x',
+        matched_topics: [],
+      })),
+    };
+    assert.equal(fitScoresAnswer.safeParse(answer).success, false, 'niche is at most 60');
+    answer.scores.forEach((s) => (s.breakdown.niche = 60));
+    assert.equal(fitScoresAnswer.safeParse(answer).success, true);
+    assert.deepEqual(toBreakdown({ niche: 60, topics: 45, audience: 8, engagement: 9, freshness: 3 }).breakdown.topics, 20, 'relevance is capped at 80');
   });
 
   it('asks once more after invalid JSON and uses the second answer', async () => {

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js';
+import { productAudience } from '../../../src/providers/llm/product-audience.js';
+
+/** The primary audience niche a brief's products imply. */
+const primary = (text: string) => productAudience(text).audience[0]?.niche;
+
+describe('product → audience map', () => {
+  const cases: [string, string][] = [
+    // English
+    ['a vitamin C serum', 'beauty'],
+    ['grain-free dog food', 'pet'],
+    ['a lightweight stroller', 'family'],
+    ['whey protein powder', 'fitness'],
+    ['a compact air fryer', 'food'],
+    ['a carry-on suitcase', 'travel'],
+    ['a Scandinavian sofa', 'interior'],
+    ['designer lamps', 'interior'],
+    ['wall paint in 40 colours', 'interior'],
+    ['eco clumping cat litter', 'pet'],
+    ['cold-pressed olive oil', 'food'],
+    ['hoodies and cargo pants', 'fashion'],
+    // German
+    ['eine vegane Haarkur', 'beauty'],
+    ['unser neues Hundefutter', 'pet'],
+    ['Katzenstreu aus Holz', 'pet'],
+    ['ein Kinderwagen für die Stadt', 'family'],
+    ['Yogamatten und Widerstandsbänder', 'fitness'],
+    ['eine Siebträgermaschine', 'food'],
+    ['Reiseversicherung für Familien', 'travel'],
+    ['Wandfarben in Naturtönen', 'interior'],
+    // Spanish
+    ['esmaltes de uñas veganos', 'beauty'],
+    ['comida para perros sin cereales', 'pet'],
+    ['pañales ecológicos', 'family'],
+    ['una freidora de aire', 'food'],
+    ['maletas de cabina', 'travel'],
+    ['muebles de roble', 'interior'],
+    // French
+    ['crèmes solaires minérales', 'beauty'],
+    ['des croquettes pour chats', 'pet'],
+    ['une poussette légère', 'family'],
+    ['vêtements de sport techniques', 'fitness'],
+    ['une valise cabine', 'travel'],
+    ['un canapé en lin', 'interior'],
+  ];
+  for (const [text, niche] of cases) {
+    it(`${text} → ${niche}`, () => assert.equal(primary(text), niche, JSON.stringify(productAudience(text))));
+  }
+
+  it('weighs a primary and a secondary audience: protein powder is fitness first, food second', () => {
+    assert.deepEqual(productAudience('protein powder').audience, [
+      { niche: 'fitness', weight: 1 },
+      { niche: 'food', weight: 0.3 },
+    ]);
+  });
+
+  it('lets the longer product claim its words: "vêtements de sport" is fitness, "vêtements" alone fashion', () => {
+    assert.equal(primary('vêtements de sport'), 'fitness');
+    assert.equal(primary('des vêtements'), 'fashion');
+    assert.deepEqual(productAudience('cat litter').products.map((p) => p.product), ['cat litter']);
+  });
+
+  it('makes the niche most products are for the primary one, others a side audience', () => {
+    const { audience } = productAudience('leashes, harnesses and toys');
+    assert.deepEqual(audience[0], { niche: 'pet', weight: 1 });
+    assert.ok(audience.find((a) => a.niche === 'family')!.weight <= 0.6);
+    // on a tie, what the brief names first is what is sold
+    assert.equal(primary('a moisturiser for your bathroom shelf'), 'beauty');
+  });
+
+  it('separates what is sold from who should promote it in a whole brief', () => {
+    const dog = expandBriefText('Grain-free dog food made with salmon — looking for dog owners who post walks and puppy photos');
+    assert.equal(dog.audience?.[0]?.niche, 'pet');
+    assert.ok(!dog.niches.includes('food'), `"food" in "dog food" names no food audience: ${dog.niches.join(',')}`);
+    assert.ok(dog.topics.includes('dog food') && !dog.topics.includes('food'), dog.topics.join(','));
+    const oil = expandBriefText('Premium olive oil for people who cook');
+    assert.ok(oil.topics.includes('olive oil') && !oil.topics.includes('oil'), 'the product is a phrase, never the bare "oil"');
+  });
+});

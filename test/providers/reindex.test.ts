@@ -51,12 +51,14 @@ describe('switching the embedder: degraded health, a reindex built aside, then t
   it('/health reports an index built by another embedder as degraded, with the fix', async () => {
     const switched = await startTestApi({ ...newEmbedder, LANCEDB_DIR: old.config.search.lancedbDir });
     opened.push(switched);
-    const res = await switched.call<Health>('/health');
+    // version, uptime and components are for operators (X-Admin-Key); anonymous callers get the status
+    const res = await switched.call<Health>('/health', { headers: { 'X-Admin-Key': switched.config.adminKey! } });
+    assert.deepEqual((await switched.call<Health>('/health')).body, { status: 'degraded' });
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'degraded');
-    assert.equal(res.body.components.index.embedder, old.ctx.providers.embedder.id);
-    assert.deepEqual(res.body.components.index.mismatch?.configured_embedder, 'openai:embed-fake:64');
-    assert.match(res.body.components.index.mismatch!.fix, /scout import --reindex/);
+    assert.equal(res.body.components!.index.embedder, old.ctx.providers.embedder.id);
+    assert.deepEqual(res.body.components!.index.mismatch?.configured_embedder, 'openai:embed-fake:64');
+    assert.match(res.body.components!.index.mismatch!.fix, /scout import --reindex/);
     // and that is what jobs run into
     const outcome = await runPipeline(switched.ctx, await createJob(switched.ctx, { brief: 'fitness creators', top_k: 3 }));
     assert.equal(outcome.status, 'failed');
@@ -107,10 +109,10 @@ describe('switching the embedder: degraded health, a reindex built aside, then t
       // the swap: API restarted with the new settings
       const swapped = await startTestApi({ ...newEmbedder, LANCEDB_DIR: asideDir });
       opened.push(swapped);
-      const health = (await swapped.call<Health>('/health')).body;
+      const health = (await swapped.call<Health>('/health', { headers: { 'X-Admin-Key': swapped.config.adminKey! } })).body;
       assert.equal(health.status, 'ok');
-      assert.equal(health.components.index.embedder, 'openai:embed-fake:64');
-      assert.equal(health.components.index.count, holds);
+      assert.equal(health.components!.index.embedder, 'openai:embed-fake:64');
+      assert.equal(health.components!.index.count, holds);
       const outcome = await runPipeline(swapped.ctx, await createJob(swapped.ctx, { brief: 'fashion creators for a streetwear drop', top_k: 5 }));
       assert.deepEqual(outcome, { status: 'completed', results: 5 });
     } finally {

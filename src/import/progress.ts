@@ -26,7 +26,8 @@ export class ImportProgressReporter {
     const now = performance.now();
     if (p.phase === 'importing' && now - this.lastLine < this.intervalMs) return;
     if (p.phase === 'done') return;
-    this.lastLine = now;
+    // only import lines are throttled: the first one still shows right after a 'learning niches' line
+    if (p.phase === 'importing') this.lastLine = now;
     this.out.write(`${p.phase === 'optimizing' ? 'optimizing index' : p.phase === 'classifying' ? 'learning niches' : 'import'}: ${stats(p)}\n`);
   }
 

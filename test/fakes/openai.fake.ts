@@ -206,7 +206,8 @@ export class FakeOpenAi extends FakeHttpServer {
         scores: list.map((c) => {
           const { id, ...rest } = c;
           const overlap = [...words(valuesText(rest))].filter((w) => campaignWords.has(w));
-          const score = injected ?? Math.min(100, 10 + overlap.length * 12 + (stableHash(JSON.stringify(rest)) % 10));
+          // no shared word lands below the default relevance floor (35), each shared word lifts it 15
+          const score = injected ?? Math.min(100, 25 + overlap.length * 15 + (stableHash(JSON.stringify(rest)) % 10));
           return { id: String(id), score, breakdown: splitScore(score), rationale: `Matches ${overlap.slice(0, 3).join(', ') || 'little of the brief'}.`, matched_topics: overlap.slice(0, 5) };
         }),
       };

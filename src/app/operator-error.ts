@@ -86,7 +86,7 @@ function findConnectionError(err: unknown): { code: string; host: string; port: 
       if (host) return { code: o.code, host, port: typeof o.port === 'number' ? o.port : null };
     }
     const text = typeof o.message === 'string' ? o.message : '';
-    const m = new RegExp(`\\b(${connCodes})\\s+\\[?([0-9a-fA-F.:]+?)\\]?:(\\d+)\\b`).exec(text);
+    const m = new RegExp(`\\b(${connCodes})\\s+\\[?([\\w.:-]+?)\\]?:(\\d+)\\b`).exec(text);
     if (m) return { code: m[1]!, host: m[2]!, port: Number(m[3]) };
     const dns = /getaddrinfo (ENOTFOUND|EAI_AGAIN) ([^\s,;)]+)/.exec(text);
     if (dns) return { code: dns[1]!, host: dns[2]!, port: null };
@@ -105,7 +105,8 @@ function variablesFor(host: string, port: number | null, config: Config | null):
     if (!raw) return;
     try {
       const u = new URL(raw);
-      list.push({ name, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : defaultPort });
+      const port = u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : u.protocol === 'https:' ? 443 : defaultPort;
+      list.push({ name, host: u.hostname.replace(/^\[|\]$/g, ''), port });
     } catch {
       /* validated by config */
     }

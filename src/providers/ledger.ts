@@ -12,6 +12,8 @@ export const noJob: CallContext = { jobId: null };
 
 export interface CallOutcome<T> {
   result: T;
+  /** 'fallback' for a built-in stand-in answering in a provider's place; default 'ok' */
+  status?: 'ok' | 'fallback';
   units?: Record<string, number>;
   costUsd?: number;
   httpStatus?: number;
@@ -59,7 +61,7 @@ export class Ledger {
       await this.record(ctx, {
         service,
         operation,
-        status: 'ok',
+        status: out.status ?? 'ok',
         httpStatus: out.httpStatus ?? null,
         durationMs: performance.now() - started,
         units: out.units ?? {},

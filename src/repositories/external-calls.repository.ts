@@ -4,7 +4,8 @@ export interface ExternalCall {
   jobId: string | null;
   service: string;
   operation: string;
-  status: 'ok' | 'error';
+  /** fallback: a built-in stand-in answered instead of the provider (nothing was sent) */
+  status: 'ok' | 'error' | 'fallback';
   httpStatus?: number | null;
   durationMs: number;
   /** provider units: prompt_tokens, completion_tokens, records, vectors, queries, ... */

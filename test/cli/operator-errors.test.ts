@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { explainOperatorError } from '../../src/app/operator-error.js';
+import { loadConfig } from '../../src/config.js';
+import { ProviderError } from '../../src/errors.js';
 import { startWeaviateFake } from '../fakes/weaviate.fake.js';
 import type { WeaviateFake } from '../fakes/weaviate.fake.js';
 import { freePort, runCli, startProcess } from '../helpers/processes.js';
@@ -75,5 +78,31 @@ describe('operator errors: one clear line naming the variable, no stack trace', 
     assert.equal(run.code, 1);
     assert.match(run.stderr, /authentication failed \(check WEAVIATE_API_KEY\)/);
     noStack(run.stderr);
+  });
+});
+
+describe('explainOperatorError', () => {
+  const config = loadConfig({
+    SEARCH_BACKEND: 'weaviate',
+    WEAVIATE_URL: 'http://weaviate.internal:8080',
+    LLM_PROVIDER: 'openai',
+    LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+    LLM_MODEL: 'llama3.1:8b',
+    DATABASE_URL: 'postgres://scout@db.internal/scout',
+  });
+  const refused = (address: string, port: number) => Object.assign(new Error(`connect ECONNREFUSED ${address}:${port}`), { code: 'ECONNREFUSED', address, port });
+
+  it('names the variable whose address was refused, including the unset gRPC default', () => {
+    assert.match(explainOperatorError(refused('127.0.0.1', 11434), config)!, /check LLM_BASE_URL$/);
+    assert.match(explainOperatorError(refused('db.internal', 5432), config)!, /check DATABASE_URL$/);
+    const grpc = new ProviderError('weaviate', 'read_schema', 'unreachable: /grpc.health.v1.Health/Check UNAVAILABLE: connect ECONNREFUSED weaviate.internal:50051', { retryable: true });
+    assert.equal(
+      explainOperatorError(grpc, config),
+      'weaviate.read_schema: cannot connect to weaviate.internal:50051 (ECONNREFUSED): check WEAVIATE_GRPC_URL (unset: the REST host, port 50051)',
+    );
+  });
+
+  it('says nothing about a bug', () => {
+    assert.equal(explainOperatorError(new TypeError('x is undefined'), config), null);
   });
 });

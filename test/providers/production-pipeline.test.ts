@@ -163,6 +163,10 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
     assert.ok(final.filter((r) => r.handle.startsWith('pet_')).length >= 3, 'the rule-based scorer still ranks sensibly');
     const job = (await t.ctx.repos.jobs.get(jobId))!;
     assert.equal(job.meta.fallback_batches, 2);
+    // the rule-based stand-in is in the ledger as what it is: no provider call, status fallback
+    const standIns = (await t.ctx.repos.calls.listForJob(jobId)).filter((c) => c.service === 'llm' && c.status === 'fallback');
+    assert.equal(standIns.filter((c) => c.operation === 'score').length, 2, 'one per fallen-back batch');
+    assert.ok(standIns.every((c) => c.httpStatus === null && c.costUsd === 0));
     const warnings = (await t.ctx.jobEvents.list(jobId, 0, 1000)).filter((e) => e.type === 'warning' && e.data.code === 'score_fallback');
     assert.equal(warnings.length, 2);
   });

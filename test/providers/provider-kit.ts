@@ -13,7 +13,7 @@ import type { TestDatabase } from '../helpers/test-env.js';
 export interface LedgerRow {
   service: string;
   operation: string;
-  status: 'ok' | 'error';
+  status: 'ok' | 'error' | 'fallback';
   httpStatus: number | null;
   units: Record<string, number>;
   costUsd: number;

@@ -23,7 +23,7 @@ export function createLlm(config: Config, ledger: Ledger, logger?: Logger): Llm 
           logger,
         },
         ledger,
-        new HeuristicLlm(ledger),
+        new HeuristicLlm(ledger, { asFallback: true }),
       );
   }
 }

@@ -13,19 +13,27 @@ import type { Llm, ScoringBrief } from './llm.js';
 export class HeuristicLlm implements Llm {
   readonly name = 'heuristic';
 
-  constructor(private readonly ledger: Ledger) {}
+  /** `asFallback`: standing in for a provider that could not answer; its ledger rows say `fallback` */
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly opts: { asFallback?: boolean } = {},
+  ) {}
+
+  private get status(): 'ok' | 'fallback' {
+    return this.opts.asFallback ? 'fallback' : 'ok';
+  }
 
   expandBrief(brief: string, ctx: CallContext): Promise<BriefExpansion> {
     return this.ledger.track(ctx, 'llm', 'expand', async () => {
       const result = expandBriefText(brief);
-      return { result, units: { briefs: 1, queries: result.queries.length }, costUsd: 0 };
+      return { result, status: this.status, units: { briefs: 1, queries: result.queries.length }, costUsd: 0 };
     });
   }
 
   scoreFit(brief: ScoringBrief, profiles: Profile[], ctx: CallContext): Promise<FitScore[]> {
     return this.ledger.track(ctx, 'llm', 'score', async () => {
       ctx.signal?.throwIfAborted();
-      return { result: scoreProfiles(brief, profiles), units: { profiles: profiles.length }, costUsd: 0 };
+      return { result: scoreProfiles(brief, profiles), status: this.status, units: { profiles: profiles.length }, costUsd: 0 };
     });
   }
 }

@@ -34,7 +34,9 @@ function envLines(block: string): Record<string, string> {
   return out;
 }
 
-describe('rehearse production locally (docs/providers.md, followed literally)', () => {
+/** Steps 1–3 (and 4 when `onWeaviate`) of the docs, in one test file per backend. */
+export function rehearsal(onWeaviate: boolean): void {
+describe(`rehearse production locally on ${onWeaviate ? 'Weaviate' : 'LanceDB'} (docs/providers.md, followed literally)`, () => {
   let env: TestEnv;
   let fakes: RunningProcess;
   let first: Record<string, string>;
@@ -70,9 +72,9 @@ describe('rehearse production locally (docs/providers.md, followed literally)', 
     const runEnv = { ...env.env, ...vars };
     // 2. migrate, import a slice, start API and worker, create a key, run a job
     assert.equal((await runCli(['migrate'], runEnv)).code, 0);
-    const imported = await runCli(['import', kimProfilesCsv(), '--limit', '200'], runEnv);
+    const imported = await runCli(['import', kimProfilesCsv(), '--limit', '100'], runEnv);
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stdout, /imported 200 of 200 records/);
+    assert.match(imported.stdout, /imported 100 of 100 records/);
     const port = String(await freePort());
     const api = startProcess('src/bin/api.ts', { ...runEnv, PORT: port });
     const worker = startProcess('src/bin/worker.ts', runEnv);
@@ -85,7 +87,7 @@ describe('rehearse production locally (docs/providers.md, followed literally)', 
     const started = await fetch(`${base}/pipeline/start`, {
       method: 'POST',
       headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ brief, top_k: 5 }),
+      body: JSON.stringify({ brief, top_k: 5, candidate_limit: 25 }),
     });
     assert.equal(started.status, 202, await started.clone().text());
     const { job_id: jobId } = (await started.json()) as { job_id: string };
@@ -124,16 +126,19 @@ describe('rehearse production locally (docs/providers.md, followed literally)', 
     }
   }
 
-  it('LanceDB with the OpenAI-compatible embeddings, LLM and BrightData fakes', { timeout: 240_000 }, async () => {
-    assert.equal(first.EMBEDDINGS_PROVIDER, 'openai');
-    assert.equal(first.SEARCH_BACKEND, undefined, 'the first part stays on LanceDB');
-    await rehearse(first, 'fitness creators for a protein snack');
-  });
-
-  it('then Weaviate (the second part of the block added)', { timeout: 240_000 }, async () => {
-    assert.equal(weaviate.SEARCH_BACKEND, 'weaviate');
-    await rehearse({ ...first, ...weaviate }, 'travel creators for a luggage brand');
-    const state = (await (await fetch(`${weaviate.WEAVIATE_URL}/__fake/state`)).json()) as { collections: { name: string; objects: number }[] };
-    assert.deepEqual(state.collections, [{ name: 'Creator', objects: 200 }]);
-  });
+  if (!onWeaviate) {
+    it('LanceDB with the OpenAI-compatible embeddings, LLM and BrightData fakes', { timeout: 240_000 }, async () => {
+      assert.equal(first.EMBEDDINGS_PROVIDER, 'openai');
+      assert.equal(first.SEARCH_BACKEND, undefined, 'the first part stays on LanceDB');
+      await rehearse(first, 'fitness creators for a protein snack');
+    });
+  } else {
+    it('Weaviate: the second part of the block added', { timeout: 240_000 }, async () => {
+      assert.equal(weaviate.SEARCH_BACKEND, 'weaviate');
+      await rehearse({ ...first, ...weaviate }, 'travel creators for a luggage brand');
+      const state = (await (await fetch(`${weaviate.WEAVIATE_URL}/__fake/state`)).json()) as { collections: { name: string; objects: number }[] };
+      assert.deepEqual(state.collections, [{ name: 'Creator', objects: 100 }]);
+    });
+  }
 });
+}

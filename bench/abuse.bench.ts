@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { generateApiKey } from '../src/services/api-keys.service.js';
@@ -43,26 +44,37 @@ async function authFlood(): Promise<string> {
       durationMs,
       warmupMs: 1_000,
     };
-    console.log('[bench:abuse] tenant alone');
-    const alone = await load(tenant);
-    const flood: LoadSpec = {
-      url: `${api.base}/pipeline/jobs/${jobId}`,
+    // 'no-route' is the floor: the same flood at a path with no route (a 404, no authentication).
+    const floodOf = (addresses: 'no-route' | 'one' | 'per-connection'): LoadSpec => ({
+      url: addresses === 'no-route' ? `${api.base}/no-such-route` : `${api.base}/pipeline/jobs/${jobId}`,
       connections: floodConnections,
       durationMs: durationMs + 2_000,
-      laneHeaders: Array.from({ length: floodConnections }, (_, i) => ({ 'X-API-Key': generateApiKey().key, 'X-Forwarded-For': `203.0.113.${(i % 250) + 1}` })),
-    };
-    console.log(`[bench:abuse] tenant during a ${floodConnections}-connection failed-auth flood`);
-    const [flooded, floodResult] = await Promise.all([
-      new Promise<LoadResult>((r) => setTimeout(r, 1_000)).then(() => load(tenant)),
-      load(flood),
-    ]);
+      laneHeaders: Array.from({ length: floodConnections }, (_, i) => ({
+        'X-API-Key': generateApiKey().key,
+        'X-Forwarded-For': addresses === 'one' ? '203.0.113.1' : `203.0.113.${(i % 250) + 1}`,
+      })),
+    });
+    const rows: string[][] = [];
     const row = (name: string, r: LoadResult) => [name, fmt(r.rps), fmt(r.latency.p50), fmt(r.latency.p95), fmt(r.latency.p99), JSON.stringify(r.statuses)];
+    for (const addresses of ['no-route', 'one', 'per-connection'] as const) {
+      console.log('[bench:abuse] tenant alone');
+      rows.push(row('tenant alone (4 conn.)', await load(tenant)));
+      console.log(`[bench:abuse] tenant during a ${floodConnections}-connection flood (${addresses})`);
+      const [flooded, floodResult] = await Promise.all([
+        new Promise<LoadResult>((r) => setTimeout(r, 1_000)).then(() => load(tenant)),
+        load(floodOf(addresses)),
+      ]);
+      const what = addresses === 'no-route' ? '404 flood, for comparison' : `failed-auth flood, ${addresses} address${addresses === 'one' ? '' : 'es'}`;
+      rows.push(row(`tenant during ${what}`, flooded));
+      rows.push(row(`the flood itself (${what})`, floodResult));
+    }
     return [
-      `### Another tenant during a failed-auth flood (${floodConnections} connections, unknown well-formed keys, one address per connection)`,
+      `### Another tenant during a failed-auth flood (${floodConnections} connections of well-formed unknown keys)`,
       '',
-      table(['load', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'statuses'], [row('tenant alone (4 conn.)', alone), row('tenant during flood', flooded), row('the flood itself', floodResult)]),
+      table(['load', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'statuses'], rows),
       '',
-      'Before the fix (issue #11): the tenant\'s p50 rose from 10 ms to 130–570 ms.',
+      `Load average when measured: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores (shared machine).`,
+      "Before the fix (issue #11): the tenant's p50 rose from 10 ms to 130–570 ms.",
     ].join('\n');
   } finally {
     await api.stop();
@@ -150,9 +162,18 @@ async function webhookTarpit(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const parts = [await authFlood(), await webhookTarpit()];
-  console.log(parts.join('\n\n'));
-  writeSection('abuse', 'Noisy neighbours: failed-auth flood and webhook tarpit (bench:abuse)', parts.join('\n\n'));
+  // --only=auth or --only=webhooks runs one half; each half keeps its own section of RESULTS.md.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  if (only !== 'webhooks') {
+    const text = await authFlood();
+    console.log(text);
+    writeSection('abuse-auth', 'Noisy neighbours: failed-auth flood (bench:abuse)', text);
+  }
+  if (only !== 'auth') {
+    const text = await webhookTarpit();
+    console.log(text);
+    writeSection('abuse-webhooks', 'Noisy neighbours: webhook tarpit (bench:abuse)', text);
+  }
 }
 
 await main();

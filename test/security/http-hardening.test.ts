@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +18,8 @@ const MAX = 5;
 before(async () => {
   api = await startTestApi({ ADMIN_LOGIN_MAX_ATTEMPTS: String(MAX), ADMIN_LOGIN_WINDOW_SECONDS: '60', AUTH_FAIL_BURST: '20', AUTH_FAIL_PER_MIN: '20' });
   adminKey = api.config.adminKey!;
+  // The command connection fails fast until it is ready; the guesses below must reach Redis.
+  if (api.ctx.redis.status !== 'ready') await once(api.ctx.redis, 'ready');
 });
 after(async () => {
   await api.cleanup();

@@ -3,8 +3,6 @@ import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../errors.js';
 import { authenticateApiKey, hashApiKey, isWellFormedApiKey } from '../../services/api-keys.service.js';
 import type { AuthFailure, AuthResult } from '../../services/api-keys.service.js';
-import { RateLimiter } from '../../services/rate-limiter.service.js';
-import type { BucketSpec } from '../../services/rate-limiter.service.js';
 
 const messages: Record<AuthFailure, string> = {
   missing: 'this endpoint requires an API key in the X-API-Key header',
@@ -40,6 +38,34 @@ class ExpiringSet {
   }
 }
 
+/**
+ * Per-address token buckets for failed authentications, in this process's memory: counting a
+ * failure must cost about what the rejected request costs, so no Redis round trip (each API
+ * process allows the burst on its own; with N processes an address gets at most N times it).
+ */
+class FailureBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly capacity: number,
+    private readonly perMin: number,
+    private readonly max: number,
+  ) {}
+  /** Takes a token; returns 0 when there was one, else the ms until there is. */
+  take(ip: string, now = Date.now()): number {
+    const b = this.buckets.get(ip) ?? { tokens: this.capacity, at: now };
+    this.buckets.delete(ip);
+    b.tokens = Math.min(this.capacity, b.tokens + ((now - b.at) * this.perMin) / 60_000);
+    b.at = now;
+    this.buckets.set(ip, b);
+    if (this.buckets.size > this.max) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - b.tokens) * 60_000) / this.perMin);
+  }
+}
+
 const unauthorized = (reason: AuthFailure, req: Request) => {
   const adminOnly = reason === 'missing' && req.get('x-admin-key') !== undefined;
   return new AppError('unauthorized', adminOnly ? 'this endpoint takes an API key (X-API-Key); the admin key only opens /admin' : messages[reason], {
@@ -57,17 +83,16 @@ const tooManyFailures = (retryAfterMs: number) =>
  * carries `X-Admin-Key` is told so. The key's row is left on res.locals.apiKey.
  *
  * Failed authentications are limited per client IP (AUTH_FAIL_PER_MIN / AUTH_FAIL_BURST, a token
- * bucket in Redis shared by every API process). Once an address is over its budget, this process
- * refuses it from memory until the bucket has a token again, before any Redis or Postgres work; and
- * unknown keys are remembered for a minute, so a flood of bad keys costs about what a 404 costs and
- * does not queue other tenants' requests behind Postgres lookups.
+ * bucket in this process's memory). Once an address is over its budget it is refused before any
+ * Redis or Postgres work until the bucket has a token again; and unknown keys are remembered for a
+ * minute, so a flood of bad keys costs about what a 404 costs and does not queue other tenants'
+ * requests behind Postgres lookups.
  */
-export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'redis' | 'config'>): RequestHandler {
+export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config'>): RequestHandler {
   const touched = new Map<string, number>();
   const unknownKeys = new ExpiringSet(MEMORY_MAX_ENTRIES);
   const blockedIps = new ExpiringSet(MEMORY_MAX_ENTRIES);
-  const limiter = new RateLimiter(ctx.redis, ctx.config.redis.prefix);
-  const failSpec: BucketSpec = { name: 'auth-fail', capacity: ctx.config.limits.authFailBurst, refillPerMin: ctx.config.limits.authFailPerMin };
+  const failures = new FailureBuckets(ctx.config.limits.authFailBurst, ctx.config.limits.authFailPerMin, MEMORY_MAX_ENTRIES);
 
   const authenticate = async (presented: string | undefined): Promise<AuthResult> => {
     const cacheKey = presented !== undefined && isWellFormedApiKey(presented) ? hashApiKey(presented).toString('base64') : undefined;
@@ -90,15 +115,10 @@ export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'redis'
       throw new AppError('service_unavailable', 'cannot check API keys right now; retry shortly', { retryAfterSeconds: 5 });
     }
     if (!result.ok) {
-      let taken;
-      try {
-        taken = await limiter.take(ip, failSpec);
-      } catch {
-        taken = null; // Redis down: the memory of unknown keys still keeps Postgres out of it
-      }
-      if (taken && !taken.allowed) {
-        blockedIps.add(ip, Date.now() + taken.retryAfterMs);
-        throw tooManyFailures(taken.retryAfterMs);
+      const waitMs = failures.take(ip);
+      if (waitMs > 0) {
+        blockedIps.add(ip, Date.now() + waitMs);
+        throw tooManyFailures(waitMs);
       }
       throw unauthorized(result.reason, req);
     }

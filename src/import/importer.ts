@@ -7,7 +7,7 @@ import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js'
 import { noJob } from '../providers/ledger.js';
 import type { FormatId } from './formats/index.js';
 import { nicheDoc, nicheScores, parseNicheModel, significantNiches, trainNicheModel } from './niche-classifier.js';
-import type { NicheModel } from './niche-classifier.js';
+import type { NicheDoc, NicheModel } from './niche-classifier.js';
 import { openSource } from './records.js';
 import { RowError } from './values.js';
 
@@ -43,6 +43,12 @@ export interface ImportOptions {
 
 /** A file with fewer creators than this reuses a stored niche model rather than training its own. */
 export const MIN_TRAIN_CREATORS = 500;
+/**
+ * The niche model learns from at most this many creators of a file (the first ones): enough for
+ * the vocabulary of a corpus, and it bounds the memory of a million-row import. Every creator is
+ * classified.
+ */
+export const MAX_TRAIN_CREATORS = 60_000;
 
 export interface NicheModelSummary {
   /** trained on this file, or the stored one applied */
@@ -119,7 +125,7 @@ export async function importFile(
   const niche = classify ? await nicheModelFor(file, opts, () => onProgress?.({
     phase: 'classifying', read: 0, imported: 0, skipped: 0, bytesRead: 0, totalBytes, elapsedMs: performance.now() - started,
   })) : null;
-  const classifyMs = performance.now() - t0;
+  const classifyMs = niche ? performance.now() - t0 : 0;
 
   const source = await openSource(file, opts.format);
   const format = source.format;
@@ -167,7 +173,7 @@ export async function importFile(
       try {
         const creator = format.toCreator(record.values, rowCtx);
         if (opts.withholdCategories) creator.categories = [];
-        if (niche) creator.niches = significantNiches(nicheScores(niche.model, nicheDoc(creator)));
+        if (niche) creator.niches = significantNiches(nicheScores(niche.model, niche.docs.get(record.line) ?? nicheDoc(creator)));
         batch.push(creator);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
@@ -217,21 +223,23 @@ async function nicheModelFor(
   file: string,
   opts: ImportOptions,
   onStart: () => void,
-): Promise<{ model: NicheModel; trained: boolean }> {
+): Promise<{ model: NicheModel; trained: boolean; docs: Map<number, NicheDoc> }> {
   onStart();
   const stored = opts.nicheModelFile && !opts.reindex ? await readNicheModel(opts.nicheModelFile) : null;
   const source = await openSource(file, opts.format);
   const rowCtx = { source: 'niches', now: new Date().toISOString() };
-  const docs = [];
+  // by line: the import's second read classifies each record without analysing its text again
+  const docs = new Map<number, NicheDoc>();
   let read = 0;
   try {
     for await (const record of source.records) {
       if (opts.limit !== undefined && read >= opts.limit) break;
+      if (docs.size >= MAX_TRAIN_CREATORS) break;
       read++;
       if (record.error !== undefined) continue;
       opts.signal?.throwIfAborted();
       try {
-        docs.push(nicheDoc(source.format.toCreator(record.values, rowCtx)));
+        docs.set(record.line, nicheDoc(source.format.toCreator(record.values, rowCtx)));
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
       }
@@ -239,10 +247,10 @@ async function nicheModelFor(
   } finally {
     source.close();
   }
-  if (stored && docs.length < MIN_TRAIN_CREATORS) return { model: stored, trained: false };
-  const model = trainNicheModel(docs);
+  if (stored && docs.size < MIN_TRAIN_CREATORS) return { model: stored, trained: false, docs };
+  const model = trainNicheModel([...docs.values()]);
   if (opts.nicheModelFile) await writeNicheModel(opts.nicheModelFile, model);
-  return { model, trained: true };
+  return { model, trained: true, docs };
 }
 
 /** Where `scout import` keeps the niche model: beside the index, in DATA_DIR. */

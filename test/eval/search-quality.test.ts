@@ -54,8 +54,10 @@ test('the eval index is a temporary one with the labels withheld and niches infe
 });
 
 test('inferred niches agree with the withheld labels well above chance', async () => {
-  const hits = await evalIndex.ctx.providers.index.hybridSearch({ text: 'a', filters: { niches: ['food'] }, limit: 200 }, { jobId: null });
-  const sample = hits.length > 0 ? hits : [];
+  // a text about nothing in particular: the filter alone decides who is in the niche
+  const text = 'my day with friends';
+  const sample = await evalIndex.ctx.providers.index.hybridSearch({ text, filters: { niches: ['food'] }, limit: 200 }, { jobId: null });
+  assert.ok(sample.every((h) => h.creator.niches!.some((n) => n.niche === 'food' && n.p >= 0.4)));
   const food = sample.filter((h) => labels.get(h.creator.key)?.includes('food')).length;
   assert.ok(sample.length >= 20, `filters.niches finds creators (${sample.length})`);
   // food is about 11 % of the Kim creators
@@ -77,5 +79,6 @@ test('natural-language briefs and niche words find mostly the right niche (floor
   assert.ok(words.pk >= WORDS_FLOOR, `niche-word mean P@25 ${words.pk.toFixed(2)} below ${WORDS_FLOOR} (${line})`);
 });
 
-const NL_FLOOR = 0.5;
-const WORDS_FLOOR = 0.6;
+/** measured on this slice at 25957cc: NL 0.78, niche words 0.92 */
+const NL_FLOOR = 0.6;
+const WORDS_FLOOR = 0.75;

@@ -68,6 +68,30 @@ describe('importFile on the real data', () => {
     assert.ok(fitness >= 6, `fitness creators in top 10: ${fitness} (${hits.map((h) => h.creator.categories[0]).join(', ')})`);
   });
 
+  it('infers niches from the text alone, stores the model and applies it to a later small import', async () => {
+    const d = await deps();
+    const modelFile = path.join(t.dataDir, `niche-model-${seq}.json`);
+    const summary = await importFile(d, kimProfilesCsv(), { limit: 1500, withholdCategories: true, nicheModelFile: modelFile });
+    assert.equal(summary.nicheModel?.trained, true);
+    assert.equal(summary.nicheModel?.creators, 1500);
+    assert.ok(summary.nicheModel!.seeded > 300 && summary.nicheModel!.seeded < 1500, `seeded ${summary.nicheModel!.seeded}`);
+    assert.ok(summary.classifyMs > 0 && summary.classifyMs < summary.durationMs);
+    const all = await d.providers.index.get([key('instagram:00_rocketgirl')], noJob);
+    assert.ok(all[0]!.niches !== undefined, 'every creator is classified');
+    const food = await d.providers.index.hybridSearch({ text: 'my day', filters: { niches: ['food'] }, limit: 100 }, noJob);
+    assert.ok(food.length >= 20, `creators with p(food) ≥ 0.4: ${food.length}`);
+    assert.ok(food.every((h) => h.creator.categories.length === 0), 'labels withheld');
+    assert.ok(food.every((h) => h.creator.niches!.find((n) => n.niche === 'food')!.p >= 0.4));
+
+    const small = await file('small.csv', genericHeader + genericRows);
+    const later = await importFile(d, small, { nicheModelFile: modelFile });
+    assert.equal(later.nicheModel?.trained, false, 'a small file uses the stored model');
+    assert.equal(later.nicheModel?.creators, 1500);
+    const none = await importFile(d, small, { classifyNiches: false });
+    assert.equal(none.nicheModel, null);
+    assert.equal(none.classifyMs, 0);
+  });
+
   it('imports the Kaggle Instagram top 1000: numbers, audience country, categories', async () => {
     const d = await deps();
     const summary = await importFile(d, kaggleInstagramCsv());

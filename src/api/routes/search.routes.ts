@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { z } from 'zod';
 import type { HardFilters } from '../../domain/creator.js';
 import { AppError } from '../../errors.js';
-import { IndexEmbedderMismatchError } from '../../providers/index/creator-index.js';
+import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/index/creator-index.js';
 import { ProviderError } from '../../errors.js';
 import { parseOrThrow } from '../problem.js';
 import { searchRequestSchema } from '../schemas.js';
@@ -43,6 +43,9 @@ export function searchRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
       if (err instanceof ProviderError || err instanceof IndexEmbedderMismatchError || (err as Error).name === 'TimeoutError') {
         res.locals.log.error({ err }, 'search backend failed');
         throw new AppError('service_unavailable', 'the search backend is unavailable right now; retry shortly', { retryAfterSeconds: 5 });
+      }
+      if (err instanceof IndexNichesMissingError) {
+        throw new AppError('validation_failed', err.message, { errors: [{ field: 'filters.niches', message: err.message }] });
       }
       throw err;
     }

@@ -1,7 +1,10 @@
+import { createContext } from '../app/context.js';
+import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
+import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { ApiKeysRepository } from '../repositories/api-keys.repository.js';
-import { createApiKey, describeApiKey } from '../services/api-keys.service.js';
+import { createApiKey, describeApiKey, revokeApiKey } from '../services/api-keys.service.js';
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
 
@@ -79,17 +82,29 @@ async function list(repo: ApiKeysRepository, argv: string[]): Promise<number> {
   return 0;
 }
 
-async function revoke(repo: ApiKeysRepository, argv: string[]): Promise<number> {
+/**
+ * The same revocation as the dashboard's: the key stops working, its pending jobs are cancelled
+ * with a reason, running ones stop at their next safe point and every API process ends its streams.
+ */
+async function revoke(config: Config, argv: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(argv, {});
   if (positionals.length !== 1) throw new UsageError('revoke takes exactly one key id');
   const id = positionals[0]!;
-  if (await repo.revoke(id)) {
-    console.log(`revoked ${id}`);
+  const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn', { role: 'cli' }) });
+  try {
+    const row = await ctx.repos.apiKeys.get(id);
+    if (!row) {
+      console.error(`no API key with id ${id}`);
+      return 1;
+    }
+    const { revokedNow, cancelled, stopping } = await revokeApiKey(ctx, id);
+    const inFlight = `${cancelled} pending job(s) cancelled, ${stopping} running job(s) stop at their next checkpoint`;
+    if (revokedNow) console.log(`revoked ${id}; ${inFlight}`);
+    else console.error(`${id} was already revoked; ${inFlight}`);
     return 0;
+  } finally {
+    await ctx.close();
   }
-  const row = await repo.get(id);
-  console.error(row ? `${id} was already revoked` : `no API key with id ${id}`);
-  return row ? 0 : 1;
 }
 
 const command: Command = {
@@ -98,10 +113,12 @@ const command: Command = {
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;
-    const actions: Record<string, (repo: ApiKeysRepository, argv: string[]) => Promise<number>> = { create, list, revoke };
+    const actions: Record<string, (repo: ApiKeysRepository, argv: string[]) => Promise<number>> = { create, list };
     const action = sub === undefined || !Object.hasOwn(actions, sub) ? undefined : actions[sub];
-    if (!action) throw new UsageError(sub ? `unknown keys sub-command "${sub}"` : 'a sub-command is required');
+    if (!action && sub !== 'revoke') throw new UsageError(sub ? `unknown keys sub-command "${sub}"` : 'a sub-command is required');
     const config = loadConfig();
+    // revocation also stops the key's work in flight, which needs the queue, Redis and the event bus
+    if (!action) return revoke(config, rest);
     const pool = createPool(config.database.url, 2);
     try {
       return await action(new ApiKeysRepository(pool), rest);

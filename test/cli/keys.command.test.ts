@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { createContext } from '../../src/app/context.js';
+import { createLogger } from '../../src/app/logger.js';
+import { API_KEY_REVOKED_REASON } from '../../src/pipeline/job-runtime.js';
 import { API_KEY_PATTERN } from '../../src/services/api-keys.service.js';
+import { createJob } from '../pipeline/fixtures.js';
 import { runCli } from '../helpers/processes.js';
 import { createTestEnv } from '../helpers/test-env.js';
 import type { TestEnv } from '../helpers/test-env.js';
@@ -37,6 +41,25 @@ describe('scout keys', () => {
     const after = JSON.parse((await runCli(['keys', 'list', '--json'], env.env)).stdout) as { id: string; revoked_at: string | null }[];
     assert.ok(after.find((r) => r.id === id)?.revoked_at);
     assert.equal(JSON.parse((await runCli(['keys', 'list', '--json', '--active'], env.env)).stdout).length, 0);
+  });
+
+  test('revoke from the CLI stops the key\'s work in flight, like the dashboard', async () => {
+    const ctx = await createContext(env.config, { role: 'cli', logger: createLogger('silent') });
+    try {
+      const jobId = await createJob(ctx, { brief: 'fitness creators for a protein bar' });
+      const apiKeyId = (await ctx.repos.jobs.get(jobId))!.apiKeyId;
+      const revoked = await runCli(['keys', 'revoke', apiKeyId], env.env);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.match(revoked.stdout, /revoked key_\w+; 1 pending job\(s\) cancelled, 0 running/);
+      assert.equal((await ctx.repos.jobs.get(jobId))!.status, 'cancelled');
+      const events = await ctx.repos.events.list(jobId);
+      assert.deepEqual(events.map((e) => [e.type, e.data.reason]), [['cancelled', API_KEY_REVOKED_REASON]]);
+      const again = await runCli(['keys', 'revoke', apiKeyId], env.env);
+      assert.equal(again.code, 0);
+      assert.match(again.stderr, /already revoked; 0 pending/);
+    } finally {
+      await ctx.close();
+    }
   });
 
   test('usage errors exit 2 with a message; unknown ids exit 1', async () => {

@@ -69,7 +69,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
   });
 
   it('completes with fresh BrightData profiles, LLM scores, and a ledger equal to what the fakes billed', async () => {
-    const jobId = await createJob(t.ctx, { brief: 'fitness creators for a protein snack, gym and workout content', top_k: 8, candidate_limit: 20 });
+    const jobId = await createJob(t.ctx, { brief: 'fitness creators for a protein snack, gym and workout content', top_k: 8, candidate_limit: 20, min_fit_score: 0 });
     const outcome = await runPipeline(t.ctx, jobId);
     assert.deepEqual(outcome, { status: 'completed', results: 8 });
 
@@ -110,7 +110,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
   });
 
   it('serves a second job from the BrightData cache', async () => {
-    const body = { brief: 'travel creators for a luggage brand', top_k: 5, candidate_limit: 10 };
+    const body = { brief: 'travel creators for a luggage brand', top_k: 5, candidate_limit: 10, min_fit_score: 0 };
     await runPipeline(t.ctx, await createJob(t.ctx, body));
     const before = brightdata.requests.length;
     const jobId = await createJob(t.ctx, body);
@@ -124,7 +124,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
   it('completes when BrightData fails for some profiles, with index data flagged stale for them', async () => {
     const dead = corpus.filter((c) => c.handle.startsWith('food_')).map((c) => c.handle);
     brightdata.options.dead = dead;
-    const jobId = await createJob(t.ctx, { brief: 'food creators who share recipes and cooking', top_k: 10, candidate_limit: 20 });
+    const jobId = await createJob(t.ctx, { brief: 'food creators who share recipes and cooking', top_k: 10, candidate_limit: 20, min_fit_score: 0 });
     assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
     const final = await finalOf(jobId);
     const staleOnes = final.filter((r) => r.stale);
@@ -146,7 +146,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
 
   it('completes when the LLM answers invalid JSON once, without falling back', async () => {
     openai.scriptChat('invalid_json');
-    const jobId = await createJob(t.ctx, { brief: 'beauty creators for a skincare serum launch', top_k: 5, candidate_limit: 10 });
+    const jobId = await createJob(t.ctx, { brief: 'beauty creators for a skincare serum launch', top_k: 5, candidate_limit: 10, min_fit_score: 0 });
     assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
     assert.ok((await finalOf(jobId)).every((r) => !r.score_fallback));
     const llmCalls = (await t.ctx.repos.calls.listForJob(jobId)).filter((c) => c.service === 'llm');
@@ -156,7 +156,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
 
   it('completes with flagged rule-based scores when the LLM keeps answering garbage', async () => {
     openai.scriptChat(...Array.from({ length: 20 }, () => 'invalid_json' as const));
-    const jobId = await createJob(t.ctx, { brief: 'pet creators with dogs and cats', top_k: 5, candidate_limit: 10 });
+    const jobId = await createJob(t.ctx, { brief: 'pet creators with dogs and cats', top_k: 5, candidate_limit: 10, min_fit_score: 0 });
     assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
     const final = await finalOf(jobId);
     assert.ok(final.every((r) => r.score_fallback));
@@ -174,7 +174,7 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
   it('completes on index data alone, every profile flagged stale, when BrightData fails for all', async () => {
     brightdata.options.errorRate = 1;
     try {
-      const jobId = await createJob(t.ctx, { brief: 'interior design creators for a furniture brand', top_k: 5, candidate_limit: 16 });
+      const jobId = await createJob(t.ctx, { brief: 'interior design creators for a furniture brand', top_k: 5, candidate_limit: 16, min_fit_score: 0 });
       assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
       const final = await finalOf(jobId);
       assert.equal(final.length, 5);

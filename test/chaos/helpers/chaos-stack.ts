@@ -164,7 +164,8 @@ export class ChaosStack {
         const res = await fetch(`${this.base}/pipeline/start`, {
           method: 'POST',
           headers: { 'X-API-Key': this.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': key },
-          body: JSON.stringify(body),
+          // chaos checks that every completed job wrote its shortlist, not relevance: no floor
+          body: JSON.stringify({ min_fit_score: 0, ...body }),
           signal: AbortSignal.timeout(10_000),
         });
         const json = (await res.json().catch(() => ({}))) as { job_id?: string };

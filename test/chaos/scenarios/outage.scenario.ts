@@ -57,7 +57,7 @@ export async function outageScenario(o: OutageOptions): Promise<void> {
         const probe = await fetch(`${stack.base}/pipeline/start`, {
           method: 'POST',
           headers: { 'X-API-Key': stack.apiKey, 'Content-Type': 'application/json', 'Idempotency-Key': `probe-${k}` },
-          body: JSON.stringify({ brief: 'probe while a dependency is down' }),
+          body: JSON.stringify({ brief: 'probe while a dependency is down', min_fit_score: 0 }),
           signal: AbortSignal.timeout(15_000),
         }).catch((err: unknown) => {
           throw new Error(`the API did not answer while ${o.target} was down (${(err as Error).message}); API exit: ${stack.api!.child.exitCode}\n${stack.logs()}`);

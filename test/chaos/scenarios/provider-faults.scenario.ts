@@ -74,7 +74,7 @@ export async function providerFaultScenario(o: ProviderFaultOptions): Promise<vo
 
     const ids: string[] = [];
     const briefs = ['fitness creators for a protein bar', 'travel creators for luggage', 'beauty creators for a serum', 'pet creators with dogs'];
-    for (let i = 0; i < o.jobs; i++) ids.push(await createJob(t.ctx, { brief: briefs[i % briefs.length]!, top_k: 5, candidate_limit: 20, platforms: ['instagram'] }));
+    for (let i = 0; i < o.jobs; i++) ids.push(await createJob(t.ctx, { brief: briefs[i % briefs.length]!, top_k: 5, candidate_limit: 20, min_fit_score: 0, platforms: ['instagram'] }));
     const handle = startWorker(t.ctx);
     worker.close = () => handle.close();
     for (const id of ids) await t.ctx.queue.enqueue(id);

@@ -102,7 +102,8 @@ describe(`rehearse production locally on ${onWeaviate ? 'Weaviate' : 'LanceDB'} 
     const results = (await (await fetch(`${base}/pipeline/jobs/${jobId}/results`, { headers: { 'X-API-Key': key } })).json()) as {
       results: { data_source: string; stale: boolean; score_fallback: boolean }[];
     };
-    assert.equal(results.results.length, 5);
+    // top_k is a maximum: the fake model scores by shared words, and only those reaching min_fit_score come back
+    assert.ok(results.results.length >= 1 && results.results.length <= 5, `${results.results.length} results`);
     // fresh from the BrightData fake (or its cache, for a creator the first job already fetched)
     assert.ok(results.results.every((r) => ['brightdata', 'cache'].includes(r.data_source) && !r.stale), JSON.stringify(results.results));
     assert.ok(results.results.some((r) => r.data_source === 'brightdata'));

@@ -45,8 +45,7 @@ export async function auditJobs(pool: pg.Pool, ids: string[]): Promise<JobAudit>
     if (job.status === 'completed') {
       audit.completed++;
       const n = finalOf.get(job.id);
-      // an empty shortlist is a valid outcome (nothing reached min_fit_score); a missing one is not
-      if (n === undefined) audit.problems.push(`${job.id}: completed without a final result`);
+      if (n === undefined || n < 1) audit.problems.push(`${job.id}: completed without a final result`);
     } else if (job.status === 'failed') {
       audit.failed++;
       audit.failures.push(`${job.id}: ${JSON.stringify(job.error)}`);

@@ -141,6 +141,8 @@ export interface InferredFilters {
   filters: HardFilters;
   /** the brief words that produced filters, so expansion can leave them out of topic words */
   consumed: Set<string>;
+  /** what the brief seems to say but is not applied as a filter, and why (shown as a warning) */
+  notes: string[];
 }
 
 export function inferFilters(brief: string): InferredFilters {
@@ -161,13 +163,14 @@ export function inferFilters(brief: string): InferredFilters {
   const languagePositions = new Set<number>();
   const languages = inferLanguages(words, consumed, languagePositions);
   if (languages.length > 0) filters.languages = languages;
-  const countries = inferCountries(brief, words, consumed, languagePositions);
+  const notes: string[] = [];
+  const countries = inferCountries(brief, words, consumed, languagePositions, notes);
   if (countries.length > 0) filters.countries = countries;
 
   Object.assign(filters, inferFollowerBand(brief, words, consumed));
   const er = inferMinEngagement(brief);
   if (er !== undefined) filters.minEngagementRate = er;
-  return { filters, consumed };
+  return { filters, consumed, notes };
 }
 
 function findSequence(words: string[], phrase: string[]): number[] {
@@ -195,7 +198,10 @@ function inferLanguages(words: string[], consumed: Set<string>, positions: Set<n
   return [...found].sort();
 }
 
-function inferCountries(brief: string, words: string[], consumed: Set<string>, languagePositions: Set<number>): string[] {
+/** How far back from "in/from X" a people word makes X where the creators are ("creators based in X"). */
+const PLACE_SUBJECT_WINDOW = 4;
+
+function inferCountries(brief: string, words: string[], consumed: Set<string>, languagePositions: Set<number>, notes: string[]): string[] {
   const found = new Set<string>();
   for (const raw of brief.split(/[\s,;:/()"“”]+/)) {
     const w = raw.replace(/[-–—].*$/, '').replace(/[!?'’]+$/, '');
@@ -211,8 +217,19 @@ function inferCountries(brief: string, words: string[], consumed: Set<string>, l
       if (languagePositions.has(i)) continue;
       const prev = words[i - 1];
       const next = words[i + seq.length];
-      const isPlace = (prev !== undefined && placeCues.has(prev)) || (next !== undefined && peopleWords.has(next));
-      if (isPlace) {
+      const describesPeople = next !== undefined && peopleWords.has(next);
+      const afterCue = prev !== undefined && placeCues.has(prev);
+      // "in/from X" places whatever it follows: creators ("creators based in Germany") or the brand
+      // and its product ("a hotel group in Portugal", "olive oil from Spain"), which says nothing
+      // about where the creators should be
+      const placesPeople = afterCue && words.slice(Math.max(0, i - 1 - PLACE_SUBJECT_WINDOW), i - 1).some((w) => peopleWords.has(w));
+      if (afterCue && !describesPeople && !placesPeople) {
+        notes.push(
+          `"${prev} ${seq.join(' ')}" reads as where the brand or product is, not where its creators are, so no country filter is applied; set filters.countries to restrict by country`,
+        );
+        continue;
+      }
+      if (describesPeople || placesPeople) {
         found.add(code);
         for (const s of seq) consumed.add(s);
       }

@@ -24,7 +24,7 @@ const SECONDARY_WEIGHT = 0.6;
  * Deterministic: the same brief gives the same expansion.
  */
 export function expandBriefText(brief: string): BriefExpansion {
-  const { filters, consumed } = inferFilters(brief);
+  const { filters, consumed, notes: filterNotes } = inferFilters(brief);
   const { positive, excluded } = splitExclusions(brief);
   const view = textView(positive, segmentTag);
 
@@ -69,7 +69,7 @@ export function expandBriefText(brief: string): BriefExpansion {
   const expansion: BriefExpansion = { queries: uniqueBy(queries, (q) => q).slice(0, MAX_QUERIES), niches, topics, filters, audience };
   if (exclusion.niches.length > 0 || exclusion.terms.length > 0) expansion.exclusions = exclusion;
   if (modifiers.preferences.length > 0) expansion.preferences = modifiers.preferences;
-  const notes = [...modifiers.notes, ...exclusion.notes];
+  const notes = [...filterNotes, ...modifiers.notes, ...exclusion.notes];
   if (notes.length > 0) expansion.notes = notes;
   return expansion;
 }

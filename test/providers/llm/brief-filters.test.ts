@@ -30,6 +30,15 @@ describe('inferFilters', () => {
     assert.equal(f('help us find travel creators').countries, undefined, 'lower-case "us" is a pronoun');
   });
 
+  it('does not read where the brand or product is as where its creators must be, and says so', () => {
+    const hotel = inferFilters('A boutique hotel group in Portugal wants photographers sharing sunsets and hidden gems');
+    assert.equal(hotel.filters.countries, undefined);
+    assert.match(hotel.notes.join('\n'), /"in portugal" reads as where the brand or product is.*filters\.countries/);
+    assert.equal(f('Premium olive oil from Spain for a gifting campaign').countries, undefined);
+    assert.deepEqual(f('a skincare brand looking for beauty creators in Spain').countries, ['ES'], 'creators just before "in X"');
+    assert.deepEqual(inferFilters('home decor creators based in Germany').notes, []);
+  });
+
   it('reads languages from "-speaking", "in X" and language cues without inventing a country', () => {
     assert.deepEqual(f('Spanish-speaking beauty creators'), { languages: ['es'] });
     assert.deepEqual(f('skincare tutorials in English'), { languages: ['en'] });

@@ -99,12 +99,23 @@ export type AuthResult = { ok: true; key: ApiKeyRow } | { ok: false; reason: Aut
  * Resolves a presented key to its row. The lookup is by hash; the stored hash is then compared in
  * constant time so the answer does not depend on how much of it matched.
  */
-export async function authenticateApiKey(repo: ApiKeysRepository, presented: string | undefined): Promise<AuthResult> {
+/** Remembers the hashes (base64) of well-formed keys that matched no row, so repeats skip the database. */
+export interface UnknownKeyMemo {
+  has(hash: string): boolean;
+  add(hash: string): void;
+}
+
+export async function authenticateApiKey(repo: ApiKeysRepository, presented: string | undefined, unknownKeys?: UnknownKeyMemo): Promise<AuthResult> {
   if (presented === undefined || presented === '') return { ok: false, reason: 'missing' };
   if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'malformed' };
   const hash = hashApiKey(presented);
+  const memoKey = unknownKeys ? hash.toString('base64') : '';
+  if (unknownKeys?.has(memoKey)) return { ok: false, reason: 'unknown' };
   const row = await repo.findByHash(hash);
-  if (!row || !timingSafeEqual(row.keyHash, hash)) return { ok: false, reason: 'unknown' };
+  if (!row || !timingSafeEqual(row.keyHash, hash)) {
+    unknownKeys?.add(memoKey);
+    return { ok: false, reason: 'unknown' };
+  }
   const { keyHash: _keyHash, ...key } = row;
   if (key.revokedAt !== null) return { ok: false, reason: 'revoked' };
   return { ok: true, key };

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../errors.js';
-import { authenticateApiKey, hashApiKey, isWellFormedApiKey } from '../../services/api-keys.service.js';
-import type { AuthFailure, AuthResult } from '../../services/api-keys.service.js';
+import { authenticateApiKey } from '../../services/api-keys.service.js';
+import type { AuthFailure, UnknownKeyMemo } from '../../services/api-keys.service.js';
 
 const messages: Record<AuthFailure, string> = {
   missing: 'this endpoint requires an API key in the X-API-Key header',
@@ -94,12 +94,9 @@ export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config
   const blockedIps = new ExpiringSet(MEMORY_MAX_ENTRIES);
   const failures = new FailureBuckets(ctx.config.limits.authFailBurst, ctx.config.limits.authFailPerMin, MEMORY_MAX_ENTRIES);
 
-  const authenticate = async (presented: string | undefined): Promise<AuthResult> => {
-    const cacheKey = presented !== undefined && isWellFormedApiKey(presented) ? hashApiKey(presented).toString('base64') : undefined;
-    if (cacheKey !== undefined && unknownKeys.remaining(cacheKey) > 0) return { ok: false, reason: 'unknown' };
-    const result = await authenticateApiKey(ctx.repos.apiKeys, presented);
-    if (!result.ok && result.reason === 'unknown' && cacheKey !== undefined) unknownKeys.add(cacheKey, Date.now() + UNKNOWN_KEY_TTL_MS);
-    return result;
+  const unknownKeyMemo: UnknownKeyMemo = {
+    has: (hash) => unknownKeys.remaining(hash) > 0,
+    add: (hash) => unknownKeys.add(hash, Date.now() + UNKNOWN_KEY_TTL_MS),
   };
 
   return async (req, res, next) => {
@@ -109,7 +106,7 @@ export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config
 
     let result;
     try {
-      result = await authenticate(req.get('x-api-key'));
+      result = await authenticateApiKey(ctx.repos.apiKeys, req.get('x-api-key'), unknownKeyMemo);
     } catch (err) {
       res.locals.log.error({ err }, 'API key lookup failed');
       throw new AppError('service_unavailable', 'cannot check API keys right now; retry shortly', { retryAfterSeconds: 5 });

@@ -1,5 +1,5 @@
 import express from 'express';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { createAdminRouter } from '../admin/admin.router.js';
 import { metricsEndpoint, metricsFor } from '../metrics/metrics.js';
 import './locals.js';

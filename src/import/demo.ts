@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { creatorKey, profileUrl } from '../domain/creator.js';
 import type { Creator, Platform } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Creator } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';

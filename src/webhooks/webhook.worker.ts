@@ -1,8 +1,8 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { bullConnection } from '../app/context.js';
-import type { AppContext } from '../app/context.js';
-import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
+import { bullConnection } from '../queue/connection.js';
+import type { AppContext } from '../app/app-context.js';
+import type { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
 import type { DeliveryOutcome } from '../repositories/webhook-deliveries.repository.js';
 import { jobView } from '../services/job-view.js';
 import { DeliveryScheduler } from './delivery-scheduler.js';
@@ -115,7 +115,7 @@ async function send(
  * deliveries finish.
  */
 export function startWebhookWorker(ctx: WorkerDeps, opts: { concurrency?: number } = {}): { close(): Promise<void> } {
-  const deliveries = new WebhookDeliveriesRepository(ctx.pool);
+  const deliveries = ctx.repos.webhookDeliveries;
   const concurrency = opts.concurrency ?? ctx.config.webhooks.concurrency;
   const { perKeyConcurrency, breakerThreshold, breakerCooldownMs } = ctx.config.webhooks;
   const scheduler = new DeliveryScheduler({ concurrency, perKey: perKeyConcurrency, breakerThreshold, breakerCooldownMs });

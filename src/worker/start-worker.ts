@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
-import { bullConnection } from '../app/context.js';
-import type { AppContext } from '../app/context.js';
+import { bullConnection } from '../queue/connection.js';
+import type { AppContext } from '../app/app-context.js';
 import { giveUpJob } from '../pipeline/run-pipeline.js';
 import type { PipelineOutcome, TerminalStatus } from '../pipeline/run-pipeline.js';
 import { PIPELINE_QUEUE } from '../queue/pipeline.queue.js';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import { operatorAccess } from '../../metrics/metrics.js';
 import type { z } from 'zod';

@@ -21,7 +21,7 @@ import type { WebhookDeliveriesRepository } from '../repositories/webhook-delive
 import type { IdempotencyStore } from '../services/idempotency.service.js';
 import type { JobEventsService } from '../services/job-events.service.js';
 import type { RateLimiter } from '../services/rate-limiter.service.js';
-import type { WebhookQueue } from '../webhooks/webhook.queue.js';
+import type { WebhookQueue } from '../queue/webhook.queue.js';
 
 // The shape of the composition root, as types only: code that receives a context imports this
 // file, never app/context.ts (which builds it and so imports everything).

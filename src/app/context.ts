@@ -24,7 +24,7 @@ import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.
 import { IdempotencyStore } from '../services/idempotency.service.js';
 import { JobEventsService } from '../services/job-events.service.js';
 import { RateLimiter } from '../services/rate-limiter.service.js';
-import { WebhookQueue } from '../webhooks/webhook.queue.js';
+import { WebhookQueue } from '../queue/webhook.queue.js';
 import type { AppContext, Providers, Repositories, Role } from './app-context.js';
 
 // The types live in app-context.ts; re-exported so existing imports keep working.

@@ -5,16 +5,17 @@ import type { AppContext } from '../app/app-context.js';
 import { randomId } from '../domain/ids.js';
 import { isTerminal } from '../domain/job.js';
 import type { WebhookEvent } from '../repositories/webhook-deliveries.repository.js';
+import type { z } from 'zod';
+import type { webhookPayloadSchema } from './catalog.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 export const WEBHOOK_JOB = 'deliver';
 
-export interface WebhookJobData {
-  jobId: string;
-  event: WebhookEvent;
-  /** stable across retries (the `Scout-Delivery` header), so receivers can de-duplicate */
-  deliveryId: string;
-}
+/** The payload (its schema is in queue/catalog.ts). */
+export type WebhookJobData = z.infer<typeof webhookPayloadSchema>;
+// Compile-time: the catalog's event names are the deliveries table's.
+type Assert<T extends true> = T;
+export type _EventsAgree = Assert<[WebhookEvent, WebhookJobData['event']] extends [WebhookJobData['event'], WebhookEvent] ? true : false>;
 
 /** The producer side of the webhooks queue: one per context (built in createContext, closed by ctx.close()). */
 export class WebhookQueue {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { platforms } from '../domain/creator.js';
+import { JOB_ID_PATTERN } from '../domain/ids.js';
 import {
   eventTypes,
   filtersSchema,
@@ -19,7 +20,7 @@ import { parameterComponents, requestComponent, responseComponent } from './open
  * from them. A request schema used by one route lives beside that route.
  */
 
-export const JOB_ID_PATTERN = /^job_[a-z0-9]{1,64}$/;
+export { JOB_ID_PATTERN };
 
 const isoDate = z.iso.datetime();
 

@@ -2,11 +2,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { ADVISORY_LOCKS } from './locks.js';
 
 export const migrationsDir = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
 
 // Arbitrary constant shared by every process that migrates this database.
-const MIGRATION_LOCK_ID = 7_140_211_001;
+const MIGRATION_LOCK_ID = ADVISORY_LOCKS.migration;
 
 export interface Migration {
   version: number;

@@ -18,4 +18,6 @@ export function randomId(bytes = 16): string {
 }
 
 export const newJobId = () => `job_${randomId(12)}`;
+/** What a job id looks like (newJobId makes 19 characters; up to 64 are accepted). */
+export const JOB_ID_PATTERN = /^job_[a-z0-9]{1,64}$/;
 export const newApiKeyId = () => `key_${randomId(8)}`;

@@ -111,20 +111,24 @@ export interface JobParams {
   webhookUrl: string | null;
 }
 
-export function toJobParams(req: StartJobRequest): JobParams {
-  const f = req.filters;
+/** The API's snake_case `filters` (and `platforms`) as the index's HardFilters — the one place that maps them. */
+export function toHardFilters(f: z.output<typeof filtersSchema> | undefined, platformList: Platform[] | undefined): HardFilters {
   const filters: HardFilters = {};
+  if (platformList) filters.platforms = platformList;
   if (f?.followers_min !== undefined) filters.followersMin = f.followers_min;
   if (f?.followers_max !== undefined) filters.followersMax = f.followers_max;
   if (f?.countries) filters.countries = f.countries;
   if (f?.languages) filters.languages = f.languages;
   if (f?.min_engagement_rate !== undefined) filters.minEngagementRate = f.min_engagement_rate;
   if (f?.niches) filters.niches = [...new Set(f.niches)];
-  if (req.platforms) filters.platforms = req.platforms;
+  return filters;
+}
+
+export function toJobParams(req: StartJobRequest): JobParams {
   return {
     brief: req.brief,
     platforms: req.platforms ?? null,
-    filters,
+    filters: toHardFilters(req.filters, req.platforms),
     topK: req.top_k,
     candidateLimit: Math.max(req.candidate_limit, req.top_k),
     minFitScore: req.min_fit_score,

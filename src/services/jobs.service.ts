@@ -1,5 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
+import { ADVISORY_LOCKS } from '../db/locks.js';
 import { withTransaction } from '../db/pool.js';
+import { withTimeout } from '../domain/timeout.js';
 import { AppError } from '../errors.js';
 import { newJobId } from '../domain/ids.js';
 import { emptyMeta, isTerminal, toJobParams } from '../domain/job.js';
@@ -22,16 +24,8 @@ export interface StartOutcome {
 }
 
 // Two-int advisory lock space of its own (first int) so it never collides with migration/retention locks.
-const START_LOCK_SPACE = 7140;
+const START_LOCK_SPACE = ADVISORY_LOCKS.jobStartSpace;
 const UNIQUE_VIOLATION = '23505';
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function secondsToUtcMidnight(now = new Date()): number {
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);

@@ -4,8 +4,8 @@ import type { PipelineJobData } from '../queue/pipeline.queue.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { PipelineOutcome, RunOptions } from '../pipeline/run-pipeline.js';
 import type { PipelineDeps } from '../pipeline/stage-run.js';
+import { JOB_ID_PATTERN } from '../domain/ids.js';
 
-const jobIdPattern = /^job_[a-z0-9]{1,64}$/;
 
 /**
  * The BullMQ processor of the pipeline queue. Expected outcomes (completed, failed, cancelled,
@@ -15,7 +15,7 @@ const jobIdPattern = /^job_[a-z0-9]{1,64}$/;
 export function createPipelineProcessor(deps: PipelineDeps, opts: Pick<RunOptions, 'onFinished'> = {}) {
   return async (job: Job<PipelineJobData>, token?: string, signal?: AbortSignal): Promise<PipelineOutcome> => {
     const jobId = job.data?.jobId;
-    if (typeof jobId !== 'string' || !jobIdPattern.test(jobId)) {
+    if (typeof jobId !== 'string' || !JOB_ID_PATTERN.test(jobId)) {
       deps.logger.warn({ bull_job: job.id }, 'pipeline queue entry without a valid job id; dropped');
       return { status: 'skipped', reason: 'malformed queue entry' };
     }

@@ -1,10 +1,11 @@
 import type { AppContext } from '../app/app-context.js';
+import { ADVISORY_LOCKS } from '../db/locks.js';
 import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
 import { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
 import { RetentionRepository } from '../repositories/retention.repository.js';
 
 /** Session-level advisory lock held while a retention pass runs, so one worker does it at a time. */
-export const RETENTION_LOCK_ID = 7_140_211_005;
+export const RETENTION_LOCK_ID = ADVISORY_LOCKS.retention;
 /** A runaway guard: one pass stops after this many batches per table and picks up on the next tick. */
 const MAX_BATCHES_PER_PASS = 1000;
 

@@ -1,8 +1,10 @@
 import type { AppContext } from '../app/app-context.js';
+import { ADVISORY_LOCKS } from '../db/locks.js';
+import { withTimeout } from '../domain/timeout.js';
 import { forEachConcurrent } from '../pipeline/concurrency.js';
 
 /** Session-level advisory lock held while a sweep runs, so several workers do not sweep at once. */
-export const SWEEPER_LOCK_ID = 7_140_211_021;
+export const SWEEPER_LOCK_ID = ADVISORY_LOCKS.sweeper;
 /** A job younger than this may still be on its way into the queue (the API inserts, then enqueues). */
 export const SWEEP_MIN_AGE_MS = 5_000;
 const PAGE_SIZE = 200;
@@ -55,14 +57,6 @@ export async function sweepPendingJobs(deps: SweeperDeps, opts: { minAgeMs?: num
   } finally {
     client.release();
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function requeue(deps: SweeperDeps, id: string): Promise<'enqueued' | 'retried' | 'queued'> {

@@ -10,6 +10,7 @@ import type { AdminJobListItem, AdminJobsRepository } from '../../repositories/a
 import { EVENTS_PAGE_MAX } from '../../repositories/events.repository.js';
 import { decodeCursor, emptyAsUndefined, encodeCursor, endOf, iso, startOf, dayOrInstant } from '../admin-params.js';
 import { retryJob } from '../admin-jobs.service.js';
+import { JOB_ID_PATTERN } from '../../domain/ids.js';
 
 const listQuery = z.strictObject({
   status: emptyAsUndefined(z.enum(jobStatuses)),
@@ -20,7 +21,7 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(ADMIN_PAGE_MAX).default(50),
 });
 
-const jobIdParam = z.strictObject({ id: z.string().regex(/^job_[a-z0-9]{1,64}$/, 'must be a job id such as "job_abc123"') });
+const jobIdParam = z.strictObject({ id: z.string().regex(JOB_ID_PATTERN, 'must be a job id such as "job_abc123"') });
 const artifactParams = jobIdParam.extend({ kind: z.enum(artifactKinds) });
 
 const CALLS_MAX = 2000;

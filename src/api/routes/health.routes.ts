@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
+import { TimeoutError, withTimeout } from '../../domain/timeout.js';
 import { operatorAccess } from '../../metrics/metrics.js';
 import type { z } from 'zod';
 import { defineRoute } from '../route.js';
@@ -16,22 +17,14 @@ const CACHE_MS = 1_000;
 
 async function check<T>(name: string, ctx: Pick<AppContext, 'logger'>, fn: () => Promise<T>): Promise<{ component: Component; value?: T }> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const value = await Promise.race([
-      fn(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    const value = await withTimeout(fn(), CHECK_TIMEOUT_MS, name);
     return { component: { status: 'up', latency_ms: Math.round(performance.now() - started) }, value };
   } catch (err) {
-    const message = (err as Error).message;
-    ctx.logger.warn({ component: name, err: message }, 'health check failed');
+    ctx.logger.warn({ component: name, err: (err as Error).message }, 'health check failed');
     // The reason stays in our logs: health is public and must not describe the infrastructure.
-    return { component: { status: 'down', latency_ms: Math.round(performance.now() - started), error: message === 'timeout' ? 'timeout' : 'unreachable' } };
-  } finally {
-    clearTimeout(timer);
+    const error = err instanceof TimeoutError ? 'timeout' : 'unreachable';
+    return { component: { status: 'down', latency_ms: Math.round(performance.now() - started), error } };
   }
 }
 

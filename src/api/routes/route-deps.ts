@@ -3,7 +3,7 @@ import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import type { ApiKeyRow } from '../../repositories/api-keys.repository.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';
-import { JOB_ID_PATTERN } from '../schemas.js';
+import { JOB_ID_PATTERN } from '../../domain/ids.js';
 import type { SseHub } from '../sse/sse-hub.js';
 
 /** What every route factory gets: the context and the shared middleware instances. */

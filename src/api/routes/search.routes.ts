@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { platforms } from '../../domain/creator.js';
-import type { HardFilters } from '../../domain/creator.js';
-import { filtersSchema } from '../../domain/job.js';
+import { filtersSchema, toHardFilters } from '../../domain/job.js';
 import { AppError } from '../../errors.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/index/creator-index.js';
 import { ProviderError } from '../../errors.js';
@@ -26,19 +25,6 @@ export type SearchRequest = z.output<typeof searchRequestSchema>;
 
 const BIO_MAX = 500;
 const LIST_MAX = 20;
-
-function hardFilters(req: SearchRequest): HardFilters {
-  const f = req.filters;
-  const out: HardFilters = {};
-  if (req.platforms) out.platforms = req.platforms;
-  if (f?.followers_min !== undefined) out.followersMin = f.followers_min;
-  if (f?.followers_max !== undefined) out.followersMax = f.followers_max;
-  if (f?.countries) out.countries = f.countries;
-  if (f?.languages) out.languages = f.languages;
-  if (f?.min_engagement_rate !== undefined) out.minEngagementRate = f.min_engagement_rate;
-  if (f?.niches) out.niches = [...new Set(f.niches)];
-  return out;
-}
 
 /**
  * POST /weaviate/search — the seed's path, served by whichever index is configured. Returns
@@ -68,7 +54,7 @@ export const searchCreators = defineRoute({
     let hits;
     try {
       hits = await ctx.providers.index.hybridSearch(
-        { text: request.query, filters: hardFilters(request), limit: request.limit },
+        { text: request.query, filters: toHardFilters(request.filters, request.platforms), limit: request.limit },
         { jobId: null, signal: AbortSignal.timeout(ctx.config.providers.timeoutMs) },
       );
     } catch (err) {

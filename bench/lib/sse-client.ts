@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { replyJson } from './child.js';
@@ -65,21 +66,18 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
           resolve();
           res.setEncoding('utf8');
           res.on('end', () => ended++);
-          let buf = '';
-          res.on('data', (chunk: string) => {
-            const now = Date.now() + (performance.now() % 1);
-            buf += chunk;
-            let end: number;
-            while ((end = buf.indexOf('\n\n')) >= 0) {
-              const frame = buf.slice(0, end);
-              buf = buf.slice(end + 2);
-              const data = frame.split('\n').find((l) => l.startsWith('data: '));
-              if (!data) continue;
-              const t = (JSON.parse(data.slice(6)) as { data?: { t?: number } }).data?.t;
-              if (typeof t !== 'number') continue;
+          let now = 0;
+          const parser = createParser({
+            onEvent: (e) => {
+              const t = (JSON.parse(e.data) as { data?: { t?: number } }).data?.t;
+              if (typeof t !== 'number') return;
               delays.push(now - t);
               if (++counts[i]! === spec.expect && ++complete === spec.streams.length) resolveDone();
-            }
+            },
+          });
+          res.on('data', (chunk: string) => {
+            now = Date.now() + (performance.now() % 1);
+            parser.feed(chunk);
           });
         },
       );

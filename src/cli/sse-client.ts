@@ -1,4 +1,6 @@
-/** A minimal Server-Sent Events reader over fetch (Node 20 has no EventSource), following the spec's parsing rules. */
+import { createParser } from 'eventsource-parser';
+
+/** A Server-Sent Events reader over fetch (Node 20 has no EventSource); the parsing is eventsource-parser's. */
 export interface SseMessage {
   id: string | null;
   event: string;
@@ -7,35 +9,22 @@ export interface SseMessage {
 
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
-  let buffer = '';
+  // the spec's last event id: it carries over to later events that set none
   let id: string | null = null;
-  let event = '';
-  let data: string[] = [];
+  const ready: SseMessage[] = [];
+  const parser = createParser({
+    onId: (value) => {
+      id = value;
+    },
+    onEvent: (e) => ready.push({ id, event: e.event ?? 'message', data: e.data }),
+  });
   const reader = body.getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + (buffer.startsWith('\r\n', nl) ? 2 : 1));
-        if (line === '') {
-          if (data.length > 0) yield { id, event: event || 'message', data: data.join('\n') };
-          event = '';
-          data = [];
-          continue;
-        }
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'data') data.push(value);
-        else if (field === 'event') event = value;
-        else if (field === 'id' && !value.includes('\0')) id = value;
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
+      yield* ready.splice(0);
     }
   } finally {
     reader.releaseLock();

@@ -1,3 +1,5 @@
+import { createParser } from 'eventsource-parser';
+
 /**
  * An EventSource for tests, written to the WHATWG HTML "Server-sent events" processing model
  * (Node 20 has no global EventSource). Like the `eventsource` npm package it can send extra
@@ -109,59 +111,29 @@ export class TestEventSource {
   }
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder('utf-8');
-    let buffer = '';
-    let first = true;
-    let data = '';
-    let eventType = '';
-    let idBuffer = this.lastEventId;
-    const processLine = (line: string) => {
-      if (line === '') {
-        this.lastEventId = idBuffer;
-        if (data === '') {
-          eventType = '';
-          return;
-        }
-        if (data.endsWith('\n')) data = data.slice(0, -1);
-        const event: SseEvent = { type: eventType || 'message', data, lastEventId: this.lastEventId };
-        data = '';
-        eventType = '';
+    // The field parsing (CR/LF/CRLF, BOM, multi-line data, ids with NUL) is eventsource-parser's.
+    const parser = createParser({
+      onId: (id) => {
+        this.lastEventId = id;
+      },
+      onEvent: (e) => {
+        const event: SseEvent = { type: e.event || 'message', data: e.data, lastEventId: this.lastEventId };
         this.events.push(event);
         this.dispatch(event.type, event);
-        return;
-      }
-      if (line.startsWith(':')) {
-        this.comments.push(line.slice(1).trimStart());
-        return;
-      }
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') eventType = value;
-      else if (field === 'data') data += `${value}\n`;
-      else if (field === 'id') {
-        if (!value.includes('\0')) idBuffer = value;
-      } else if (field === 'retry') {
-        if (/^\d+$/.test(value)) this.reconnectionTime = Number(value);
-      }
-    };
+      },
+      onComment: (comment) => {
+        this.comments.push(comment.trimStart());
+      },
+      onRetry: (ms) => {
+        this.reconnectionTime = ms;
+      },
+    });
+    const decoder = new TextDecoder('utf-8');
     const reader = body.getReader();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      if (first && buffer.length > 0) {
-        if (buffer.charCodeAt(0) === 0xfeff) buffer = buffer.slice(1);
-        first = false;
-      }
-      let m: RegExpExecArray | null;
-      while ((m = /\r\n|\r|\n/.exec(buffer)) !== null) {
-        // A lone CR at the very end may be the first half of CRLF: wait for more input.
-        if (m[0] === '\r' && m.index === buffer.length - 1) break;
-        processLine(buffer.slice(0, m.index));
-        buffer = buffer.slice(m.index + m[0].length);
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
     }
   }
 }

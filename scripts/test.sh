@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-deps.sh
 
+# The TypeScript client (clients/typescript) is imported by the CLI and the tests as a package:
+# build it from its current source first (a few seconds), so no test runs against a stale dist/.
+npm run --silent client:build >&2
+
 if [ "${1:-}" = "--unit" ]; then
   shift
   if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(node --import tsx scripts/unit-tests.ts); fi
@@ -19,7 +23,7 @@ else
   DATABASE_URL="${TEST_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}" bash scripts/ensure-services.sh
   bash scripts/ensure-tool.sh chromium chromium "browser tests" || echo "[test] no Chromium: browser tests will fail" >&2
   bash scripts/ensure-tool.sh caddy caddy "reverse-proxy test" || echo "[test] no Caddy: the reverse-proxy test will fail" >&2
-  if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+  if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test clients/typescript/test -name '*.test.ts' | sort); fi
 fi
 
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-180000}" \

@@ -1,5 +1,5 @@
-// Prints the unit tier: every test/**/*.test.ts that needs no Postgres, Redis, browser or other
-// process — derived from the code, not a kept list. A test file is a unit test unless it, or any
+// Prints the unit tier: every test/**/*.test.ts and clients/typescript/test/**/*.test.ts that needs
+// no Postgres, Redis, browser or other process — derived from the code, not a kept list. A test file is a unit test unless it, or any
 // module under test/ it imports (followed transitively through relative imports), does one of:
 //   - imports test/helpers/test-env (every test database, Redis prefix and test app comes from there)
 //   - imports pg, ioredis, bullmq or playwright-core directly
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = path.join(root, 'test');
+const clientTestDir = path.join(root, 'clients', 'typescript', 'test');
 
 const MARKERS = [
   { re: /['"](?:\.\.?\/)+(?:helpers\/)?test-env(?:\.js)?['"]/, why: 'test-env (Postgres/Redis)' },
@@ -34,7 +35,7 @@ function walk(dir: string): string[] {
 /** The .ts file a relative specifier names, when it lies under test/; otherwise null. */
 function resolveInTest(from: string, spec: string): string | null {
   const target = path.resolve(path.dirname(from), spec);
-  if (!target.startsWith(testDir + path.sep)) return null;
+  if (![testDir, clientTestDir].some((dir) => target.startsWith(dir + path.sep))) return null;
   for (const c of [target.replace(/\.js$/, '.ts'), target, `${target}.ts`, path.join(target, 'index.ts')]) {
     if (c.endsWith('.ts') && existsSync(c)) return c;
   }
@@ -60,7 +61,7 @@ function needs(file: string, seen = new Set<string>()): string | null {
 }
 
 const why = process.argv.includes('--why');
-const tests = walk(testDir).filter((f) => f.endsWith('.test.ts')).sort();
+const tests = [...walk(testDir), ...walk(clientTestDir)].filter((f) => f.endsWith('.test.ts')).sort();
 for (const f of tests) {
   const reason = needs(f);
   if (!reason) console.log(path.relative(root, f));

@@ -1,16 +1,7 @@
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
-import { readSse } from './sse-client.js';
-
-interface RankedRow {
-  rank: number;
-  platform: string;
-  handle: string;
-  fit_score: number;
-  followers: number | null;
-  engagement_rate: number | null;
-  rationale: string;
-}
+import { createScoutClient, ScoutProblemError } from '@influencer-scout/client';
+import type { StartJobRequest } from '@influencer-scout/client';
 
 const command: Command = {
   name: 'run',
@@ -32,49 +23,38 @@ const command: Command = {
     const base = (values['api-url'] ?? process.env.SCOUT_API_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const key = values['api-key'] ?? process.env.SCOUT_API_KEY;
     if (!key) throw new UsageError('an API key is required (--api-key or $SCOUT_API_KEY)');
-    const headers = { 'X-API-Key': key, 'Content-Type': 'application/json' };
+    const client = createScoutClient({ baseUrl: base, apiKey: key });
 
-    const body: Record<string, unknown> = { brief };
+    const body: StartJobRequest = { brief };
     if (values['top-k']) body.top_k = Number(values['top-k']);
-    if (values.platform) body.platforms = values.platform;
+    if (values.platform) body.platforms = values.platform as StartJobRequest['platforms'];
     if (values.country) body.filters = { countries: values.country };
-    const started = await fetch(`${base}/pipeline/start`, { method: 'POST', headers, body: JSON.stringify(body) });
-    const startBody = (await started.json()) as { job_id?: string; detail?: string };
-    if (started.status !== 202 || !startBody.job_id) {
-      console.error(`start failed (${started.status}): ${startBody.detail ?? JSON.stringify(startBody)}`);
+    let jobId: string;
+    try {
+      jobId = (await client.startJob(body)).job_id;
+    } catch (err) {
+      if (!(err instanceof ScoutProblemError)) throw err;
+      console.error(`start failed (${err.status}): ${err.detail}`);
       return 1;
     }
-    const jobId = startBody.job_id;
     const log = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
     log(`job ${jobId} started`);
 
+    // The client resumes a dropped stream with Last-Event-ID and falls back to polling on its own.
     let terminal = '';
-    let lastId = '0';
-    // Follow the stream; if it drops before a terminal event, resume from the last id seen.
-    for (let attempt = 0; !terminal && attempt < 5; attempt++) {
-      const res = await fetch(`${base}/pipeline/jobs/${jobId}/events`, {
-        headers: { 'X-API-Key': key, Accept: 'text/event-stream', 'Last-Event-ID': lastId },
-      });
-      if (!res.ok || !res.body) throw new Error(`events stream failed with ${res.status}`);
-      for await (const msg of readSse(res.body)) {
-        if (msg.id) lastId = msg.id;
-        // each SSE message is the same event item the JSON mode returns: { seq, type, created_at, data }
-        const data = (JSON.parse(msg.data) as { data?: Record<string, unknown> }).data ?? {};
-        if (msg.event === 'stage_started') log(`  ▸ ${String(data.stage)}`);
-        else if (msg.event === 'stage_completed')
-          log(`  ✓ ${String(data.stage)} (${String(data.duration_ms ?? '?')} ms)`);
-        else if (msg.event === 'warning') log(`  ! ${String(data.message ?? '')}`);
-        else if (['completed', 'failed', 'cancelled'].includes(msg.event)) {
-          terminal = msg.event;
-          if (msg.event !== 'completed') log(`  ✗ ${msg.event}: ${String(data.message ?? data.error ?? '')}`);
-          break;
-        }
+    for await (const event of client.watchJob(jobId)) {
+      const data = event.data as Record<string, unknown>;
+      if (event.type === 'stage_started') log(`  ▸ ${String(data.stage)}`);
+      else if (event.type === 'stage_completed') log(`  ✓ ${String(data.stage)} (${String(data.duration_ms ?? '?')} ms)`);
+      else if (event.type === 'warning') log(`  ! ${String(data.message ?? '')}`);
+      else if (event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled') {
+        terminal = event.type;
+        if (event.type !== 'completed') log(`  ✗ ${event.type}: ${String(data.message ?? data.error ?? '')}`);
       }
     }
     if (terminal !== 'completed') return 1;
 
-    const results = await fetch(`${base}/pipeline/jobs/${jobId}/results`, { headers: { 'X-API-Key': key } });
-    const payload = (await results.json()) as { results: RankedRow[] };
+    const payload = await client.getResults(jobId);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
       return 0;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { createScoutClient } from '@influencer-scout/client';
 import { freePort, runCli, startProcess, waitForHttp } from '../helpers/processes.js';
 import type { RunningProcess } from '../helpers/processes.js';
 import { kimProfilesCsv } from '../helpers/shared-data.js';
@@ -84,24 +85,11 @@ describe(`rehearse production locally on ${onWeaviate ? 'Weaviate' : 'LanceDB'} 
     const created = await runCli(['keys', 'create', '--name', 'rehearsal', '--json'], runEnv);
     assert.equal(created.code, 0, created.stderr);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
-    const started = await fetch(`${base}/pipeline/start`, {
-      method: 'POST',
-      headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ brief, top_k: 5, candidate_limit: 25 }),
-    });
-    assert.equal(started.status, 202, await started.clone().text());
-    const { job_id: jobId } = (await started.json()) as { job_id: string };
-    let job: { status: string; error?: unknown } = { status: 'pending' };
-    const deadline = Date.now() + 120_000;
-    while (!['completed', 'failed', 'cancelled'].includes(job.status)) {
-      assert.ok(Date.now() < deadline, `job ${jobId} still ${job.status}\n${worker.output().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-      job = (await (await fetch(`${base}/pipeline/jobs/${jobId}`, { headers: { 'X-API-Key': key } })).json()) as typeof job;
-    }
-    assert.equal(job.status, 'completed', JSON.stringify(job.error));
-    const results = (await (await fetch(`${base}/pipeline/jobs/${jobId}/results`, { headers: { 'X-API-Key': key } })).json()) as {
-      results: { data_source: string; stale: boolean; score_fallback: boolean }[];
-    };
+    const client = createScoutClient({ baseUrl: base, apiKey: key });
+    const { job_id: jobId } = await client.startJob({ brief, top_k: 5, candidate_limit: 25 });
+    const results = await client
+      .waitForResults(jobId, { signal: AbortSignal.timeout(120_000) })
+      .catch((err: unknown) => assert.fail(`job ${jobId}: ${String(err)}\n${worker.output().slice(-2000)}`));
     // top_k is a maximum: the fake model scores by shared words, and only those reaching min_fit_score come back
     assert.ok(results.results.length >= 1 && results.results.length <= 5, `${results.results.length} results`);
     // fresh from the BrightData fake (or its cache, for a creator the first job already fetched)

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { readSse } from '../../src/cli/sse-client.js';
-import type { RankedResult } from '../../src/domain/job.js';
+import { createScoutClient } from '@influencer-scout/client';
+import type { JobEvent } from '@influencer-scout/client';
 import { readCsv } from '../../src/import/csv-reader.js';
 import { freePort, runCli, startProcess, waitForHttp } from '../helpers/processes.js';
 import type { RunningProcess } from '../helpers/processes.js';
@@ -60,32 +60,16 @@ after(async () => {
 });
 
 test('a brief goes in, a complete ranked shortlist mostly from the brief\'s niche comes out', async () => {
-  const headers = { 'X-API-Key': apiKey, 'Content-Type': 'application/json' };
-  const start = await fetch(`${base}/pipeline/start`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ brief: 'fitness coach promoting protein snacks', top_k: 20 }),
-  });
-  assert.equal(start.status, 202);
-  const { job_id: jobId } = (await start.json()) as { job_id: string };
+  const client = createScoutClient({ baseUrl: base, apiKey });
+  const { job_id: jobId } = await client.startJob({ brief: 'fitness coach promoting protein snacks', top_k: 20 });
   assert.match(jobId, /^job_/);
 
-  const stream = await fetch(`${base}/pipeline/jobs/${jobId}/events`, {
-    headers: { 'X-API-Key': apiKey, Accept: 'text/event-stream' },
-  });
-  assert.equal(stream.status, 200);
-  assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events: { id: number; type: string; data: Record<string, unknown> }[] = [];
-  for await (const msg of readSse(stream.body!)) {
-    const item = JSON.parse(msg.data) as { seq: number; type: string; data: Record<string, unknown> };
-    assert.equal(item.seq, Number(msg.id));
-    assert.equal(item.type, msg.event);
-    events.push({ id: item.seq, type: item.type, data: item.data });
-    if (['completed', 'failed', 'cancelled'].includes(msg.event)) break;
-  }
+  // The client follows the job's SSE stream (transport 'sse': no silent fallback to polling here).
+  const events: JobEvent[] = [];
+  for await (const event of client.watchJob(jobId, { transport: 'sse' })) events.push(event);
   assert.equal(events.at(-1)?.type, 'completed', JSON.stringify(events.at(-1)));
   assert.deepEqual(
-    events.map((e) => e.id),
+    events.map((e) => e.seq),
     events.map((_, i) => i + 1),
     'events arrive once each, in sequence order',
   );
@@ -93,13 +77,11 @@ test('a brief goes in, a complete ranked shortlist mostly from the brief\'s nich
   assert.deepEqual(stagesStarted, ['expand', 'search', 'enrich', 'score', 'rank']);
   assert.ok(events.some((e) => e.type === 'partial_results'), 'partial results are announced before the end');
 
-  const status = (await (await fetch(`${base}/pipeline/jobs/${jobId}`, { headers })).json()) as Record<string, unknown>;
+  const status = await client.getJob(jobId);
   assert.equal(status.status, 'completed');
   assert.equal(status.progress, 1);
 
-  const res = await fetch(`${base}/pipeline/jobs/${jobId}/results`, { headers });
-  assert.equal(res.status, 200);
-  const { results } = (await res.json()) as { results: RankedResult[] };
+  const { results } = await client.getResults(jobId);
   assert.equal(results.length, 20);
   results.forEach((r, i) => {
     assert.equal(r.rank, i + 1);
@@ -109,15 +91,14 @@ test('a brief goes in, a complete ranked shortlist mostly from the brief\'s nich
     assert.ok(r.rationale.length > 10, 'each result has a rationale');
     assert.equal(r.data_source, 'index');
     assert.match(r.profile_url, /^https:\/\/www\.instagram\.com\//);
-    assert.ok(r.followers !== null && r.followers > 0);
+    assert.ok(r.followers !== null && r.followers !== undefined && r.followers > 0);
     if (i > 0) assert.ok(results[i - 1]!.fit_score >= r.fit_score, 'ordered by fit score');
   });
   const fitness = results.filter((r) => labels.get(r.handle) === 'fitness').length;
   assert.ok(fitness >= 14, `at least 70% of the shortlist is labelled fitness (got ${fitness}/20)`);
 
-  for (const kind of ['candidates', 'progressive', 'remaining', 'timing']) {
-    const artifact = await fetch(`${base}/pipeline/jobs/${jobId}/artifacts/${kind}`, { headers });
-    assert.equal(artifact.status, 200, `artifact ${kind}`);
+  for (const kind of ['candidates', 'progressive', 'remaining', 'timing'] as const) {
+    assert.equal((await client.getArtifact(jobId, kind)).kind, kind, `artifact ${kind}`);
   }
 });
 

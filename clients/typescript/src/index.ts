@@ -1,0 +1,12 @@
+export { ScoutClient, createScoutClient } from './client.js';
+export type { RequestOptions, ScoutClientOptions, StartJobOptions, StartedJob, WaitOptions } from './client.js';
+export { ScoutJobError, ScoutProblemError } from './problem.js';
+export { parseRetryAfter, retryingFetch } from './retry.js';
+export type { RequestFetch, RetryOptions } from './retry.js';
+export { readSse } from './sse.js';
+export type { ReadSseOptions, SseMessage } from './sse.js';
+export { watchJob } from './watch.js';
+export type { EventSourceApi, WatchOptions } from './watch.js';
+export { WEBHOOK_HEADERS, verifyWebhookSignature } from './webhook.js';
+export type { VerifyWebhookOptions } from './webhook.js';
+export * from './types.js';

@@ -162,6 +162,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "followers_min": 10000,
+         *       "followers_max": 500000,
+         *       "countries": [
+         *         "US"
+         *       ],
+         *       "languages": [
+         *         "en"
+         *       ]
+         *     }
+         */
         Filters: {
             followers_min?: number;
             followers_max?: number;
@@ -171,6 +183,26 @@ export interface components {
             /** @description creators whose inferred probability for at least one of these niches is ≥ 0.4 */
             niches?: ("beauty" | "fashion" | "fitness" | "food" | "travel" | "pet" | "interior" | "family")[];
         };
+        /**
+         * @example {
+         *       "brief": "Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.",
+         *       "platforms": [
+         *         "instagram",
+         *         "tiktok"
+         *       ],
+         *       "filters": {
+         *         "followers_min": 10000,
+         *         "followers_max": 500000,
+         *         "countries": [
+         *           "US"
+         *         ],
+         *         "languages": [
+         *           "en"
+         *         ]
+         *       },
+         *       "top_k": 10
+         *     }
+         */
         StartJobRequest: {
             brief: string;
             platforms?: ("instagram" | "tiktok" | "youtube")[];
@@ -191,6 +223,21 @@ export interface components {
             /** Format: uri */
             webhook_url?: string;
         };
+        /**
+         * @example {
+         *       "query": "vegan fitness recipes",
+         *       "limit": 10,
+         *       "platforms": [
+         *         "instagram",
+         *         "tiktok"
+         *       ],
+         *       "filters": {
+         *         "countries": [
+         *           "US"
+         *         ]
+         *       }
+         *     }
+         */
         SearchRequest: {
             query: string;
             /** @default 25 */
@@ -198,7 +245,23 @@ export interface components {
             platforms?: ("instagram" | "tiktok" | "youtube")[];
             filters?: components["schemas"]["Filters"];
         };
-        /** @description RFC 9457 problem details */
+        /**
+         * @description RFC 9457 problem details
+         * @example {
+         *       "type": "https://influencer-scout.dev/problems/validation_failed",
+         *       "title": "Unprocessable Content",
+         *       "status": 422,
+         *       "detail": "invalid body: brief: Too small: expected string to have >=10 characters",
+         *       "code": "validation_failed",
+         *       "request_id": "req_7f3a9c",
+         *       "errors": [
+         *         {
+         *           "field": "brief",
+         *           "message": "Too small: expected string to have >=10 characters"
+         *         }
+         *       ]
+         *     }
+         */
         Problem: {
             type: string;
             title: string;
@@ -212,6 +275,15 @@ export interface components {
             }[];
             job_id?: string;
         };
+        /**
+         * @example {
+         *       "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+         *       "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+         *       "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+         *       "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+         *       "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+         *     }
+         */
         JobLinks: {
             self: string;
             results: string;
@@ -219,6 +291,20 @@ export interface components {
             cancel: string;
             artifacts: string;
         };
+        /**
+         * @example {
+         *       "job_id": "job_01jd8k3q9x2m7p",
+         *       "status": "pending",
+         *       "created_at": "2026-12-01T09:30:00.000Z",
+         *       "links": {
+         *         "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+         *         "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+         *         "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+         *         "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+         *         "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+         *       }
+         *     }
+         */
         StartJobResponse: {
             job_id: string;
             /** @enum {string} */
@@ -227,6 +313,15 @@ export interface components {
             created_at: string;
             links: components["schemas"]["JobLinks"];
         };
+        /**
+         * @example {
+         *       "candidates": 150,
+         *       "enriched": 150,
+         *       "scored": 150,
+         *       "cache_hits": 42,
+         *       "cost_usd": 0.0184
+         *     }
+         */
         JobMeta: {
             candidates: number;
             enriched: number;
@@ -236,6 +331,57 @@ export interface components {
             fallback_batches?: number;
             stale_profiles?: number;
         };
+        /**
+         * @example {
+         *       "job_id": "job_01jd8k3q9x2m7p",
+         *       "status": "running",
+         *       "stage": "score",
+         *       "progress": 0.6,
+         *       "cancel_requested": false,
+         *       "meta": {
+         *         "candidates": 150,
+         *         "enriched": 150,
+         *         "scored": 150,
+         *         "cache_hits": 42,
+         *         "cost_usd": 0.0184
+         *       },
+         *       "error": null,
+         *       "request": {
+         *         "brief": "Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.",
+         *         "platforms": [
+         *           "instagram",
+         *           "tiktok"
+         *         ],
+         *         "filters": {
+         *           "followers_min": 10000,
+         *           "followers_max": 500000,
+         *           "countries": [
+         *             "US"
+         *           ],
+         *           "languages": [
+         *             "en"
+         *           ]
+         *         },
+         *         "top_k": 10,
+         *         "candidate_limit": 150,
+         *         "min_fit_score": 35,
+         *         "exclude_handles": [],
+         *         "webhook_url": null
+         *       },
+         *       "last_event_id": 7,
+         *       "created_at": "2026-12-01T09:30:00.000Z",
+         *       "updated_at": "2026-12-01T09:30:04.210Z",
+         *       "started_at": "2026-12-01T09:30:00.120Z",
+         *       "finished_at": null,
+         *       "links": {
+         *         "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+         *         "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+         *         "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+         *         "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+         *         "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+         *       }
+         *     }
+         */
         Job: {
             job_id: string;
             /** @enum {string} */
@@ -269,6 +415,47 @@ export interface components {
             finished_at: string | null;
             links: components["schemas"]["JobLinks"];
         };
+        /**
+         * @example {
+         *       "rank": 1,
+         *       "platform": "instagram",
+         *       "handle": "plantpowered.lifts",
+         *       "display_name": "Maya | Plant-Powered Lifts",
+         *       "profile_url": "https://www.instagram.com/plantpowered.lifts/",
+         *       "fit_score": 87,
+         *       "score_breakdown": {
+         *         "niche": 54,
+         *         "topics": 16,
+         *         "audience": 8,
+         *         "engagement": 7,
+         *         "freshness": 2
+         *       },
+         *       "rationale": "Strength-training coach who posts high-protein vegan recipes to a US audience.",
+         *       "matched_topics": [
+         *         "vegan",
+         *         "protein",
+         *         "gym"
+         *       ],
+         *       "followers": 84200,
+         *       "engagement_rate": 0.041,
+         *       "country": "US",
+         *       "language": "en",
+         *       "data_source": "index",
+         *       "stale": false,
+         *       "fetched_at": "2026-11-28T14:02:00.000Z",
+         *       "score_fallback": false,
+         *       "niches": [
+         *         {
+         *           "niche": "fitness",
+         *           "p": 0.81
+         *         },
+         *         {
+         *           "niche": "food",
+         *           "p": 0.17
+         *         }
+         *       ]
+         *     }
+         */
         RankedResult: {
             rank: number;
             /** @enum {string} */
@@ -308,6 +495,58 @@ export interface components {
                 p: number;
             }[];
         };
+        /**
+         * @example {
+         *       "job_id": "job_01jd8k3q9x2m7p",
+         *       "status": "completed",
+         *       "count": 1,
+         *       "match_quality": {
+         *         "level": "strong",
+         *         "reason": "10 creators reached the relevance floor"
+         *       },
+         *       "results": [
+         *         {
+         *           "rank": 1,
+         *           "platform": "instagram",
+         *           "handle": "plantpowered.lifts",
+         *           "display_name": "Maya | Plant-Powered Lifts",
+         *           "profile_url": "https://www.instagram.com/plantpowered.lifts/",
+         *           "fit_score": 87,
+         *           "score_breakdown": {
+         *             "niche": 54,
+         *             "topics": 16,
+         *             "audience": 8,
+         *             "engagement": 7,
+         *             "freshness": 2
+         *           },
+         *           "rationale": "Strength-training coach who posts high-protein vegan recipes to a US audience.",
+         *           "matched_topics": [
+         *             "vegan",
+         *             "protein",
+         *             "gym"
+         *           ],
+         *           "followers": 84200,
+         *           "engagement_rate": 0.041,
+         *           "country": "US",
+         *           "language": "en",
+         *           "data_source": "index",
+         *           "stale": false,
+         *           "fetched_at": "2026-11-28T14:02:00.000Z",
+         *           "score_fallback": false,
+         *           "niches": [
+         *             {
+         *               "niche": "fitness",
+         *               "p": 0.81
+         *             },
+         *             {
+         *               "niche": "food",
+         *               "p": 0.17
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         JobResults: {
             job_id: string;
             /** @constant */
@@ -321,6 +560,22 @@ export interface components {
             } | null;
             results: components["schemas"]["RankedResult"][];
         };
+        /**
+         * @example {
+         *       "job_id": "job_01jd8k3q9x2m7p",
+         *       "kind": "timing",
+         *       "updated_at": "2026-12-01T09:30:00.000Z",
+         *       "data": {
+         *         "expand": {
+         *           "ms": 812
+         *         },
+         *         "search": {
+         *           "ms": 143,
+         *           "count": 150
+         *         }
+         *       }
+         *     }
+         */
         Artifact: {
             job_id: string;
             /** @enum {string} */
@@ -330,7 +585,17 @@ export interface components {
             /** @description the artifact as the pipeline wrote it */
             data: unknown;
         };
-        /** @description In SSE: `id` is `seq`, `event` is `type`, `data` is this object as JSON. */
+        /**
+         * @description In SSE: `id` is `seq`, `event` is `type`, `data` is this object as JSON.
+         * @example {
+         *       "seq": 3,
+         *       "type": "stage_started",
+         *       "created_at": "2026-12-01T09:30:00.000Z",
+         *       "data": {
+         *         "stage": "enrich"
+         *       }
+         *     }
+         */
         JobEvent: {
             seq: number;
             /** @enum {string} */
@@ -341,6 +606,24 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @example {
+         *       "job_id": "job_01jd8k3q9x2m7p",
+         *       "status": "running",
+         *       "events": [
+         *         {
+         *           "seq": 3,
+         *           "type": "stage_started",
+         *           "created_at": "2026-12-01T09:30:00.000Z",
+         *           "data": {
+         *             "stage": "enrich"
+         *           }
+         *         }
+         *       ],
+         *       "next_after": 3,
+         *       "has_more": false
+         *     }
+         */
         JobEventsBatch: {
             job_id: string;
             /** @enum {string} */
@@ -350,6 +633,35 @@ export interface components {
             next_after: number;
             has_more: boolean;
         };
+        /**
+         * @example {
+         *       "platform": "tiktok",
+         *       "handle": "veganbulk",
+         *       "display_name": "Vegan Bulk",
+         *       "profile_url": "https://www.tiktok.com/@veganbulk",
+         *       "score": 0.82,
+         *       "followers": 120000,
+         *       "engagement_rate": 0.056,
+         *       "country": "US",
+         *       "language": "en",
+         *       "verified": false,
+         *       "categories": [
+         *         "Fitness"
+         *       ],
+         *       "niches": [
+         *         {
+         *           "niche": "fitness",
+         *           "p": 0.74
+         *         }
+         *       ],
+         *       "topics": [
+         *         "vegan",
+         *         "bulking",
+         *         "meal prep"
+         *       ],
+         *       "bio": "High-protein vegan meals for lifters."
+         *     }
+         */
         SearchResult: {
             /** @enum {string} */
             platform: "instagram" | "tiktok" | "youtube";
@@ -371,12 +683,73 @@ export interface components {
             topics: string[];
             bio: string;
         };
+        /**
+         * @example {
+         *       "query": "vegan fitness recipes",
+         *       "backend": "lancedb",
+         *       "count": 1,
+         *       "results": [
+         *         {
+         *           "platform": "tiktok",
+         *           "handle": "veganbulk",
+         *           "display_name": "Vegan Bulk",
+         *           "profile_url": "https://www.tiktok.com/@veganbulk",
+         *           "score": 0.82,
+         *           "followers": 120000,
+         *           "engagement_rate": 0.056,
+         *           "country": "US",
+         *           "language": "en",
+         *           "verified": false,
+         *           "categories": [
+         *             "Fitness"
+         *           ],
+         *           "niches": [
+         *             {
+         *               "niche": "fitness",
+         *               "p": 0.74
+         *             }
+         *           ],
+         *           "topics": [
+         *             "vegan",
+         *             "bulking",
+         *             "meal prep"
+         *           ],
+         *           "bio": "High-protein vegan meals for lifters."
+         *         }
+         *       ]
+         *     }
+         */
         SearchResponse: {
             query: string;
             backend: string;
             count: number;
             results: components["schemas"]["SearchResult"][];
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "version": "0.1.0",
+         *       "uptime_s": 3600,
+         *       "components": {
+         *         "postgres": {
+         *           "status": "up",
+         *           "latency_ms": 2
+         *         },
+         *         "redis": {
+         *           "status": "up",
+         *           "latency_ms": 1
+         *         },
+         *         "index": {
+         *           "status": "up",
+         *           "latency_ms": 4,
+         *           "backend": "lancedb",
+         *           "count": 23052,
+         *           "embedder": "wordvec-100",
+         *           "dimension": 100
+         *         }
+         *       }
+         *     }
+         */
         Health: {
             /**
              * @description degraded: everything answers, but jobs will fail until an operator acts (the index was built by another embedder)
@@ -449,9 +822,9 @@ export interface components {
         };
     };
     parameters: {
-        JobId: string;
         /** @description any unique string (a UUID is ideal), kept 24 h per API key */
         IdempotencyKey: string;
+        JobId: string;
     };
     requestBodies: never;
     headers: {
@@ -479,6 +852,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "version": "0.1.0",
+                     *       "uptime_s": 3600,
+                     *       "components": {
+                     *         "postgres": {
+                     *           "status": "up",
+                     *           "latency_ms": 2
+                     *         },
+                     *         "redis": {
+                     *           "status": "up",
+                     *           "latency_ms": 1
+                     *         },
+                     *         "index": {
+                     *           "status": "up",
+                     *           "latency_ms": 4,
+                     *           "backend": "lancedb",
+                     *           "count": 23052,
+                     *           "embedder": "wordvec-100",
+                     *           "dimension": 100
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -505,6 +903,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "brief": "Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.",
+                 *       "platforms": [
+                 *         "instagram",
+                 *         "tiktok"
+                 *       ],
+                 *       "filters": {
+                 *         "followers_min": 10000,
+                 *         "followers_max": 500000,
+                 *         "countries": [
+                 *           "US"
+                 *         ],
+                 *         "languages": [
+                 *           "en"
+                 *         ]
+                 *       },
+                 *       "top_k": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["StartJobRequest"];
             };
         };
@@ -521,6 +939,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "status": "pending",
+                     *       "created_at": "2026-12-01T09:30:00.000Z",
+                     *       "links": {
+                     *         "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+                     *         "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+                     *         "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+                     *         "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+                     *         "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["StartJobResponse"];
                 };
             };
@@ -601,6 +1033,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "status": "running",
+                     *       "stage": "score",
+                     *       "progress": 0.6,
+                     *       "cancel_requested": false,
+                     *       "meta": {
+                     *         "candidates": 150,
+                     *         "enriched": 150,
+                     *         "scored": 150,
+                     *         "cache_hits": 42,
+                     *         "cost_usd": 0.0184
+                     *       },
+                     *       "error": null,
+                     *       "request": {
+                     *         "brief": "Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.",
+                     *         "platforms": [
+                     *           "instagram",
+                     *           "tiktok"
+                     *         ],
+                     *         "filters": {
+                     *           "followers_min": 10000,
+                     *           "followers_max": 500000,
+                     *           "countries": [
+                     *             "US"
+                     *           ],
+                     *           "languages": [
+                     *             "en"
+                     *           ]
+                     *         },
+                     *         "top_k": 10,
+                     *         "candidate_limit": 150,
+                     *         "min_fit_score": 35,
+                     *         "exclude_handles": [],
+                     *         "webhook_url": null
+                     *       },
+                     *       "last_event_id": 7,
+                     *       "created_at": "2026-12-01T09:30:00.000Z",
+                     *       "updated_at": "2026-12-01T09:30:04.210Z",
+                     *       "started_at": "2026-12-01T09:30:00.120Z",
+                     *       "finished_at": null,
+                     *       "links": {
+                     *         "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+                     *         "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+                     *         "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+                     *         "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+                     *         "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Job"];
                 };
             };
@@ -628,6 +1111,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "status": "completed",
+                     *       "count": 1,
+                     *       "match_quality": {
+                     *         "level": "strong",
+                     *         "reason": "10 creators reached the relevance floor"
+                     *       },
+                     *       "results": [
+                     *         {
+                     *           "rank": 1,
+                     *           "platform": "instagram",
+                     *           "handle": "plantpowered.lifts",
+                     *           "display_name": "Maya | Plant-Powered Lifts",
+                     *           "profile_url": "https://www.instagram.com/plantpowered.lifts/",
+                     *           "fit_score": 87,
+                     *           "score_breakdown": {
+                     *             "niche": 54,
+                     *             "topics": 16,
+                     *             "audience": 8,
+                     *             "engagement": 7,
+                     *             "freshness": 2
+                     *           },
+                     *           "rationale": "Strength-training coach who posts high-protein vegan recipes to a US audience.",
+                     *           "matched_topics": [
+                     *             "vegan",
+                     *             "protein",
+                     *             "gym"
+                     *           ],
+                     *           "followers": 84200,
+                     *           "engagement_rate": 0.041,
+                     *           "country": "US",
+                     *           "language": "en",
+                     *           "data_source": "index",
+                     *           "stale": false,
+                     *           "fetched_at": "2026-11-28T14:02:00.000Z",
+                     *           "score_fallback": false,
+                     *           "niches": [
+                     *             {
+                     *               "niche": "fitness",
+                     *               "p": 0.81
+                     *             },
+                     *             {
+                     *               "niche": "food",
+                     *               "p": 0.17
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobResults"];
                 };
             };
@@ -665,6 +1200,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "kind": "timing",
+                     *       "updated_at": "2026-12-01T09:30:00.000Z",
+                     *       "data": {
+                     *         "expand": {
+                     *           "ms": 812
+                     *         },
+                     *         "search": {
+                     *           "ms": 143,
+                     *           "count": 150
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Artifact"];
                 };
             };
@@ -703,10 +1254,30 @@ export interface operations {
             /** @description SSE stream or JSON batch */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "text/event-stream": string;
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "status": "running",
+                     *       "events": [
+                     *         {
+                     *           "seq": 3,
+                     *           "type": "stage_started",
+                     *           "created_at": "2026-12-01T09:30:00.000Z",
+                     *           "data": {
+                     *             "stage": "enrich"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_after": 3,
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": components["schemas"]["JobEventsBatch"];
                 };
             };
@@ -747,15 +1318,70 @@ export interface operations {
             /** @description cancelled */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "job_id": "job_01jd8k3q9x2m7p",
+                     *       "status": "running",
+                     *       "stage": "score",
+                     *       "progress": 0.6,
+                     *       "cancel_requested": true,
+                     *       "meta": {
+                     *         "candidates": 150,
+                     *         "enriched": 150,
+                     *         "scored": 150,
+                     *         "cache_hits": 42,
+                     *         "cost_usd": 0.0184
+                     *       },
+                     *       "error": null,
+                     *       "request": {
+                     *         "brief": "Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.",
+                     *         "platforms": [
+                     *           "instagram",
+                     *           "tiktok"
+                     *         ],
+                     *         "filters": {
+                     *           "followers_min": 10000,
+                     *           "followers_max": 500000,
+                     *           "countries": [
+                     *             "US"
+                     *           ],
+                     *           "languages": [
+                     *             "en"
+                     *           ]
+                     *         },
+                     *         "top_k": 10,
+                     *         "candidate_limit": 150,
+                     *         "min_fit_score": 35,
+                     *         "exclude_handles": [],
+                     *         "webhook_url": null
+                     *       },
+                     *       "last_event_id": 7,
+                     *       "created_at": "2026-12-01T09:30:00.000Z",
+                     *       "updated_at": "2026-12-01T09:30:04.210Z",
+                     *       "started_at": "2026-12-01T09:30:00.120Z",
+                     *       "finished_at": null,
+                     *       "links": {
+                     *         "self": "/pipeline/jobs/job_01jd8k3q9x2m7p",
+                     *         "results": "/pipeline/jobs/job_01jd8k3q9x2m7p/results",
+                     *         "events": "/pipeline/jobs/job_01jd8k3q9x2m7p/events",
+                     *         "cancel": "/pipeline/jobs/job_01jd8k3q9x2m7p/cancel",
+                     *         "artifacts": "/pipeline/jobs/job_01jd8k3q9x2m7p/artifacts/{kind}"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description cancellation requested */
             202: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -785,6 +1411,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "query": "vegan fitness recipes",
+                 *       "limit": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["SearchRequest"];
             };
         };
@@ -797,6 +1429,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "query": "vegan fitness recipes",
+                     *       "backend": "lancedb",
+                     *       "count": 1,
+                     *       "results": [
+                     *         {
+                     *           "platform": "tiktok",
+                     *           "handle": "veganbulk",
+                     *           "display_name": "Vegan Bulk",
+                     *           "profile_url": "https://www.tiktok.com/@veganbulk",
+                     *           "score": 0.82,
+                     *           "followers": 120000,
+                     *           "engagement_rate": 0.056,
+                     *           "country": "US",
+                     *           "language": "en",
+                     *           "verified": false,
+                     *           "categories": [
+                     *             "Fitness"
+                     *           ],
+                     *           "niches": [
+                     *             {
+                     *               "niche": "fitness",
+                     *               "p": 0.74
+                     *             }
+                     *           ],
+                     *           "topics": [
+                     *             "vegan",
+                     *             "bulking",
+                     *             "meal prep"
+                     *           ],
+                     *           "bio": "High-protein vegan meals for lifters."
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SearchResponse"];
                 };
             };

@@ -14,10 +14,10 @@ export const FIT_SCORES_NAME = 'fit_scores';
 
 /**
  * The parts of a fit score and the points each may carry (docs/api.md); they add up to the score.
- * Relevance (niche + topics) carries at most 80: niche up to 60 and topics up to 20 when the brief
+ * Relevance (niche + topics) carries at most 80: niche up to 72 and topics up to 8 when the brief
  * names niches, topics up to 48 when it names none. The rule-based scorer gives the same parts.
  */
-export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 60, topics: 48, audience: 8, engagement: 9, freshness: 3 };
+export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 72, topics: 48, audience: 8, engagement: 9, freshness: 3 };
 
 const partDescriptions: Record<keyof ScoreBreakdown, string> = {
   niche: 'how much the creator is about the niches of the people who would use the product',

@@ -103,15 +103,15 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
       scores: profiles.map((_, i) => ({
         id: `c${i + 1}`,
         score: 90,
-        breakdown: { niche: 70, topics: 10, audience: 5, engagement: 3, freshness: 2 },
+        breakdown: { niche: 75, topics: 5, audience: 5, engagement: 3, freshness: 2 },
         rationale: 'x',
         matched_topics: [],
       })),
     };
-    assert.equal(fitScoresAnswer.safeParse(answer).success, false, 'niche is at most 60');
-    answer.scores.forEach((s) => (s.breakdown.niche = 60));
+    assert.equal(fitScoresAnswer.safeParse(answer).success, false, 'niche is at most 72');
+    answer.scores.forEach((s) => (s.breakdown.niche = 72));
     assert.equal(fitScoresAnswer.safeParse(answer).success, true);
-    assert.deepEqual(toBreakdown({ niche: 60, topics: 45, audience: 8, engagement: 9, freshness: 3 }).breakdown.topics, 20, 'relevance is capped at 80');
+    assert.deepEqual(toBreakdown({ niche: 72, topics: 45, audience: 8, engagement: 9, freshness: 3 }).breakdown.topics, 8, 'relevance is capped at 80');
   });
 
   it('asks once more after invalid JSON and uses the second answer', async () => {

@@ -82,6 +82,32 @@ describe('exclusions and modifiers', () => {
     assert.deepEqual(splitExclusions('des recettes sans alcool').excluded, ['alcool']);
   });
 
+  it('reads a ruled-out list past its commas, and stops where a new clause starts', () => {
+    const ex = (t: string) => splitExclusions(t).excluded;
+    assert.deepEqual(ex('No alcohol, gambling or vaping brands, we want family cooks'), ['alcohol, gambling or vaping brands']);
+    assert.deepEqual(ex('no fitness, travel, or food accounts'), ['fitness, travel, or food accounts']);
+    assert.deepEqual(ex('keine Fitness, Reisen oder Mode, sondern Kochen'), ['fitness, reisen oder mode']);
+    assert.deepEqual(ex('sin alcohol, tabaco ni apuestas, buscamos cocina'), ['alcohol, tabaco ni apuestas']);
+    assert.deepEqual(ex('pas de mode, voyage ou sport, mais de la cuisine'), ['mode, voyage ou sport']);
+    // a comma after the ruled-out word that starts a new clause ends it
+    assert.deepEqual(ex('not makeup, we want skincare creators'), ['makeup']);
+    assert.deepEqual(ex('not makeup, and we love dogs'), ['makeup']);
+    assert.deepEqual(ex('not nightlife, we like brunch, dinners and picnics'), ['nightlife']);
+    assert.deepEqual(ex('not recipe accounts, but gym people'), ['recipe accounts']);
+    // other punctuation ends it; a cue after a quote or slash still counts
+    assert.deepEqual(ex('Skincare, not makeup: our moisturiser'), ['makeup']);
+    assert.deepEqual(ex('not alcohol; we want cooks'), ['alcohol']);
+    assert.deepEqual(ex('foodies (not fitness accounts) who cook'), ['fitness accounts']);
+    assert.deepEqual(ex('skincare/no makeup'), ['makeup']);
+  });
+
+  it('rules out every niche of a listed exclusion, and keeps the clause after it', () => {
+    const e = expandBriefText('Kitchen knives for home cooks. No fitness, travel or fashion accounts, we want people who cook dinner.');
+    assert.deepEqual(e.exclusions?.niches.sort(), ['fashion', 'fitness', 'travel']);
+    assert.equal(e.niches[0], 'food');
+    assert.ok(e.topics.some((t) => /dinner/.test(t)), e.topics.join(', '));
+  });
+
   it('keeps a niche the brief asks for when a narrower word of it is ruled out', () => {
     const e = expandBriefText('Skincare, not makeup: a fragrance-free moisturiser for sensitive skin');
     assert.equal(e.niches[0], 'beauty');

@@ -46,7 +46,9 @@ const EXPANSION_SYSTEM = [
   'You turn a brand\'s campaign brief into search instructions for an index of social-media creators.',
   UNTRUSTED,
   'Return 1-5 short search queries (the first condenses the brief), lowercase niche labels (such as fitness, beauty,',
-  'food, travel, fashion, pet, family, interior, gaming, tech), lowercase topic words, and only the filters the brief',
+  'food, travel, fashion, pet, family, interior, gaming, tech), the audience: those niches weighted by who should',
+  'promote what is sold, i.e. the people who use the product, not the product\'s own words (weight 1 for the primary',
+  'audience, less for side audiences: protein powder is fitness 1, food 0.3; dog food is pet 1), lowercase topic words, and only the filters the brief',
   'states: platforms, ISO 3166-1 alpha-2 countries, ISO 639-1 languages, a follower band, a minimum engagement rate',
   'as a fraction (0.02 = 2 %). Leave every filter the brief does not state empty or null.',
 ].join(' ');

@@ -151,14 +151,22 @@ interface NicheProfile {
 const CATEGORY_HITS = 3;
 const IDENTITY_HITS = 2;
 
+/**
+ * Whether the handle or name holds one of the niche's words the creator's text was found to use
+ * (the handle and name are part of that text) or a compound prefix ("beautybyjulia"). Checking only
+ * the words found keeps this to a few look-ups per niche.
+ */
+function namesItself(identity: TextView, niche: Niche, ev: NicheEvidence): boolean {
+  return [...ev.names, ...ev.terms].some((w) => matches(identity, term(w))) || niche.stems.some((p) => hasPrefix(identity, p));
+}
+
 function nicheProfile(p: Profile, text: ProfileText): NicheProfile {
   const evidence: NicheProfile['evidence'] = new Map();
   let top: NicheProfile['top'] = { niche: null, hits: 0 };
   for (const n of niches) {
     const ev = nicheEvidence(text.view, n);
     const category = hasCategory(n, text);
-    const own = nicheEvidence(text.identityView, n);
-    const identity = own.names.length + own.terms.length + own.prefixHits > 0;
+    const identity = namesItself(text.identityView, n, ev);
     const hits = hitsOf(ev) + (category ? CATEGORY_HITS : 0) + (identity ? IDENTITY_HITS : 0);
     evidence.set(n, { ev, hits, category, identity });
     if (hits > top.hits) top = { niche: n, hits };

@@ -87,8 +87,8 @@ export const jobViewSchema = z
 
 export const scoreBreakdownSchema = z
   .object({
-    niche: z.number().int().min(0).meta({ description: "how much the creator is about the brief's audience niches (≤ 60)" }),
-    topics: z.number().int().min(0).meta({ description: "the brief's own topic words in the creator's posts (≤ 20; ≤ 48 when the brief names no niche)" }),
+    niche: z.number().int().min(0).meta({ description: "how much the creator is about the brief's audience niches (≤ 72)" }),
+    topics: z.number().int().min(0).meta({ description: "the brief's own topic words in the creator's posts (≤ 8; ≤ 48 when the brief names no niche)" }),
     audience: z.number().int().min(0).meta({ description: 'follower band and hard filters met (≤ 8)' }),
     engagement: z.number().int().min(0).meta({ description: 'engagement rate against creators of the same size (≤ 9)' }),
     freshness: z.number().int().min(0).meta({ description: 'how current the profile data is (≤ 3)' }),

@@ -122,9 +122,11 @@ export async function importFile(
 
   const classify = opts.classifyNiches ?? true;
   const t0 = performance.now();
-  const niche = classify ? await nicheModelFor(file, opts, () => onProgress?.({
-    phase: 'classifying', read: 0, imported: 0, skipped: 0, bytesRead: 0, totalBytes, elapsedMs: performance.now() - started,
-  })) : null;
+  const niche = classify
+    ? await nicheModelFor(file, opts, (read, bytesRead) =>
+        onProgress?.({ phase: 'classifying', read, imported: 0, skipped: 0, bytesRead, totalBytes, elapsedMs: performance.now() - started }),
+      )
+    : null;
   const classifyMs = niche ? performance.now() - t0 : 0;
 
   const source = await openSource(file, opts.format);
@@ -214,17 +216,21 @@ export async function importFile(
   return summary;
 }
 
+/** How often the first read reports how far it got (records). */
+const CLASSIFY_PROGRESS_EVERY = 1000;
+
 /**
  * The niche model for an import: trained on the file's own creators in a first read of the file
  * (their text only: labels are never read), or, for a small file, the stored model. A trained model
- * is stored at `nicheModelFile` for later small imports.
+ * is stored at `nicheModelFile` for later small imports. `onProgress` hears the records read so far:
+ * at the start, every CLASSIFY_PROGRESS_EVERY records, and once the read is done (training follows).
  */
 async function nicheModelFor(
   file: string,
   opts: ImportOptions,
-  onStart: () => void,
+  onProgress: (read: number, bytesRead: number) => void,
 ): Promise<{ model: NicheModel; trained: boolean; docs: Map<number, NicheDoc> }> {
-  onStart();
+  onProgress(0, 0);
   const stored = opts.nicheModelFile && !opts.reindex ? await readNicheModel(opts.nicheModelFile) : null;
   const source = await openSource(file, opts.format);
   const rowCtx = { source: 'niches', now: new Date().toISOString() };
@@ -236,6 +242,7 @@ async function nicheModelFor(
       if (opts.limit !== undefined && read >= opts.limit) break;
       if (docs.size >= MAX_TRAIN_CREATORS) break;
       read++;
+      if (read % CLASSIFY_PROGRESS_EVERY === 0) onProgress(read, source.bytesRead());
       if (record.error !== undefined) continue;
       opts.signal?.throwIfAborted();
       try {
@@ -244,6 +251,7 @@ async function nicheModelFor(
         if (!(err instanceof RowError)) throw err;
       }
     }
+    onProgress(read, source.bytesRead());
   } finally {
     source.close();
   }

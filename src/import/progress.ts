@@ -6,6 +6,7 @@ import type { ImportProgress, ImportSummary } from './importer.js';
  */
 export class ImportProgressReporter {
   private lastLine = Number.NEGATIVE_INFINITY;
+  private lastPhase: ImportProgress['phase'] | null = null;
   private drawn = false;
 
   constructor(
@@ -24,10 +25,12 @@ export class ImportProgressReporter {
       return;
     }
     const now = performance.now();
-    if (p.phase === 'importing' && now - this.lastLine < this.intervalMs) return;
     if (p.phase === 'done') return;
-    // only import lines are throttled: the first one still shows right after a 'learning niches' line
-    if (p.phase === 'importing') this.lastLine = now;
+    // one line every few seconds per phase: the first line of a phase always shows
+    const throttled = p.phase === 'importing' || p.phase === 'classifying';
+    if (throttled && p.phase === this.lastPhase && now - this.lastLine < this.intervalMs) return;
+    this.lastPhase = p.phase;
+    if (throttled) this.lastLine = now;
     this.out.write(`${p.phase === 'optimizing' ? 'optimizing index' : p.phase === 'classifying' ? 'learning niches' : 'import'}: ${stats(p)}\n`);
   }
 
@@ -44,7 +47,7 @@ export class ImportProgressReporter {
 }
 
 function bar(p: ImportProgress, width: number): string {
-  const fraction = p.phase === 'importing' && p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
+  const fraction = (p.phase === 'importing' || p.phase === 'classifying') && p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 1;
   const filled = Math.round(fraction * width);
   const label =
     p.phase === 'optimizing' ? 'optimizing index…' : p.phase === 'classifying' ? 'learning niches…' : `${(fraction * 100).toFixed(0).padStart(3)}%`;

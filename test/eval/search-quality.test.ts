@@ -79,6 +79,6 @@ test('natural-language briefs and niche words find mostly the right niche (floor
   assert.ok(words.pk >= WORDS_FLOOR, `niche-word mean P@25 ${words.pk.toFixed(2)} below ${WORDS_FLOOR} (${line})`);
 });
 
-/** measured on this slice at 25957cc: NL 0.78, niche words 0.92 */
-const NL_FLOOR = 0.6;
+/** measured on this slice at 25957cc: NL 0.78, niche words 0.92; at 357a684 (niche evidence decides the order): NL 0.88, niche words 0.92 */
+const NL_FLOOR = 0.72;
 const WORDS_FLOOR = 0.75;

@@ -314,7 +314,9 @@ function briefHints(brief: string): Record<string, unknown> {
   const niches = ['fitness', 'beauty', 'food', 'travel', 'fashion', 'pet', 'family', 'interior', 'gaming', 'tech'].filter((n) => w.includes(n));
   const countries = /\b(US|USA|United States)\b/.test(brief) ? ['US'] : [];
   const platforms = ['instagram', 'tiktok', 'youtube'].filter((p) => brief.toLowerCase().includes(p));
-  return { queries: [w.slice(0, 8).join(' ') || brief.slice(0, 50)], niches, topics: w.slice(0, 6), platforms, countries };
+  // like a model: the first niche named is the primary audience, later ones a side audience
+  const audience = niches.map((niche, i) => ({ niche, weight: i === 0 ? 1 : 0.4 }));
+  return { queries: [w.slice(0, 8).join(' ') || brief.slice(0, 50)], niches, audience, topics: w.slice(0, 6), platforms, countries };
 }
 
 /** An instance of `schema`, taking values from `hints` by property name where they fit. */

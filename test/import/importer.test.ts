@@ -49,6 +49,11 @@ describe('importFile on the real data', () => {
     assert.ok(summary.skipped <= 5, `skipped ${summary.skipped}: ${JSON.stringify(summary.badRows.slice(0, 3))}`);
     assert.equal(summary.indexCount, summary.imported);
     assert.ok(progress.some((p) => p.phase === 'importing' && p.imported > 0 && p.imported < 2000), 'progress during the import');
+    // learning niches reads the file first, and says how far it got (not "0 read" throughout)
+    const learning = progress.filter((p) => p.phase === 'classifying');
+    assert.equal(learning[0]?.read, 0);
+    assert.ok(learning.some((p) => p.read > 0 && p.read < 2000 && p.bytesRead > 0), 'progress while learning niches');
+    assert.equal(learning.at(-1)?.read, 2000, 'the last learning line counts every record read');
     assert.equal(progress.at(-1)?.phase, 'done');
 
     const [first] = await d.providers.index.get([key('instagram:00_rocketgirl')], noJob);

@@ -84,17 +84,51 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
  * Words that rule something out, in the covered languages. "non-" (non-alcoholic) describes the
- * product, and "not just/only" adds rather than removes, so neither counts.
+ * product, and "not just/only" adds rather than removes, so neither counts. The cue may follow a
+ * quote or a slash ("skincare/no makeup"). The span runs over commas (a list may follow) and stops
+ * at any other clause punctuation.
  */
 const negation =
-  /(^|[\s,;:(—–])(not|no|without|except|excluding|avoid|nicht|kein|keine|keinen|ohne|sin|excepto|pas de|pas|sans|sem|senza)\s+(?!just\b|only\b|nur\b|solo\b|seulement\b|more than\b|less than\b|later than\b)([^.,;:!?()—–\n]{1,60})/gu;
+  /(^|[\s,;:(—–"'“‘«/])(not|no|without|except|excluding|avoid|nicht|kein|keine|keinen|ohne|sin|excepto|pas de|pas|sans|sem|senza)\s+(?!just\b|only\b|nur\b|solo\b|seulement\b|more than\b|less than\b|later than\b)([^.;:!?()—–\n]{1,120})/gu;
+
+/** Words that close a list ("x, y or z") in the covered languages. */
+const listConjunction = /(^|\s)(or|nor|and|oder|und|noch|o|y|ni|ou|et|e)\s/u;
+const articles = new Set(['the', 'any', 'a', 'an', 'der', 'die', 'das', 'el', 'la', 'los', 'las', 'le', 'les', 'des', 'o', 'os', 'as']);
+/** a list item longer than this is a new clause, not part of the list */
+const LIST_ITEM_WORDS = 4;
+
+/**
+ * The ruled-out part of a span that starts after a negation: its first clause, and when that clause
+ * opens a list, the rest of the list — "no alcohol, gambling or vaping brands, we want …" rules out
+ * all three, "not makeup, we want skincare" only makeup. A list is items of at most four words up to
+ * one that holds a conjunction, none opening with a pronoun (a new clause); an item that starts with one ("…, and we love dogs") only closes a
+ * list that already has a middle item ("x, y, and z").
+ */
+function ruledOutClause(span: string): string {
+  const clause = span.split(/\bbut\b|\bsondern\b|\bpero\b|\bmais\b|\baber\b/u)[0]!;
+  const items = clause.split(',');
+  const words = (x: string) => x.trim().split(/\s+/).filter(Boolean).length;
+  let end = 0;
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    if (words(item) === 0 || words(item) > LIST_ITEM_WORDS) break;
+    // "…, we like brunch": a pronoun or other function word opens a new clause (articles may open an item)
+    const first = item.trim().split(/\s+/)[0]!;
+    if (isFunctionWord(stem(first)) && !listConjunction.test(` ${first} `) && !articles.has(first)) break;
+    const m = listConjunction.exec(` ${item.trim()} `);
+    if (!m) continue;
+    const startsWithIt = item.trim().split(/\s+/)[0] === m[2];
+    if (!startsWithIt || i >= 2) end = i;
+    break;
+  }
+  return items.slice(0, end + 1).join(',').trim();
+}
 
 /** The brief without what it rules out, and the ruled-out spans. */
 export function splitExclusions(brief: string): { positive: string; excluded: string[] } {
   const excluded: string[] = [];
   const positive = foldText(brief).replace(negation, (whole: string, pre: string, _cue: string, span: string) => {
-    // the span runs to the end of its clause: "not recipe accounts, but ..." stops at the comma or "but"
-    const clause = span.split(/,|\bbut\b|\bsondern\b|\bpero\b|\bmais\b/u)[0]!.trim();
+    const clause = ruledOutClause(span);
     if (clause.length === 0) return whole;
     excluded.push(clause);
     return `${pre} , ${span.slice(span.indexOf(clause) + clause.length)}`;

@@ -252,15 +252,22 @@ function errMessage(err: unknown): string {
 }
 
 /**
- * The LLM's expansion with the rule-based reading of the brief merged in: its audience niches come
- * first (weighted in the order the LLM gave them), the product map's audience is added, and what the
- * brief rules out or can only softly honour is read the same way as without an LLM.
+ * The LLM's expansion with the rule-based reading of the brief merged in: the audience weights the
+ * LLM gave (or, when it gave none, its niches weighted by their order) stand for the niches it names;
+ * the product map's audience adds the niches it left out; what the brief rules out or can only softly
+ * honour is read the same way as without an LLM.
  */
 export function withBriefReading(e: BriefExpansion, brief: string): BriefExpansion {
   const rules = expandBriefText(brief);
-  const llmAudience = e.niches.filter((n) => getNiche(n) !== undefined).map((niche, i) => ({ niche, weight: Math.max(0.4, 1 - 0.3 * i) }));
+  const known = (n: string) => getNiche(n) !== undefined;
+  const llmAudience =
+    e.audience && e.audience.some((a) => known(a.niche))
+      ? e.audience.filter((a) => known(a.niche))
+      : e.niches.filter(known).map((niche, i) => ({ niche, weight: Math.max(0.4, 1 - 0.3 * i) }));
+  const named = new Set(llmAudience.map((a) => a.niche));
   const ruled = new Set(rules.exclusions?.niches ?? []);
-  const audience = mergeAudience(llmAudience, rules.audience ?? []).filter((a) => !ruled.has(a.niche)).slice(0, 4);
+  const added = (rules.audience ?? []).filter((a) => !named.has(a.niche));
+  const audience = mergeAudience(llmAudience, added).filter((a) => !ruled.has(a.niche)).slice(0, 4);
   const out: BriefExpansion = { ...e, audience };
   if (rules.exclusions) out.exclusions = rules.exclusions;
   if (rules.preferences) out.preferences = rules.preferences;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { platforms } from '../../domain/creator.js';
 import type { HardFilters } from '../../domain/creator.js';
 import { scoreParts } from '../../domain/job.js';
-import type { BriefExpansion, ScoreBreakdown } from '../../domain/job.js';
+import type { AudienceNiche, BriefExpansion, ScoreBreakdown } from '../../domain/job.js';
 
 /**
  * The JSON schemas sent as `response_format: json_schema` (strict: every property required, no
@@ -14,10 +14,10 @@ export const FIT_SCORES_NAME = 'fit_scores';
 
 /**
  * The parts of a fit score and the points each may carry (docs/api.md); they add up to the score.
- * Relevance (niche + topics) carries at most 80: niche up to 60 and topics up to 20 when the brief
+ * Relevance (niche + topics) carries at most 80: niche up to 72 and topics up to 8 when the brief
  * names niches, topics up to 48 when it names none. The rule-based scorer gives the same parts.
  */
-export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 60, topics: 48, audience: 8, engagement: 9, freshness: 3 };
+export const scorePartMax: Readonly<ScoreBreakdown> = { niche: 72, topics: 48, audience: 8, engagement: 9, freshness: 3 };
 
 const partDescriptions: Record<keyof ScoreBreakdown, string> = {
   niche: 'how much the creator is about the niches of the people who would use the product',
@@ -63,10 +63,24 @@ export const fitScoresJsonSchema = {
 export const briefExpansionJsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['queries', 'niches', 'topics', 'filters'],
+  required: ['queries', 'niches', 'audience', 'topics', 'filters'],
   properties: {
     queries: { ...stringArray, description: '1-5 short search queries; the first condenses the brief' },
     niches: { ...stringArray, description: 'lowercase niche labels such as fitness, beauty, food, travel' },
+    audience: {
+      type: 'array',
+      description:
+        'who should promote what is sold: niches of the people who use the product, weight 1 for the primary audience and less for side audiences (protein powder: fitness 1, food 0.3)',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['niche', 'weight'],
+        properties: {
+          niche: { type: 'string', description: 'a lowercase niche label, one of niches' },
+          weight: { type: 'number', minimum: 0, maximum: 1 },
+        },
+      },
+    },
     topics: { ...stringArray, description: 'lowercase topic words and hashtags without #' },
     filters: {
       type: 'object',
@@ -106,6 +120,8 @@ export type FitScoresAnswer = z.infer<typeof fitScoresAnswer>;
 export const briefExpansionAnswer = z.object({
   queries: z.array(z.string()),
   niches: z.array(z.string()),
+  // optional: a server that does not enforce the schema may leave it out; the niches' order stands in
+  audience: z.array(z.object({ niche: z.string(), weight: z.number().min(0).max(1) })).optional(),
   topics: z.array(z.string()),
   filters: z.object({
     platforms: z.array(z.string()),
@@ -149,12 +165,30 @@ export function toBriefExpansion(answer: BriefExpansionAnswer, brief: string): B
   let er = f.min_engagement_rate;
   if (er !== null && er > 1 && er <= 100) er = er / 100; // a percentage where a fraction was asked for
   if (er !== null && er >= 0 && er <= 1) filters.minEngagementRate = er;
-  return {
+  const out: BriefExpansion = {
     queries,
     niches: clean(answer.niches, 10, 40),
     topics: clean(answer.topics, 20, 40),
     filters,
   };
+  const audience = audienceOf(answer.audience ?? []);
+  if (audience.length > 0) out.audience = audience;
+  return out;
+}
+
+/** The answer's audience weights: one per niche (its highest), none at 0, the strongest scaled to 1, strongest first. */
+function audienceOf(list: { niche: string; weight: number }[]): AudienceNiche[] {
+  const best = new Map<string, number>();
+  for (const a of list) {
+    const niche = a.niche.trim().toLowerCase();
+    if (niche.length === 0 || niche.length > 40 || !(a.weight > 0)) continue;
+    best.set(niche, Math.max(best.get(niche) ?? 0, a.weight));
+  }
+  const max = Math.max(0, ...best.values());
+  return [...best.entries()]
+    .map(([niche, w]) => ({ niche, weight: Math.round((w / max) * 100) / 100 }))
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, 6);
 }
 
 /** Whole-point parts of an answer and the score they add up to (the parts win over a score that disagrees). */

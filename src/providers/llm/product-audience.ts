@@ -104,7 +104,10 @@ const groups: [string, string][] = [
     all inclusive, travel guide, guidebook, travel camera, action camera, gopro, drone camera, travel adapter plug,
     reisefuhrer, bahnticket, mietwagen, wohnmobil, kreuzfahrt, reisegepack, reiseadapter, sprach app,
     guia de viaje, billetes de tren, alquiler de coches, autocaravana, crucero, excursiones, parque tematico,
-    guide de voyage, billets de train, location de voiture, camping car, croisiere, excursions, parc d'attractions`],
+    guide de voyage, billets de train, location de voiture, camping car, croisiere, excursions, parc d'attractions,
+    night train, night trains, sleeper train, rail travel, train booking app, nachtzug, nachtzuge, zugreise, trains de nuit,
+    train de nuit, reservation de trains, tren nocturno, trenes nocturnos, backpacking, sac a dos, sacs a dos, mochila de viaje,
+    mochilero, mochileros, treno notturno`],
   // pet
   ['pet', `dog food, cat food, pet food, kibble, dog treats, cat treats, pet treats, cat litter, kitty litter, litter box,
     leash, leashes, harness, harnesses, collar, dog collar, gps collar, dog bed, cat tree, scratching post, dog toy, dog toys,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { expandBriefText, splitExclusions } from '../../../src/providers/llm/heuristic-expand.js';
 import { scoreProfiles } from '../../../src/providers/llm/heuristic-score.js';
 import { segmentTag } from '../../../src/providers/llm/niche-lexicon.js';
-import { briefStopWords, functionWords, segmentHashtag, tokens } from '../../../src/providers/llm/text-features.js';
+import { briefStopWords, functionWords, isFunctionWord, segmentHashtag, tokens } from '../../../src/providers/llm/text-features.js';
 import { makeProfile } from '../../pipeline/fixtures.js';
 
 describe('stop words per language', () => {
@@ -39,6 +39,28 @@ describe('stop words per language', () => {
     const words = [...t!.rationale.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
     for (const w of ['de', 'para', 'que', 'la']) assert.ok(!words.includes(w), `"${w}" in ${t!.rationale}`);
   });
+});
+
+describe('rationales in every covered language', () => {
+  const cases: [string, string, string][] = [
+    ['de', 'Wir suchen Creator, die über ihre Hunde und den Alltag mit ihnen posten, für unsere neue Leckerli-Marke', 'Mit meinem Hund auf der Wiese, und dann ein Leckerli für den Besten #hund #hundeliebe #dogsofinstagram'],
+    ['es', 'Marca de esmaltes de uñas busca creadoras que compartan manicuras y diseños de uñas con sus seguidoras', 'Mis uñas de esta semana, un diseño con las flores que me pedisteis #manicura #unas #nailart'],
+    ['fr', 'Marque de chocolat artisanal cherche des créateurs qui publient des recettes de pâtisserie et de la cuisine maison', 'Une tarte au chocolat pour le dimanche, avec des fruits de saison et de la crème #patisserie #recette #faitmaison'],
+    ['pt', 'Marca de roupa procura criadores que partilham os seus looks e outfits com a comunidade', 'O meu look de hoje com as botas novas e um casaco da loja #ootd #moda #look'],
+    ['it', 'Cerchiamo creator che condividono le loro ricette e la cucina di casa per il nostro olio', 'La mia pasta al pomodoro con il basilico del giardino #ricette #cucina #foodblogger'],
+  ];
+  for (const [lang, brief, posts] of cases) {
+    it(`${lang}: the quoted words and matched topics hold no function word of any covered language`, () => {
+      const creator = makeProfile({ handle: `creator_${lang}`, bio: posts });
+      const [s] = scoreProfiles({ brief, expansion: expandBriefText(brief), filters: {} }, [creator]);
+      const quoted = [...s!.rationale.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+      assert.ok(quoted.length > 0, s!.rationale);
+      // a phrase may hold grammar ("soins de la peau"); a single quoted word or topic may not
+      for (const w of [...quoted, ...s!.matchedTopics].filter((x) => tokens(x).length === 1)) {
+        assert.ok(!isFunctionWord(tokens(w)[0]!), `${lang}: "${w}" is a function word: ${s!.rationale}`);
+      }
+    });
+  }
 });
 
 describe('hashtag segmentation', () => {
@@ -80,6 +102,32 @@ describe('exclusions and modifiers', () => {
     assert.deepEqual(splitExclusions('Mode, aber nicht Fitness').excluded, ['fitness']);
     assert.deepEqual(splitExclusions('recetas sin alcohol').excluded, ['alcohol']);
     assert.deepEqual(splitExclusions('des recettes sans alcool').excluded, ['alcool']);
+  });
+
+  it('reads a ruled-out list past its commas, and stops where a new clause starts', () => {
+    const ex = (t: string) => splitExclusions(t).excluded;
+    assert.deepEqual(ex('No alcohol, gambling or vaping brands, we want family cooks'), ['alcohol, gambling or vaping brands']);
+    assert.deepEqual(ex('no fitness, travel, or food accounts'), ['fitness, travel, or food accounts']);
+    assert.deepEqual(ex('keine Fitness, Reisen oder Mode, sondern Kochen'), ['fitness, reisen oder mode']);
+    assert.deepEqual(ex('sin alcohol, tabaco ni apuestas, buscamos cocina'), ['alcohol, tabaco ni apuestas']);
+    assert.deepEqual(ex('pas de mode, voyage ou sport, mais de la cuisine'), ['mode, voyage ou sport']);
+    // a comma after the ruled-out word that starts a new clause ends it
+    assert.deepEqual(ex('not makeup, we want skincare creators'), ['makeup']);
+    assert.deepEqual(ex('not makeup, and we love dogs'), ['makeup']);
+    assert.deepEqual(ex('not nightlife, we like brunch, dinners and picnics'), ['nightlife']);
+    assert.deepEqual(ex('not recipe accounts, but gym people'), ['recipe accounts']);
+    // other punctuation ends it; a cue after a quote or slash still counts
+    assert.deepEqual(ex('Skincare, not makeup: our moisturiser'), ['makeup']);
+    assert.deepEqual(ex('not alcohol; we want cooks'), ['alcohol']);
+    assert.deepEqual(ex('foodies (not fitness accounts) who cook'), ['fitness accounts']);
+    assert.deepEqual(ex('skincare/no makeup'), ['makeup']);
+  });
+
+  it('rules out every niche of a listed exclusion, and keeps the clause after it', () => {
+    const e = expandBriefText('Kitchen knives for home cooks. No fitness, travel or fashion accounts, we want people who cook dinner.');
+    assert.deepEqual(e.exclusions?.niches.sort(), ['fashion', 'fitness', 'travel']);
+    assert.equal(e.niches[0], 'food');
+    assert.ok(e.topics.some((t) => /dinner/.test(t)), e.topics.join(', '));
   });
 
   it('keeps a niche the brief asks for when a narrower word of it is ruled out', () => {

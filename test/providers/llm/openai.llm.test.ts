@@ -3,9 +3,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultPrices } from '../../../src/config.js';
 import { CircuitBreaker } from '../../../src/providers/http/circuit-breaker.js';
 import { HeuristicLlm } from '../../../src/providers/llm/heuristic.llm.js';
+import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js';
 import type { ScoringBrief } from '../../../src/providers/llm/llm.js';
 import { OpenAiLlm } from '../../../src/providers/llm/openai.llm.js';
-import { fitScoresAnswer, toBreakdown } from '../../../src/providers/llm/openai.schemas.js';
+import { briefExpansionAnswer, fitScoresAnswer, toBreakdown, toBriefExpansion } from '../../../src/providers/llm/openai.schemas.js';
 import type { OpenAiLlmOptions } from '../../../src/providers/llm/openai.llm.js';
 import { FakeOpenAi } from '../../fakes/openai.fake.js';
 import { ledgerKit, sumCost, sumUnits, testProfile } from '../provider-kit.js';
@@ -98,20 +99,51 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
     }
   });
 
+  it('asks for audience weights and uses them for the niches the LLM names; the product map adds the rest', async () => {
+    const out = await llm().expandBrief('Beauty creators for our serum, and some fashion ones too', ctx);
+    const [req] = fake.chatRequests();
+    const schema = (req!.json as { response_format: { json_schema: { schema: { required: string[]; properties: Record<string, { items: { required: string[] } }> } } } })
+      .response_format.json_schema.schema;
+    assert.ok(schema.required.includes('audience'));
+    assert.deepEqual(schema.properties.audience!.items.required, ['niche', 'weight']);
+    // the fake answers beauty 1, fashion 0.4; the rule-based reading alone would weigh fashion 0.6
+    assert.deepEqual(out.audience, [
+      { niche: 'beauty', weight: 1 },
+      { niche: 'fashion', weight: 0.4 },
+    ]);
+    assert.deepEqual(expandBriefText('Beauty creators for our serum, and some fashion ones too').audience?.find((a) => a.niche === 'fashion')?.weight, 0.6);
+  });
+
+  it('checks audience weights (zod) and keeps one per niche, the strongest scaled to 1', () => {
+    const base = { queries: ['q'], niches: ['fitness'], topics: [], filters: { platforms: [], countries: [], languages: [], followers_min: null, followers_max: null, min_engagement_rate: null } };
+    assert.equal(briefExpansionAnswer.safeParse({ ...base, audience: [{ niche: 'fitness', weight: 2 }] }).success, false, 'a weight is at most 1');
+    assert.equal(briefExpansionAnswer.safeParse({ ...base, audience: [{ niche: 'fitness' }] }).success, false, 'a weight is required');
+    assert.equal(briefExpansionAnswer.safeParse(base).success, true, 'a server that ignores the schema may leave audience out');
+    const parsed = briefExpansionAnswer.parse({
+      ...base,
+      audience: [{ niche: 'Fitness', weight: 0.5 }, { niche: 'food', weight: 0.25 }, { niche: 'FOOD', weight: 0.1 }, { niche: 'pet', weight: 0 }],
+    });
+    assert.deepEqual(toBriefExpansion(parsed, 'brief').audience, [
+      { niche: 'fitness', weight: 1 },
+      { niche: 'food', weight: 0.5 },
+    ]);
+    assert.equal(toBriefExpansion(briefExpansionAnswer.parse(base), 'brief').audience, undefined);
+  });
+
   it('checks every breakdown part against its maximum (zod), and caps relevance at 80', async () => {
     const answer = {
       scores: profiles.map((_, i) => ({
         id: `c${i + 1}`,
         score: 90,
-        breakdown: { niche: 70, topics: 10, audience: 5, engagement: 3, freshness: 2 },
+        breakdown: { niche: 75, topics: 5, audience: 5, engagement: 3, freshness: 2 },
         rationale: 'x',
         matched_topics: [],
       })),
     };
-    assert.equal(fitScoresAnswer.safeParse(answer).success, false, 'niche is at most 60');
-    answer.scores.forEach((s) => (s.breakdown.niche = 60));
+    assert.equal(fitScoresAnswer.safeParse(answer).success, false, 'niche is at most 72');
+    answer.scores.forEach((s) => (s.breakdown.niche = 72));
     assert.equal(fitScoresAnswer.safeParse(answer).success, true);
-    assert.deepEqual(toBreakdown({ niche: 60, topics: 45, audience: 8, engagement: 9, freshness: 3 }).breakdown.topics, 20, 'relevance is capped at 80');
+    assert.deepEqual(toBreakdown({ niche: 72, topics: 45, audience: 8, engagement: 9, freshness: 3 }).breakdown.topics, 8, 'relevance is capped at 80');
   });
 
   it('asks once more after invalid JSON and uses the second answer', async () => {

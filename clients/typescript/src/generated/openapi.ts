@@ -466,9 +466,9 @@ export interface components {
             fit_score: number;
             /** @description the parts of fit_score, adding up to it (see the API guide); null on results stored before breakdowns existed */
             score_breakdown: {
-                /** @description how much the creator is about the brief's audience niches (≤ 60) */
+                /** @description how much the creator is about the brief's audience niches (≤ 72) */
                 niche: number;
-                /** @description the brief's own topic words in the creator's posts (≤ 20; ≤ 48 when the brief names no niche) */
+                /** @description the brief's own topic words in the creator's posts (≤ 8; ≤ 48 when the brief names no niche) */
                 topics: number;
                 /** @description follower band and hard filters met (≤ 8) */
                 audience: number;

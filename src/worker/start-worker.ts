@@ -9,6 +9,7 @@ import { createPipelineProcessor } from './pipeline.processor.js';
 import { startSweeper } from './sweeper.js';
 import { startRetentionTimer } from './retention.js';
 import { startWorkerMetrics } from '../metrics/metrics.js';
+import { startHeartbeat } from './heartbeat.js';
 import { enqueueJobWebhook } from '../webhooks/webhook.queue.js';
 import { startWebhookWorker } from '../webhooks/webhook.worker.js';
 
@@ -71,7 +72,7 @@ export function startWorker(ctx: AppContext, opts: StartWorkerOptions = {}): Wor
 
   const sweeper = startSweeper(ctx, { intervalMs: config.worker.sweepIntervalMs, minAgeMs: opts.sweepMinAgeMs });
   // Other background services of the worker process start here.
-  const background: Background[] = [sweeper, startWebhookWorker(ctx), startRetentionTimer(ctx), startWorkerMetrics(ctx)];
+  const background: Background[] = [sweeper, startWebhookWorker(ctx), startRetentionTimer(ctx), startWorkerMetrics(ctx), startHeartbeat(ctx)];
 
   let closing: Promise<void> | null = null;
   return {

@@ -124,6 +124,9 @@ before(async () => {
       // A restart hands active jobs back at once (no grace), so the restart below interrupts the job.
       'WORKER_SHUTDOWN_GRACE_MS=0',
       'SWEEP_INTERVAL_MS=2000',
+      // The run polls job status every 20–100 ms; keep the per-key limiter out of the way.
+      'RATE_LIMIT_PER_MIN=6000',
+      'RATE_LIMIT_BURST=1000',
       '',
     ].join('\n'),
   );
@@ -214,7 +217,9 @@ test('restarting the worker container mid-job loses nothing: the job is handed b
   await podman(['restart', '--time', '30', container('worker')]);
   notes.push(`worker restart ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(await waitForStatus(jobId, apiKey, (s) => ['completed', 'failed', 'cancelled'].includes(s), 180_000), 'completed');
-  const results = (await (await api(`/pipeline/jobs/${jobId}/results`, { key: apiKey })).json()) as { results: { handle: string }[] };
+  const res = await api(`/pipeline/jobs/${jobId}/results`, { key: apiKey });
+  assert.equal(res.status, 200, await res.clone().text());
+  const results = (await res.json()) as { results: { handle: string }[] };
   assert.ok(results.results.length > 0);
   const handles = results.results.map((r) => r.handle);
   assert.equal(new Set(handles).size, handles.length, 'no duplicate results after the resume');

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
+import { traceCarrier, traced } from '../tracing/tracing.js';
 
 /** The job catalog: one queue, one job name, one payload shape, one retry policy. */
 export const PIPELINE_QUEUE = 'pipeline';
@@ -7,6 +8,8 @@ export const PIPELINE_JOB = 'scout';
 
 export interface PipelineJobData {
   jobId: string;
+  /** W3C trace context of the request that enqueued it (only when tracing is on) */
+  trace?: Record<string, string>;
 }
 
 export function pipelineJobOptions(attempts: number): JobsOptions {
@@ -31,7 +34,10 @@ export class PipelineQueue {
 
   /** BullMQ job id = our job id, so enqueueing the same job twice is harmless. */
   async enqueue(jobId: string): Promise<void> {
-    await this.queue.add(PIPELINE_JOB, { jobId }, { ...pipelineJobOptions(this.attempts), jobId });
+    await traced('pipeline.enqueue', { 'scout.job_id': jobId }, async () => {
+      const trace = traceCarrier();
+      await this.queue.add(PIPELINE_JOB, { jobId, ...(trace ? { trace } : {}) }, { ...pipelineJobOptions(this.attempts), jobId });
+    });
   }
 
   async isQueued(jobId: string): Promise<boolean> {

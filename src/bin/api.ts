@@ -5,6 +5,7 @@ import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { onShutdownSignals, runMain } from '../app/process.js';
 import { createApp, sseHubOf } from '../api/app.js';
+import { startTracing } from '../tracing/tracing.js';
 
 /**
  * The API process. On SIGTERM/SIGINT: stop accepting connections, end SSE streams with a final
@@ -14,6 +15,7 @@ import { createApp, sseHubOf } from '../api/app.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { role: 'api' });
+  const tracing = await startTracing('api');
   const ctx = await createContext(config, { role: 'api', logger });
   const app = createApp(ctx);
   const server = http.createServer(app);
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(force);
     await ctx.close();
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'traces not flushed'));
     logger.info({ streams }, 'stopped');
   });
 }

@@ -3,6 +3,7 @@ import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { onShutdownSignals, runMain } from '../app/process.js';
 import { startWorker } from '../worker/start-worker.js';
+import { startTracing } from '../tracing/tracing.js';
 
 /** Extra time after the grace period for handed-back jobs to reach a safe point before exiting anyway. */
 const HAND_BACK_MS = 15_000;
@@ -16,6 +17,7 @@ const HAND_BACK_MS = 15_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { role: 'worker' });
+  const tracing = await startTracing('worker');
   const ctx = await createContext(config, { role: 'worker', logger });
   const handle = startWorker(ctx);
   await handle.worker.waitUntilReady();
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     force.unref();
     await handle.close();
     await ctx.close();
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'traces not flushed'));
     logger.info('worker stopped');
   });
 }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { requestSpan } from '../tracing/tracing.js';
 
 const routeLabel = Symbol('metricsRoute');
 type Labelled = Request & { [routeLabel]?: string };
@@ -41,13 +42,17 @@ export function httpMetricsMiddleware(histogram: Histogram<'method' | 'route' | 
       },
     });
     let done = false;
+    let span: ReturnType<typeof requestSpan> = null;
     const finish = () => {
       if (done) return;
       done = true;
-      end({ method: req.method, route: (req as Labelled)[routeLabel] ?? 'unmatched', status_code: String(res.statusCode) });
+      const route = (req as Labelled)[routeLabel] ?? 'unmatched';
+      end({ method: req.method, route, status_code: String(res.statusCode) });
+      span?.end(route, res.statusCode, (res.locals as { requestId?: string }).requestId);
     };
     res.on('finish', finish);
     res.on('close', finish);
-    next();
+    // The trace span (when tracing is on) is active for the rest of the request: enqueue joins it.
+    span = requestSpan(req.method, req.path, () => next());
   };
 }

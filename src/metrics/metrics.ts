@@ -17,8 +17,8 @@ export interface ProcessMetrics {
   http: RequestHandler;
 }
 
-type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'repos' | 'queue' | 'ledger' | 'jobEvents'>;
-type EndpointDeps = MetricsDeps & Pick<AppContext, 'redis'>;
+type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'repos' | 'queue' | 'ledger' | 'jobEvents' | 'redis'>;
+type EndpointDeps = MetricsDeps;
 
 const perContext = new WeakMap<object, ProcessMetrics>();
 

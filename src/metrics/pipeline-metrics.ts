@@ -39,7 +39,11 @@ export function attachPipelineMetrics(ctx: Pick<AppContext, 'ledger' | 'jobEvent
     labelNames: ['status'],
     registers: [registry],
   });
+  // Every status exists from the start at 0: a series born at its first increment hides that
+  // increment from increase()/rate(), and the failure-ratio alert would miss the first failures.
+  for (const status of ['completed', 'failed', 'cancelled']) finished.inc({ status }, 0);
 
+  const seenOperations = new Set<string>();
   const open = new Map<string, { stage: string; started: number }>();
   const onEvent = (jobId: string, event: JobEvent) => {
     const stage = typeof event.data.stage === 'string' ? event.data.stage : undefined;
@@ -72,6 +76,13 @@ export function attachPipelineMetrics(ctx: Pick<AppContext, 'ledger' | 'jobEvent
   const unsubscribers = [
     ctx.ledger.observe((call) => {
       try {
+        // The first call of an operation creates its series for every outcome at 0, so the first
+        // errors show in rate() (a series born at its first increment hides that increment).
+        const op = `${call.service}\u0000${call.operation}`;
+        if (!seenOperations.has(op) && seenOperations.size < 1000) {
+          seenOperations.add(op);
+          for (const status of ['ok', 'error', 'fallback']) callDuration.zero({ service: call.service, operation: call.operation, status });
+        }
         callDuration.observe({ service: call.service, operation: call.operation, status: call.status }, call.durationMs / 1000);
         if (call.costUsd > 0) callCost.inc({ service: call.service, operation: call.operation }, call.costUsd);
       } catch (err) {

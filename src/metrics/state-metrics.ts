@@ -2,6 +2,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../app/app-context.js';
 import { jobStatuses } from '../domain/job.js';
+import { RedisRateGuard } from '../providers/profiles/brightdata/rate-guard.js';
+import { readHeartbeats } from '../worker/heartbeat.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
 
@@ -10,11 +12,11 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', '
  * These are the same whichever API process answers, so they live on the API's registry only.
  * A source that cannot be read keeps its last values and counts a collection error.
  */
-export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'logger'>, registry: Registry): void {
+export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'logger' | 'redis' | 'config'>, registry: Registry): void {
   const stats = ctx.repos.adminStats;
   const errors = new Counter({
     name: 'scout_metrics_collect_errors_total',
-    help: 'Scrape-time collections that failed, by source (postgres, queue)',
+    help: 'Scrape-time collections that failed, by source (postgres, queue, redis)',
     labelNames: ['source'],
     registers: [registry],
   });
@@ -48,4 +50,50 @@ export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'lo
       }
     },
   });
+  // Worker heartbeats (src/worker/heartbeat.ts): read here so "no worker" is visible with none left to scrape.
+  const heartbeats = () => readHeartbeats(ctx.redis, ctx.config.redis.prefix);
+  new Gauge({
+    name: 'scout_workers_alive',
+    help: 'Workers whose heartbeat reached Redis in the last 30 s',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set((await heartbeats()).alive);
+      } catch (err) {
+        errors.inc({ source: 'redis' });
+        ctx.logger.warn({ err }, 'metrics: worker heartbeats could not be read');
+      }
+    },
+  });
+  new Gauge({
+    name: 'scout_worker_heartbeat_age_seconds',
+    help: 'Seconds since the latest heartbeat of any worker (absent until a worker has ever beaten)',
+    registers: [registry],
+    async collect() {
+      const { latestAgeSeconds } = await heartbeats().catch(() => ({ latestAgeSeconds: null }));
+      if (latestAgeSeconds === null) this.reset();
+      else this.set(latestAgeSeconds);
+    },
+  });
+  // The BrightData 429 guard's shared window (rate-guard.ts): closed when the count reaches the limit.
+  const bd = ctx.config.profiles.brightdata;
+  const guard = new RedisRateGuard(ctx.redis, { prefix: ctx.config.redis.prefix, max429: bd.max429Per5Min, leaseMs: bd.timeoutMs, maxWaitMs: 0 });
+  new Gauge({
+    name: 'scout_brightdata_429_window',
+    help: 'BrightData 429 answers in the guard\'s 5-minute window (all processes); sending stops at scout_brightdata_429_limit',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await guard.count());
+      } catch (err) {
+        errors.inc({ source: 'redis' });
+        ctx.logger.warn({ err }, 'metrics: the BrightData 429 window could not be read');
+      }
+    },
+  });
+  new Gauge({
+    name: 'scout_brightdata_429_limit',
+    help: 'BRIGHTDATA_MAX_429_PER_5MIN: the 429 count at which the guard stops sending',
+    registers: [registry],
+  }).set(bd.max429Per5Min);
 }

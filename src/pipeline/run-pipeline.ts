@@ -10,6 +10,7 @@ import type { StageTiming } from './rank.stage.js';
 import { runScoreStage } from './score.stage.js';
 import { runSearchStage } from './search.stage.js';
 import type { PipelineDeps, StageRun } from './stage-run.js';
+import { traced } from '../tracing/tracing.js';
 
 export type TerminalStatus = Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>;
 
@@ -110,7 +111,7 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
     await rt.checkpoint();
     await rt.enterStage(name);
     const t0 = performance.now();
-    const out = await fn();
+    const out = await traced(`stage ${name}`, { 'scout.job_id': run.rt.jobId, 'scout.stage': name }, fn);
     const timing: StageTiming = { duration_ms: Math.round(performance.now() - t0), ...summary(out) };
     timings[name] = timing;
     await rt.leaveStage(name, timing);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Prices } from '../config.js';
 import type { ExternalCall, ExternalCallsRepository } from '../repositories/external-calls.repository.js';
+import { traced } from '../tracing/tracing.js';
 
 /** Per-call context every provider method takes: which job pays, and when to give up. */
 export interface CallContext {
@@ -48,7 +49,20 @@ export class Ledger {
     }
   }
 
-  async track<T>(
+  /** Runs and records one provider call (a client span when tracing is on). */
+  track<T>(
+    ctx: CallContext,
+    service: string,
+    operation: string,
+    fn: () => Promise<CallOutcome<T>>,
+    onError?: (err: unknown) => { units?: Record<string, number>; costUsd?: number; httpStatus?: number },
+  ): Promise<T> {
+    return traced(`${service} ${operation}`, { 'scout.service': service, 'scout.operation': operation, ...(ctx.jobId ? { 'scout.job_id': ctx.jobId } : {}) }, () =>
+      this.trackCall(ctx, service, operation, fn, onError),
+    );
+  }
+
+  private async trackCall<T>(
     ctx: CallContext,
     service: string,
     operation: string,

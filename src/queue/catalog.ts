@@ -9,7 +9,11 @@ import { WEBHOOK_JOB, WEBHOOK_QUEUE, webhookJobOptions } from './webhook.queue.j
  * produced by the API (pending→cancelled) and the worker (every other terminal status) and consumed
  * by worker/webhook.worker.ts.
  */
-export const pipelinePayloadSchema = z.object({ jobId: z.string() });
+export const pipelinePayloadSchema = z.object({
+  jobId: z.string(),
+  /** W3C trace context of the request that enqueued it (only when tracing is on) */
+  trace: z.record(z.string(), z.string()).optional(),
+});
 export const webhookPayloadSchema = z.object({
   jobId: z.string(),
   event: z.enum(['job.completed', 'job.failed', 'job.cancelled']),

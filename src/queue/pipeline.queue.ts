@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import type { pipelinePayloadSchema } from './catalog.js';
+import { traceCarrier, traced } from '../tracing/tracing.js';
 
 /** The pipeline queue: one job name, one payload shape, one retry policy (listed in queue/catalog.ts). */
 export const PIPELINE_QUEUE = 'pipeline';
@@ -31,7 +32,10 @@ export class PipelineQueue {
 
   /** BullMQ job id = our job id, so enqueueing the same job twice is harmless. */
   async enqueue(jobId: string): Promise<void> {
-    await this.queue.add(PIPELINE_JOB, { jobId }, { ...pipelineJobOptions(this.attempts), jobId });
+    await traced('pipeline.enqueue', { 'scout.job_id': jobId }, async () => {
+      const trace = traceCarrier();
+      await this.queue.add(PIPELINE_JOB, { jobId, ...(trace ? { trace } : {}) }, { ...pipelineJobOptions(this.attempts), jobId });
+    });
   }
 
   async isQueued(jobId: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { runPipeline } from '../pipeline/run-pipeline.js';
 import type { PipelineOutcome, RunOptions } from '../pipeline/run-pipeline.js';
 import type { PipelineDeps } from '../pipeline/stage-run.js';
 import { JOB_ID_PATTERN } from '../domain/ids.js';
+import { contextFrom, traced } from '../tracing/tracing.js';
 
 
 /**
@@ -20,7 +21,17 @@ export function createPipelineProcessor(deps: PipelineDeps, opts: Pick<RunOption
       return { status: 'skipped', reason: 'malformed queue entry' };
     }
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const outcome = await runPipeline(deps, jobId, { signal, finalAttempt, onFinished: opts.onFinished });
+    // The run continues the trace of the request that enqueued it (a link across the queue).
+    const outcome = await traced(
+      'pipeline.run',
+      { 'scout.job_id': jobId, 'scout.attempt': job.attemptsMade + 1 },
+      async (span) => {
+        const out = await runPipeline(deps, jobId, { signal, finalAttempt, onFinished: opts.onFinished });
+        span?.setAttribute('scout.outcome', out.status);
+        return out;
+      },
+      { parent: contextFrom(job.data.trace) },
+    );
     if (outcome.status === 'handed_back') {
       if (!token) throw new Error(`cannot hand back job ${jobId} without its lock token`);
       await job.moveToWait(token);

@@ -11,6 +11,7 @@ import { startRetentionTimer } from './retention.js';
 import { startWorkerMetrics } from '../metrics/metrics.js';
 import { enqueueJobWebhook } from '../queue/webhook.queue.js';
 import { startWebhookWorker } from '../worker/webhook.worker.js';
+import { startHeartbeat } from './heartbeat.js';
 
 /** A background service of the worker process: timers and secondary queues, closed on shutdown. */
 interface Background {
@@ -71,7 +72,7 @@ export function startWorker(ctx: AppContext, opts: StartWorkerOptions = {}): Wor
 
   const sweeper = startSweeper(ctx, { intervalMs: config.worker.sweepIntervalMs, minAgeMs: opts.sweepMinAgeMs });
   // Other background services of the worker process start here.
-  const background: Background[] = [sweeper, startWebhookWorker(ctx), startRetentionTimer(ctx), startWorkerMetrics(ctx)];
+  const background: Background[] = [sweeper, startWebhookWorker(ctx), startRetentionTimer(ctx), startWorkerMetrics(ctx), startHeartbeat(ctx)];
 
   let closing: Promise<void> | null = null;
   return {

@@ -97,7 +97,9 @@ describe('/metrics on the API port', () => {
     assert.equal(sample(text, 'scout_pipeline_stage_duration_seconds_count', { stage: 'search', outcome: 'failed' }), 1);
     assert.equal(sample(text, 'scout_pipeline_stage_duration_seconds_count', { stage: 'search', outcome: 'ok' }), undefined);
     assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'failed' }), 1);
-    assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'completed' }), undefined);
+    // Every status is exported from the start at 0, so increase() sees a series' first jobs.
+    assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'completed' }), 0);
+    assert.equal(sample(text, 'scout_jobs_finished_total', { status: 'cancelled' }), 0);
   });
 });
 

@@ -65,6 +65,8 @@ export function generateDemoCreators(perNiche = DEFAULT_PER_NICHE): Creator[] {
         profileUrl: profileUrl(platform, handle),
         source: DEMO_SOURCE,
         updatedAt: GENERATED_AT,
+        observedAt: GENERATED_AT,
+        observedAtBasis: 'import',
       });
     }
   }

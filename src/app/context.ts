@@ -20,6 +20,7 @@ import { ArtifactsRepository } from '../repositories/artifacts.repository.js';
 import { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
 import { EventsRepository } from '../repositories/events.repository.js';
 import { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
+import { IndexStateRepository } from '../repositories/index-state.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
 import { JobEventsService } from '../services/job-events.service.js';
 
@@ -32,6 +33,7 @@ export interface Repositories {
   calls: ExternalCallsRepository;
   apiKeys: ApiKeysRepository;
   cache: BrightDataCacheRepository;
+  indexState: IndexStateRepository;
 }
 
 export interface Providers {
@@ -87,6 +89,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     calls: new ExternalCallsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
     cache: new BrightDataCacheRepository(pool),
+    indexState: new IndexStateRepository(pool),
   };
   const ledger = new Ledger(repos.calls, config.prices, logger);
   const embedder = createEmbedder(config, ledger, logger);

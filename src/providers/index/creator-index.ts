@@ -27,6 +27,8 @@ export type RemoveSelector = { keys: CreatorKey[]; source?: undefined } | { sour
  */
 export interface CreatorIndex {
   readonly backend: string;
+  /** where this index lives (`lancedb:<dir>`, `weaviate:<url>#<collection>`): its identity in creator_index_state */
+  readonly location: string;
   /** opens or creates the index; `embedder`/`dimension` are recorded on creation and checked later */
   open(): Promise<void>;
   upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void>;

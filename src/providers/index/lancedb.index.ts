@@ -87,6 +87,10 @@ export class LanceDbIndex implements CreatorIndex {
   private readonly writer = new TableWriter();
   private readonly expansion: KeywordExpansion | null;
 
+  get location(): string {
+    return `lancedb:${path.resolve(this.dir)}`;
+  }
+
   constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
     this.dir = opts.dir;
     this.embedder = opts.embedder;

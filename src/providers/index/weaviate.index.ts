@@ -85,6 +85,10 @@ export class WeaviateIndex implements CreatorIndex {
     this.breakers = new CircuitBreakers(opts.breaker);
   }
 
+  get location(): string {
+    return `weaviate:${this.opts.url}#${this.opts.collection}`;
+  }
+
   private get embedder(): Embedder {
     return this.opts.embedder;
   }

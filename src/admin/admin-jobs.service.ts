@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import type { AdminJobsRepository } from '../repositories/admin-jobs.repository.js';
 

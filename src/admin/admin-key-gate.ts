@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import { adminKeyMatches, clientIp } from './admin-auth.js';
 import { LoginLimiter } from './login-limiter.js';

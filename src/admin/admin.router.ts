@@ -2,12 +2,9 @@ import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import type { Request, RequestHandler, Response } from 'express';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import { labelRoute } from '../metrics/http-metrics.js';
-import { AdminJobsRepository } from '../repositories/admin-jobs.repository.js';
-import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
-import { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
 import { AdminSessionManager, assertCsrfToken, assertSameOrigin, clientIp, requireAdmin } from './admin-auth.js';
 import { adminKeyGateFor } from './admin-key-gate.js';
 import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
@@ -33,10 +30,10 @@ const wantsJson = (req: Request) => Boolean(req.is('application/json'));
  */
 export function createAdminRouter(ctx: AppContext): express.Router {
   const { config } = ctx;
-  const sessions = new AdminSessionManager(new AdminSessionsRepository(ctx.pool), config.admin, config.adminKey);
+  const sessions = new AdminSessionManager(ctx.repos.adminSessions, config.admin, config.adminKey);
   const gate = adminKeyGateFor(ctx);
-  const stats = new AdminStatsRepository(ctx.pool);
-  const adminJobs = new AdminJobsRepository(ctx.pool);
+  const stats = ctx.repos.adminStats;
+  const adminJobs = ctx.repos.adminJobs;
   const extraOrigins = config.http.publicBaseUrl ? [config.http.publicBaseUrl] : [];
   const forms = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
   const json = express.json({ limit: '16kb' });

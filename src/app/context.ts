@@ -1,20 +1,19 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createPool } from '../db/pool.js';
-import type { Pool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Ledger } from '../providers/ledger.js';
 import { createEmbedder } from '../providers/embeddings/create-embedder.js';
-import type { Embedder } from '../providers/embeddings/embedder.js';
 import { createCreatorIndex } from '../providers/index/create-index.js';
-import type { CreatorIndex } from '../providers/index/creator-index.js';
 import { createLlm } from '../providers/llm/create-llm.js';
-import type { Llm } from '../providers/llm/llm.js';
 import { createProfileSource } from '../providers/profiles/create-profile-source.js';
-import type { ProfileSource } from '../providers/profiles/profile-source.js';
+import { bullConnection } from '../queue/connection.js';
 import { PipelineQueue } from '../queue/pipeline.queue.js';
+import { AdminJobsRepository } from '../repositories/admin-jobs.repository.js';
+import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
+import { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
 import { ApiKeysRepository } from '../repositories/api-keys.repository.js';
 import { ArtifactsRepository } from '../repositories/artifacts.repository.js';
 import { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
@@ -22,42 +21,18 @@ import { EventsRepository } from '../repositories/events.repository.js';
 import { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
 import { IndexStateRepository } from '../repositories/index-state.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
+import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
+import { IdempotencyStore } from '../services/idempotency.service.js';
 import { JobEventsService } from '../services/job-events.service.js';
+import { RateLimiter } from '../services/rate-limiter.service.js';
+import { WebhookQueue } from '../queue/webhook.queue.js';
+import type { AppContext, Providers, Repositories, Role } from './app-context.js';
 
-export type Role = 'api' | 'worker' | 'cli' | 'test';
+// The types live in app-context.ts; re-exported so existing imports keep working.
+export type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
+export { bullConnection } from '../queue/connection.js';
 
-export interface Repositories {
-  jobs: JobsRepository;
-  events: EventsRepository;
-  artifacts: ArtifactsRepository;
-  calls: ExternalCallsRepository;
-  apiKeys: ApiKeysRepository;
-  cache: BrightDataCacheRepository;
-  indexState: IndexStateRepository;
-}
-
-export interface Providers {
-  embedder: Embedder;
-  index: CreatorIndex;
-  llm: Llm;
-  profiles: ProfileSource;
-}
-
-/** Everything a process needs, wired by hand from config. The API, worker and CLI all start here. */
-export interface AppContext {
-  role: Role;
-  config: Config;
-  logger: Logger;
-  pool: Pool;
-  /** command connection; fails fast when Redis is down so requests get a 503 instead of hanging */
-  redis: Redis;
-  repos: Repositories;
-  ledger: Ledger;
-  providers: Providers;
-  queue: PipelineQueue;
-  jobEvents: JobEventsService;
-  close(): Promise<void>;
-}
+/** The composition root: every repository, store, provider and queue is built here and nowhere else. */
 
 export interface ContextOptions {
   role: Role;
@@ -90,6 +65,14 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     apiKeys: new ApiKeysRepository(pool),
     cache: new BrightDataCacheRepository(pool),
     indexState: new IndexStateRepository(pool),
+    webhookDeliveries: new WebhookDeliveriesRepository(pool),
+    adminSessions: new AdminSessionsRepository(pool),
+    adminStats: new AdminStatsRepository(pool),
+    adminJobs: new AdminJobsRepository(pool),
+  };
+  const stores = {
+    idempotency: new IdempotencyStore(redis, config.redis.prefix),
+    rateLimiter: new RateLimiter(redis, config.redis.prefix),
   };
   const ledger = new Ledger(repos.calls, config.prices, logger);
   const embedder = createEmbedder(config, ledger, logger);
@@ -105,6 +88,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     profiles: createProfileSource(config, { index, ledger, cache: repos.cache, redis, logger }),
   };
   const queue = new PipelineQueue(bullConnection(config), config.redis.prefix, config.worker.attempts);
+  // On the command connection (fail-fast, no offline queue): an enqueue during an outage errors at once.
+  const webhookQueue = new WebhookQueue(redis, config.redis.prefix);
   const jobEvents = new JobEventsService(repos.events, redis, config.redis.prefix);
 
   let closed = false;
@@ -115,31 +100,21 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     pool,
     redis,
     repos,
+    stores,
     ledger,
     providers,
     queue,
+    webhookQueue,
     jobEvents,
     async close() {
       if (closed) return;
       closed = true;
       await jobEvents.close();
       await queue.close().catch(() => {});
+      await webhookQueue.close().catch(() => {});
       await index.close().catch(() => {});
       await redis.quit().catch(() => redis.disconnect());
       await pool.end();
     },
-  };
-}
-
-/** BullMQ connection options from REDIS_URL; workers add maxRetriesPerRequest: null themselves. */
-export function bullConnection(config: Config) {
-  const u = new URL(config.redis.url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    username: u.username || undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-    tls: u.protocol === 'rediss:' ? {} : undefined,
   };
 }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { createContext } from '../app/context.js';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Logger } from '../app/logger.js';
 import type { Config } from '../config.js';
 import { importFile, nicheModelPath } from '../import/importer.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { CreatorKey } from '../domain/creator.js';
 import { newJobId } from '../domain/ids.js';
 import { emptyMeta } from '../domain/job.js';

@@ -3,7 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
 import { adminKeyGateFor } from '../admin/admin-key-gate.js';
@@ -17,7 +17,7 @@ export interface ProcessMetrics {
   http: RequestHandler;
 }
 
-type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'queue' | 'ledger' | 'jobEvents'>;
+type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'repos' | 'queue' | 'ledger' | 'jobEvents'>;
 type EndpointDeps = MetricsDeps & Pick<AppContext, 'redis'>;
 
 const perContext = new WeakMap<object, ProcessMetrics>();

@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { JobEvent } from '../repositories/events.repository.js';
 
 /** Open stages tracked per job; a job handed back mid-stage never closes its entry, so cap them. */

@@ -1,8 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { jobStatuses } from '../domain/job.js';
-import { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
 
@@ -11,8 +10,8 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', '
  * These are the same whichever API process answers, so they live on the API's registry only.
  * A source that cannot be read keeps its last values and counts a collection error.
  */
-export function attachStateMetrics(ctx: Pick<AppContext, 'pool' | 'queue' | 'logger'>, registry: Registry): void {
-  const stats = new AdminStatsRepository(ctx.pool);
+export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'logger'>, registry: Registry): void {
+  const stats = ctx.repos.adminStats;
   const errors = new Counter({
     name: 'scout_metrics_collect_errors_total',
     help: 'Scrape-time collections that failed, by source (postgres, queue)',

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Logger } from '../app/logger.js';
 import type { EventType, JobMeta, Stage } from '../domain/job.js';
 import { JobCancelledError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Creator } from '../domain/creator.js';
 import type { JobParams } from '../domain/job.js';
 import type { JobRuntime } from './job-runtime.js';

@@ -1,13 +1,13 @@
 import { Queue } from 'bullmq';
 import type { ConnectionOptions, JobsOptions } from 'bullmq';
+import type { z } from 'zod';
+import type { pipelinePayloadSchema } from './catalog.js';
 
-/** The job catalog: one queue, one job name, one payload shape, one retry policy. */
+/** The pipeline queue: one job name, one payload shape, one retry policy (listed in queue/catalog.ts). */
 export const PIPELINE_QUEUE = 'pipeline';
 export const PIPELINE_JOB = 'scout';
 
-export interface PipelineJobData {
-  jobId: string;
-}
+export type PipelineJobData = z.infer<typeof pipelinePayloadSchema>;
 
 export function pipelineJobOptions(attempts: number): JobsOptions {
   return {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Config } from '../config.js';
 import { API_KEY_REVOKED_REASON } from '../pipeline/job-runtime.js';
 import { newApiKeyId } from '../domain/ids.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { withTransaction } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import { newJobId } from '../domain/ids.js';
@@ -7,14 +7,13 @@ import type { StartJobRequest } from '../domain/job.js';
 import type { ApiKeyRow } from '../repositories/api-keys.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
 import type { JobRow } from '../repositories/jobs.repository.js';
-import { validateWebhookUrl, WebhookUrlError } from '../webhooks/webhook-url.js';
-import { enqueueJobWebhook } from '../webhooks/webhook.queue.js';
-import { webhookUrlPolicy } from '../webhooks/webhook.worker.js';
+import { validateWebhookUrl, webhookUrlPolicy, WebhookUrlError } from '../webhooks/webhook-url.js';
+import { enqueueJobWebhook } from '../queue/webhook.queue.js';
 import { effectiveLimits } from './api-keys.service.js';
-import { IdempotencyStore, requestHash } from './idempotency.service.js';
+import { requestHash } from './idempotency.service.js';
 import type { IdempotencyState } from './idempotency.service.js';
 
-type Ctx = Pick<AppContext, 'config' | 'logger' | 'pool' | 'redis' | 'repos' | 'queue' | 'jobEvents'>;
+type Ctx = Pick<AppContext, 'config' | 'logger' | 'pool' | 'redis' | 'repos' | 'queue' | 'jobEvents' | 'stores' | 'webhookQueue'>;
 
 export interface StartOutcome {
   job: JobRow;
@@ -70,7 +69,7 @@ export async function startJob(
   }
 
   const hash = requestHash(body);
-  const store = new IdempotencyStore(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.idempotency;
   let claim: IdempotencyState | null = null;
   if (idempotencyKey !== undefined) {
     try {

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
+import type { Config } from '../config.js';
 
 /**
  * Webhook targets must not reach into our own network (SSRF). Every address a host resolves to is
@@ -84,6 +85,11 @@ export interface WebhookUrlPolicy {
   requireHttps: boolean;
   /** allow loopback/private targets (WEBHOOK_ALLOW_PRIVATE) */
   allowPrivate: boolean;
+}
+
+/** The policy the config asks for: HTTPS outside development and test; private addresses only when allowed. */
+export function webhookUrlPolicy(config: Pick<Config, 'env' | 'webhooks'>): WebhookUrlPolicy {
+  return { requireHttps: config.env !== 'development' && config.env !== 'test', allowPrivate: config.webhooks.allowPrivate };
 }
 
 export class WebhookUrlError extends Error {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { AdminSessionsRepository } from '../repositories/admin-sessions.repository.js';
 import { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
 import { RetentionRepository } from '../repositories/retention.repository.js';

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
-import { bullConnection } from '../app/context.js';
-import type { AppContext } from '../app/context.js';
+import { bullConnection } from '../queue/connection.js';
+import type { AppContext } from '../app/app-context.js';
 import { giveUpJob } from '../pipeline/run-pipeline.js';
 import type { PipelineOutcome, TerminalStatus } from '../pipeline/run-pipeline.js';
 import { PIPELINE_QUEUE } from '../queue/pipeline.queue.js';
@@ -9,8 +9,8 @@ import { createPipelineProcessor } from './pipeline.processor.js';
 import { startSweeper } from './sweeper.js';
 import { startRetentionTimer } from './retention.js';
 import { startWorkerMetrics } from '../metrics/metrics.js';
-import { enqueueJobWebhook } from '../webhooks/webhook.queue.js';
-import { startWebhookWorker } from '../webhooks/webhook.worker.js';
+import { enqueueJobWebhook } from '../queue/webhook.queue.js';
+import { startWebhookWorker } from '../worker/webhook.worker.js';
 
 /** A background service of the worker process: timers and secondary queues, closed on shutdown. */
 interface Background {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import { forEachConcurrent } from '../pipeline/concurrency.js';
 
 /** Session-level advisory lock held while a sweep runs, so several workers do not sweep at once. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startJobSchema } from '../../src/domain/job.js';
+import { IdempotencyStore } from '../../src/services/idempotency.service.js';
 import { startJob } from '../../src/services/jobs.service.js';
 import { startTestApi } from '../helpers/api-server.js';
 import { freePort } from '../helpers/processes.js';
@@ -44,7 +45,7 @@ describe('Idempotency-Key under concurrency', () => {
     // The idempotency store gets a client that cannot connect; the queue keeps working.
     const deadRedis = new Redis({ port: await freePort(), enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
     deadRedis.on('error', () => {});
-    const ctx = { ...api.ctx, redis: deadRedis };
+    const ctx = { ...api.ctx, redis: deadRedis, stores: { ...api.ctx.stores, idempotency: new IdempotencyStore(deadRedis, api.redisPrefix) } };
     try {
       const request = startJobSchema.parse(body);
       const outcomes = await Promise.all(Array.from({ length: 20 }, () => startJob(ctx, row, request, 'db-only')));

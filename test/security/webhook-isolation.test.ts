@@ -4,8 +4,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
-import { enqueueJobWebhook } from '../../src/webhooks/webhook.queue.js';
-import { startWebhookWorker } from '../../src/webhooks/webhook.worker.js';
+import { enqueueJobWebhook } from '../../src/queue/webhook.queue.js';
+import { startWebhookWorker } from '../../src/worker/webhook.worker.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 

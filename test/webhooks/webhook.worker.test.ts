@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { WebhookDeliveriesRepository } from '../../src/repositories/webhook-deliveries.repository.js';
 import type { WebhookDeliveryRow } from '../../src/repositories/webhook-deliveries.repository.js';
 import { verifySignature } from '../../src/webhooks/webhook-signature.js';
-import { enqueueJobWebhook } from '../../src/webhooks/webhook.queue.js';
-import { startWebhookWorker } from '../../src/webhooks/webhook.worker.js';
+import { enqueueJobWebhook } from '../../src/queue/webhook.queue.js';
+import { startWebhookWorker } from '../../src/worker/webhook.worker.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 

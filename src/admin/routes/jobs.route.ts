@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { artifactKinds, jobStatuses } from '../../domain/job.js';
 import type { ArtifactKind } from '../../domain/job.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { AppError } from '../../errors.js';
 import type { AdminStatsRepository } from '../../repositories/admin-stats.repository.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import type { AdminStatsRepository, WindowSummary } from '../../repositories/admin-stats.repository.js';
 

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import { authenticateApiKey } from '../../services/api-keys.service.js';
 import type { AuthFailure, UnknownKeyMemo } from '../../services/api-keys.service.js';

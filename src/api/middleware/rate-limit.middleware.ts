@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import { effectiveLimits } from '../../services/api-keys.service.js';
-import { rateLimitHeaders, RateLimiter } from '../../services/rate-limiter.service.js';
+import { rateLimitHeaders } from '../../services/rate-limiter.service.js';
 import type { BucketSpec } from '../../services/rate-limiter.service.js';
 
 export type BucketName = 'default' | 'start';
@@ -12,8 +12,8 @@ export type BucketName = 'default' | 'start';
  * If Redis cannot be reached the request is let through (logged): limiting protects the service,
  * and the daily quota in Postgres still bounds job creation.
  */
-export function rateLimit(ctx: Pick<AppContext, 'redis' | 'config'>, bucket: BucketName): RequestHandler {
-  const limiter = new RateLimiter(ctx.redis, ctx.config.redis.prefix);
+export function rateLimit(ctx: Pick<AppContext, 'stores' | 'config'>, bucket: BucketName): RequestHandler {
+  const limiter = ctx.stores.rateLimiter;
   return async (_req, res, next) => {
     const key = res.locals.apiKey;
     if (!key) throw new Error('rateLimit must run after requireApiKey');

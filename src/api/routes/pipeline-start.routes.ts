@@ -1,14 +1,13 @@
-import { Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { startJobSchema } from '../../domain/job.js';
 import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '../../services/idempotency.service.js';
 import { startJob } from '../../services/jobs.service.js';
 import { jobLinks } from '../../services/job-view.js';
-import { parseOrThrow } from '../problem.js';
-import type { startJobResponseSchema } from '../schemas.js';
+import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature.js';
+import { defineRoute, problem } from '../route.js';
+import { exampleStartJobRequest, exampleStartJobResponse, idempotencyKeyHeader, startJobResponseSchema } from '../schemas.js';
 import { apiKeyOf } from './route-deps.js';
-import type { RouteDeps } from './route-deps.js';
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -22,12 +21,42 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 }
 
 /** POST /pipeline/start: validate, create the job (idempotently), queue it, answer 202. */
-export function pipelineStartRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
-  const router = Router();
-  router.post('/pipeline/start', auth, limit.start, ...body, async (req, res) => {
+export const startJobRoute = defineRoute({
+  method: 'post',
+  path: '/pipeline/start',
+  operationId: 'startJob',
+  tags: ['pipeline'],
+  summary: 'Start a scouting job',
+  description:
+    'Creates the job and queues it. With `Idempotency-Key` (scoped to your key, kept 24 h) a retry with the same body ' +
+    'returns the same job (`Idempotent-Replayed: true`); the same key with a different body is 422; while the first ' +
+    `request is still in flight a duplicate gets 409. Limited by the stricter \`start\` bucket and the key's daily quota. ` +
+    `Webhook: when the job ends, \`webhook_url\` receives a signed POST (headers ${Object.values(WEBHOOK_HEADERS).join(', ')}; ` +
+    'signature `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with your webhook secret>`).',
+  auth: 'apiKey',
+  rate: 'start',
+  headers: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }),
+  body: startJobSchema,
+  responses: {
+    202: {
+      description: 'accepted (or replayed)',
+      body: startJobResponseSchema,
+      headers: {
+        Location: { description: 'the job', schema: { type: 'string' } },
+        'Idempotent-Replayed': { description: '`true` when an earlier request created this job', schema: { type: 'string' } },
+      },
+    },
+    400: problem('malformed JSON or Idempotency-Key'),
+    409: problem('a request with this Idempotency-Key is still in progress'),
+    413: problem('body too large'),
+    415: problem('body is not JSON'),
+    422: problem('invalid field (named in `errors`), or Idempotency-Key reused with another body'),
+    503: problem('accepted but not queued yet (`job_id` in the body; it will be queued), or a backend is down'),
+  },
+  example: { body: exampleStartJobRequest, response: exampleStartJobResponse },
+  handler: ({ ctx }) => async (req, res, input) => {
     const idempotencyKey = idempotencyKeyOf(req.get('idempotency-key'));
-    const request = parseOrThrow(startJobSchema, req.body, 'body');
-    const { job, replayed } = await startJob(ctx, apiKeyOf(res), request, idempotencyKey);
+    const { job, replayed } = await startJob(ctx, apiKeyOf(res), input.body, idempotencyKey);
     const payload: z.input<typeof startJobResponseSchema> = {
       job_id: job.id,
       status: job.status,
@@ -36,6 +65,5 @@ export function pipelineStartRoutes({ ctx, auth, limit, body }: RouteDeps): Rout
     };
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(202).location(payload.links.self).json(payload);
-  });
-  return router;
-}
+  },
+});

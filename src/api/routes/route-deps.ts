@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import type { ApiKeyRow } from '../../repositories/api-keys.repository.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';

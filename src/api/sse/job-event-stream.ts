@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Response } from 'express';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobEvent } from '../../repositories/events.repository.js';
 import type { SseClient, SseHub } from './sse-hub.js';

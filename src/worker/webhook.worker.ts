@@ -1,22 +1,18 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { bullConnection } from '../app/context.js';
-import type { AppContext } from '../app/context.js';
-import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
+import { bullConnection } from '../queue/connection.js';
+import type { AppContext } from '../app/app-context.js';
+import type { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
 import type { DeliveryOutcome } from '../repositories/webhook-deliveries.repository.js';
 import { jobView } from '../services/job-view.js';
-import { DeliveryScheduler } from './delivery-scheduler.js';
-import { postWebhook } from './webhook-sender.js';
-import { signatureHeader, WEBHOOK_HEADERS } from './webhook-signature.js';
-import { validateWebhookUrl, WebhookUrlError } from './webhook-url.js';
-import { WEBHOOK_QUEUE } from './webhook.queue.js';
-import type { WebhookJobData } from './webhook.queue.js';
+import { DeliveryScheduler } from '../webhooks/delivery-scheduler.js';
+import { postWebhook } from '../webhooks/webhook-sender.js';
+import { signatureHeader, WEBHOOK_HEADERS } from '../webhooks/webhook-signature.js';
+import { validateWebhookUrl, webhookUrlPolicy, WebhookUrlError } from '../webhooks/webhook-url.js';
+import { WEBHOOK_QUEUE } from '../queue/webhook.queue.js';
+import type { WebhookJobData } from '../queue/webhook.queue.js';
 
 type WorkerDeps = Pick<AppContext, 'config' | 'logger' | 'pool' | 'repos'>;
-
-export function webhookUrlPolicy(config: AppContext['config']) {
-  return { requireHttps: config.env !== 'development' && config.env !== 'test', allowPrivate: config.webhooks.allowPrivate };
-}
 
 /** The signed body: the job as GET /pipeline/jobs/:id shows it, wrapped in an event envelope. */
 export function webhookPayload(data: WebhookJobData, job: Parameters<typeof jobView>[0]): string {
@@ -115,7 +111,7 @@ async function send(
  * deliveries finish.
  */
 export function startWebhookWorker(ctx: WorkerDeps, opts: { concurrency?: number } = {}): { close(): Promise<void> } {
-  const deliveries = new WebhookDeliveriesRepository(ctx.pool);
+  const deliveries = ctx.repos.webhookDeliveries;
   const concurrency = opts.concurrency ?? ctx.config.webhooks.concurrency;
   const { perKeyConcurrency, breakerThreshold, breakerCooldownMs } = ctx.config.webhooks;
   const scheduler = new DeliveryScheduler({ concurrency, perKey: perKeyConcurrency, breakerThreshold, breakerCooldownMs });

@@ -1,33 +1,39 @@
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
-import type { AppContext } from '../app/context.js';
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../app/app-context.js';
 import { randomId } from '../domain/ids.js';
 import { isTerminal } from '../domain/job.js';
 import type { WebhookEvent } from '../repositories/webhook-deliveries.repository.js';
+import type { z } from 'zod';
+import type { webhookPayloadSchema } from './catalog.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 export const WEBHOOK_JOB = 'deliver';
 
-export interface WebhookJobData {
-  jobId: string;
-  event: WebhookEvent;
-  /** stable across retries (the `Scout-Delivery` header), so receivers can de-duplicate */
-  deliveryId: string;
-}
+/** The payload (its schema is in queue/catalog.ts). */
+export type WebhookJobData = z.infer<typeof webhookPayloadSchema>;
+// Compile-time: the catalog's event names are the deliveries table's.
+type Assert<T extends true> = T;
+export type _EventsAgree = Assert<[WebhookEvent, WebhookJobData['event']] extends [WebhookJobData['event'], WebhookEvent] ? true : false>;
 
-type QueueDeps = Pick<AppContext, 'config' | 'redis'>;
+/** The producer side of the webhooks queue: one per context (built in createContext, closed by ctx.close()). */
+export class WebhookQueue {
+  readonly queue: Queue<WebhookJobData>;
 
-// One producer per context, on the context's command connection (fail-fast, no offline queue).
-const queues = new WeakMap<QueueDeps, Queue<WebhookJobData>>();
-
-export function webhookQueue(ctx: QueueDeps): Queue<WebhookJobData> {
-  let q = queues.get(ctx);
-  if (!q) {
-    q = new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection: ctx.redis, prefix: ctx.config.redis.prefix });
-    q.on('error', () => {});
-    queues.set(ctx, q);
+  /** `connection`: the context's command connection (fail-fast, no offline queue). */
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix });
+    this.queue.on('error', () => {});
   }
-  return q;
+
+  async add(data: WebhookJobData, options: JobsOptions): Promise<void> {
+    await this.queue.add(WEBHOOK_JOB, data, options);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
 }
 
 export function webhookJobOptions(ctx: Pick<AppContext, 'config'>, jobId: string): JobsOptions {
@@ -47,7 +53,7 @@ export function webhookJobOptions(ctx: Pick<AppContext, 'config'>, jobId: string
  * right after the job's terminal status is written (worker: completed/failed/cancelled; API:
  * pending→cancelled). Returns false when there is nothing to send.
  */
-export async function enqueueJobWebhook(ctx: Pick<AppContext, 'config' | 'redis' | 'repos'>, jobId: string): Promise<boolean> {
+export async function enqueueJobWebhook(ctx: Pick<AppContext, 'config' | 'webhookQueue' | 'repos'>, jobId: string): Promise<boolean> {
   const job = await ctx.repos.jobs.get(jobId);
   if (!job || !job.webhookUrl || !isTerminal(job.status)) return false;
   const data: WebhookJobData = {
@@ -55,6 +61,6 @@ export async function enqueueJobWebhook(ctx: Pick<AppContext, 'config' | 'redis'
     event: `job.${job.status as 'completed' | 'failed' | 'cancelled'}`,
     deliveryId: `whd_${randomId(12)}`,
   };
-  await webhookQueue(ctx).add(WEBHOOK_JOB, data, webhookJobOptions(ctx, jobId));
+  await ctx.webhookQueue.add(data, webhookJobOptions(ctx, jobId));
   return true;
 }

@@ -147,4 +147,18 @@ insert into schema_migrations (version, name) values (5, '005_admin');
 alter table external_calls drop constraint external_calls_status_check;
 alter table external_calls add constraint external_calls_status_check check (status in ('ok', 'error', 'fallback'));
 insert into schema_migrations (version, name) values (6, '006_ledger_fallback');
+
+-- 007_creator_index_state
+-- What a creator index has been through that the index itself does not keep: whether it ever held
+-- real (non-demo) creators — so `npm start` never reloads the demo into it, even once emptied —
+-- when the demo creators were removed, and when it was last optimised. One row per index
+-- (`lancedb:<dir>` or `weaviate:<url>#<collection>`).
+create table creator_index_state (
+  index_id text primary key,
+  real_data_at timestamptz,
+  demo_removed_at timestamptz,
+  last_optimized_at timestamptz,
+  updated_at timestamptz not null default now()
+);
+insert into schema_migrations (version, name) values (7, '007_creator_index_state');
 commit;

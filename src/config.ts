@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PROFILE_MAX_AGE_DAYS } from './domain/creator.js';
 
 /**
  * The only module that reads process.env. Every variable is validated at boot and every bad one
@@ -146,6 +147,8 @@ const envSchema = z.object({
   ENRICH_CONCURRENCY: int(4, 1, 64),
 
   PROFILE_SOURCE: z.enum(['index', 'brightdata']).default('index'),
+  /** profile data observed longer ago than this is `stale` in results, whatever its source */
+  PROFILE_MAX_AGE_DAYS: int(DEFAULT_PROFILE_MAX_AGE_DAYS, 1, 36_500),
   BRIGHTDATA_BASE_URL: url('https://api.brightdata.com'),
   BRIGHTDATA_API_KEY: optionalString,
   BRIGHTDATA_INSTAGRAM_DATASET: z.string().default('gd_l1vikfch901nx3by4'),
@@ -337,6 +340,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     enrich: { batchSize: env.ENRICH_BATCH_SIZE, concurrency: env.ENRICH_CONCURRENCY },
     profiles: {
       source: env.PROFILE_SOURCE,
+      maxAgeDays: env.PROFILE_MAX_AGE_DAYS,
       brightdata: {
         baseUrl: env.BRIGHTDATA_BASE_URL,
         apiKey: env.BRIGHTDATA_API_KEY,

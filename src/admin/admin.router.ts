@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express from 'express';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import { labelRoute } from '../metrics/http-metrics.js';
 import { AdminSessionManager, assertCsrfToken, assertSameOrigin, clientIp, requireAdmin } from './admin-auth.js';
 import { adminKeyGateFor } from './admin-key-gate.js';
 import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
+import { creatorRoutes } from './routes/creators.route.js';
 import { jobRoutes } from './routes/jobs.route.js';
 import { keyRoutes } from './routes/keys.route.js';
 import { overviewRoutes } from './routes/overview.route.js';
@@ -119,6 +120,7 @@ export function createAdminRouter(ctx: AppContext): express.Router {
 
   const api = express.Router();
   api.use(requireAdmin({ config, sessions, gate }));
+  api.use(creatorRoutes(ctx));
   api.get('/session', (_req, res) => {
     const admin = res.locals.admin!;
     res.json(
@@ -133,7 +135,9 @@ export function createAdminRouter(ctx: AppContext): express.Router {
   api.use(queueRoutes(ctx, adminJobs));
   api.use(keyRoutes(ctx, stats));
   api.use((req, _res, next) => next(new AppError('not_found', `no admin endpoint ${req.method} /admin/api${req.path}`)));
-  router.use('/api', json, api);
+  // creator ingestion takes bulk bodies: its routes parse them under their own cap
+  const smallJson: RequestHandler = (req, res, next) => (/^\/creators(\/|$)/.test(req.path) ? next() : json(req, res, next));
+  router.use('/api', smallJson, api);
 
   return router;
 }

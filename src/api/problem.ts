@@ -33,6 +33,14 @@ const titles: Record<number, string> = {
 };
 
 export function sendProblem(res: Response, err: AppError, requestId: string): void {
+  const body = problemBody(err, requestId);
+  if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(err.extra.retryAfterSeconds)));
+  for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
+  res.status(err.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** The problem body of an error (also written as a line of a streamed response, where no status can follow). */
+export function problemBody(err: AppError, requestId: string): Problem {
   const body: Problem = {
     type: `${PROBLEM_TYPE_BASE}${err.code}`,
     title: titles[err.status] ?? 'Error',
@@ -44,9 +52,7 @@ export function sendProblem(res: Response, err: AppError, requestId: string): vo
   if (err.extra.errors) body.errors = err.extra.errors;
   // Extra members never replace the standard ones (a member named "status" once made it a string).
   for (const [k, v] of Object.entries(err.extra.members ?? {})) if (!Object.hasOwn(body, k)) (body as unknown as Record<string, unknown>)[k] = v;
-  if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(err.extra.retryAfterSeconds)));
-  for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
-  res.status(err.status).type('application/problem+json').send(JSON.stringify(body));
+  return body;
 }
 
 /** zod issues → field errors with dotted paths (`filters.countries.0`). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { platforms } from '../domain/creator.js';
+import { observedAtBases, platforms } from '../domain/creator.js';
 import { JOB_ID_PATTERN } from '../domain/ids.js';
 import {
   eventTypes,
@@ -120,8 +120,14 @@ export const rankedResultSchema = z
     country: z.string().nullable(),
     language: z.string().nullable(),
     data_source: z.enum(['index', 'brightdata', 'cache']),
-    stale: z.boolean(),
-    fetched_at: isoDate,
+    stale: z.boolean().meta({ description: 'observed_at is older than PROFILE_MAX_AGE_DAYS (default 180), whatever data_source is' }),
+    observed_at: isoDate.optional().meta({
+      description: 'when the data describes the creator: the latest post date, a date the source states, the live fetch, or only the write time (see observed_at_basis); absent on results stored before it existed',
+    }),
+    observed_at_basis: z.enum(observedAtBases).optional().meta({
+      description: 'what observed_at rests on: posts, source (a date the data set or row states), fetch (a live profile) or import (the write time: the source said nothing)',
+    }),
+    fetched_at: isoDate.meta({ description: 'when the service got this data: the import or API write, the live fetch or the cache entry' }),
     score_fallback: z.boolean(),
     niches: z
       .array(z.object({ niche: z.string(), p: z.number().min(0).max(1) }))

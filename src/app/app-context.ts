@@ -13,6 +13,7 @@ import type { AdminSessionsRepository } from '../repositories/admin-sessions.rep
 import type { AdminStatsRepository } from '../repositories/admin-stats.repository.js';
 import type { ApiKeysRepository } from '../repositories/api-keys.repository.js';
 import type { ArtifactsRepository } from '../repositories/artifacts.repository.js';
+import type { IndexStateRepository } from '../repositories/index-state.repository.js';
 import type { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
 import type { EventsRepository } from '../repositories/events.repository.js';
 import type { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
@@ -35,6 +36,7 @@ export interface Repositories {
   calls: ExternalCallsRepository;
   apiKeys: ApiKeysRepository;
   cache: BrightDataCacheRepository;
+  indexState: IndexStateRepository;
   webhookDeliveries: WebhookDeliveriesRepository;
   adminSessions: AdminSessionsRepository;
   adminStats: AdminStatsRepository;

@@ -19,6 +19,7 @@ import { ArtifactsRepository } from '../repositories/artifacts.repository.js';
 import { BrightDataCacheRepository } from '../repositories/brightdata-cache.repository.js';
 import { EventsRepository } from '../repositories/events.repository.js';
 import { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
+import { IndexStateRepository } from '../repositories/index-state.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
 import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
 import { IdempotencyStore } from '../services/idempotency.service.js';
@@ -63,6 +64,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     calls: new ExternalCallsRepository(pool),
     apiKeys: new ApiKeysRepository(pool),
     cache: new BrightDataCacheRepository(pool),
+    indexState: new IndexStateRepository(pool),
     webhookDeliveries: new WebhookDeliveriesRepository(pool),
     adminSessions: new AdminSessionsRepository(pool),
     adminStats: new AdminStatsRepository(pool),

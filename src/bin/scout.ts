@@ -8,6 +8,7 @@ const commands: Record<string, string> = {
   migrate: 'apply database migrations (or print sql/init.sql)',
   keys: 'create, list and revoke API keys',
   import: 'import creators from a CSV/JSONL file into the index',
+  index: 'show what the creator index holds, or remove creators by source or handle',
   run: 'run a brief through the pipeline and watch it',
   demo: 'load the demo creator index (if empty) and print a dev API key',
   eval: 'measure search quality on labelled data',

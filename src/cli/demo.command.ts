@@ -20,9 +20,12 @@ const command: Command = {
     const config = loadConfig();
     const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn', { role: 'cli' }) });
     try {
-      const { loaded } = await loadDemoIndexIfEmpty(ctx);
+      const { loaded, skipped } = await loadDemoIndexIfEmpty(ctx);
       const count = await ctx.providers.index.count();
-      console.error(loaded > 0 ? `[demo] loaded ${loaded} demo creators into the index` : `[demo] index has ${count} creators`);
+      if (loaded > 0) console.error(`[demo] loaded ${loaded} demo creators (source "demo") into the empty index; the first real import removes them`);
+      else if (skipped === 'held_real_data' && count === 0) {
+        console.error('[demo] the index is empty but has held real data, so the demo is not loaded again; import creators with `scout import FILE`');
+      } else console.error(`[demo] index has ${count} creators`);
 
       const file = values['key-file'];
       let key = file ? (await readFile(file, 'utf8').catch(() => '')).trim() : '';

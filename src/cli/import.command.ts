@@ -6,6 +6,7 @@ import type { FormatId } from '../import/formats/index.js';
 import { importFile, nicheModelPath } from '../import/importer.js';
 import { formatSummary, ImportProgressReporter } from '../import/progress.js';
 import { ImportFormatError } from '../import/records.js';
+import { timestamp } from '../import/values.js';
 import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
@@ -26,7 +27,9 @@ const command: Command = {
     `Formats: ${formatIds.join(', ')} — detected from the header when --format is not given; see docs/import-format.md.`,
   usage:
     `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME] [--withhold-categories]\n` +
-    '            [--no-niches]   (skip niche inference; see docs/quality.md)',
+    '            [--no-niches]   (skip niche inference; see docs/quality.md)\n' +
+    "            [--observed-at DATE]   (when the file's data was true, for rows without last_post_at / observed_at)\n" +
+    '            [--keep-demo]   (keep the demo creators, which the first import of real data removes)',
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       format: { type: 'string' },
@@ -36,6 +39,8 @@ const command: Command = {
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
       source: { type: 'string' },
+      'observed-at': { type: 'string' },
+      'keep-demo': { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const file = positionals[0]!;
@@ -45,6 +50,12 @@ const command: Command = {
     }
     const batchSize = positiveInt('batch-size', values['batch-size']);
     const limit = positiveInt('limit', values.limit);
+    let observedAt: string | undefined;
+    try {
+      observedAt = timestamp('--observed-at', values['observed-at']) ?? undefined;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
 
     const config = loadConfig();
     const ctx = await createContext(config, { role: 'cli', logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
@@ -63,6 +74,8 @@ const command: Command = {
           batchSize,
           limit,
           source: values.source,
+          observedAt,
+          keepDemo: values['keep-demo'] ?? false,
           withholdCategories: values['withhold-categories'] ?? false,
           classifyNiches: !(values['no-niches'] ?? false),
           nicheModelFile: nicheModelPath(config),

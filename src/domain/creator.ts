@@ -82,6 +82,31 @@ export interface Creator {
   /** where this record came from (import source name) and when it was last written */
   source: string;
   updatedAt: string;
+  /**
+   * when the data describes the creator (ISO): the latest post date when the source has one, a
+   * date the source states for its records, else the time it was written (see `observedAtBasis`)
+   */
+  observedAt: string;
+  observedAtBasis: ObservedAtBasis;
+}
+
+/**
+ * What `observedAt` rests on: `posts` the creator's latest post date, `source` a date the data
+ * source states for its records (a data set's collection period, an `observed_at` column),
+ * `fetch` the time a live profile was fetched, `import` only the time the record was written
+ * (the source said nothing about when its data was true).
+ */
+export const observedAtBases = ['posts', 'source', 'fetch', 'import'] as const;
+export type ObservedAtBasis = (typeof observedAtBases)[number];
+
+/** Default of PROFILE_MAX_AGE_DAYS: profile data observed longer ago than this is `stale`. */
+export const DEFAULT_PROFILE_MAX_AGE_DAYS = 180;
+
+/** True when data observed at `observedAt` is older than `maxAgeDays` at `now`. */
+export function isStale(observedAt: string, maxAgeDays: number, now: number = Date.now()): boolean {
+  const t = Date.parse(observedAt);
+  if (!Number.isFinite(t)) return true;
+  return now - t > maxAgeDays * 86_400_000;
 }
 
 /** Hard filters: applied inside the index, never after the fact. */

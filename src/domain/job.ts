@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { inferredNiches, NICHE_FILTER_MIN_P, platforms, parseCreatorKey } from './creator.js';
-import type { CreatorKey, HardFilters, NicheScore, Platform } from './creator.js';
+import type { CreatorKey, HardFilters, NicheScore, ObservedAtBasis, Platform } from './creator.js';
 import type { DataSource } from './profile.js';
 
 export const jobStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -234,7 +234,12 @@ export interface RankedResult {
   country: string | null;
   language: string | null;
   data_source: DataSource;
+  /** observed_at older than PROFILE_MAX_AGE_DAYS */
   stale: boolean;
+  /** when the data describes the creator; absent on results stored before it existed */
+  observed_at?: string;
+  observed_at_basis?: ObservedAtBasis;
+  /** when the service got this data (the import or API write, the live fetch, the cache entry) */
   fetched_at: string;
   score_fallback: boolean;
   /** niche probabilities inferred at import from the creator's own text (empty on older indexes) */

@@ -1,4 +1,3 @@
-import type { AppContext } from '../app/app-context.js';
 import { creatorKey, profileUrl } from '../domain/creator.js';
 import type { Creator, Platform } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
@@ -7,8 +6,12 @@ import { nicheDoc, nicheScores, significantNiches, trainNicheModel } from './nic
 import { bioTemplates, demoCountries, demoNiches, firstNames, vocabulary } from './demo-vocabulary.js';
 import type { DemoNiche } from './demo-vocabulary.js';
 import { seededRandom } from './seeded-random.js';
+import { DEMO_SOURCE } from './demo-source.js';
+import { hasHeldRealData, optimizeIndex } from '../services/creator-index.service.js';
+import type { IndexOpsDeps } from '../services/creator-index.service.js';
 
-export const DEMO_SOURCE = 'demo';
+export { DEMO_SOURCE } from './demo-source.js';
+
 const DEFAULT_PER_NICHE = 40;
 const SEED = 0x5c0017;
 /** a fixed timestamp keeps generated creators identical from run to run */
@@ -65,6 +68,8 @@ export function generateDemoCreators(perNiche = DEFAULT_PER_NICHE): Creator[] {
         profileUrl: profileUrl(platform, handle),
         source: DEMO_SOURCE,
         updatedAt: GENERATED_AT,
+        observedAt: GENERATED_AT,
+        observedAtBasis: 'import',
       });
     }
   }
@@ -72,20 +77,24 @@ export function generateDemoCreators(perNiche = DEFAULT_PER_NICHE): Creator[] {
 }
 
 /**
- * Loads the demo creators when the index is empty (fresh install); does nothing otherwise. Safe
- * to call from several processes at once: the rows are identical and upserts merge on the key.
+ * Loads the demo creators when the index is empty (fresh install) and has never held real data;
+ * does nothing otherwise, and says why. Safe to call from several processes at once: the rows are
+ * identical and upserts merge on the key.
  */
-export async function loadDemoIndexIfEmpty(ctx: Pick<AppContext, 'providers'>): Promise<{ loaded: number }> {
+export async function loadDemoIndexIfEmpty(ctx: IndexOpsDeps): Promise<{ loaded: number; skipped?: 'not_empty' | 'held_real_data' }> {
   const { index, embedder } = ctx.providers;
-  if ((await index.count()) > 0) return { loaded: 0 };
-  const creators = generateDemoCreators();
+  if ((await index.count()) > 0) return { loaded: 0, skipped: 'not_empty' };
+  if (await hasHeldRealData(ctx)) return { loaded: 0, skipped: 'held_real_data' };
+  const loadedAt = new Date().toISOString();
+  // what the generator makes is fixed; when it went into this index is not, and is all we know
+  const creators = generateDemoCreators().map((c) => ({ ...c, updatedAt: loadedAt, observedAt: loadedAt }));
   // niches inferred from the demo creators' own text, as an import does (their categories unread)
   const docs = creators.map(nicheDoc);
   const model = trainNicheModel(docs);
   creators.forEach((c, i) => (c.niches = significantNiches(nicheScores(model, docs[i]!))));
   const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
   await index.upsert(creators.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob);
-  await index.optimize?.();
+  await optimizeIndex(ctx);
   return { loaded: creators.length };
 }
 

@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppContext } from '../app/app-context.js';
 import type { Creator } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
@@ -10,6 +9,8 @@ import { nicheDoc, nicheScores, parseNicheModel, significantNiches, trainNicheMo
 import type { NicheDoc, NicheModel } from './niche-classifier.js';
 import { openSource } from './records.js';
 import { RowError } from './values.js';
+import { optimizeIndex, prepareForRealData } from '../services/creator-index.service.js';
+import type { IndexOpsDeps } from '../services/creator-index.service.js';
 
 export interface BadRow {
   line: number;
@@ -29,6 +30,13 @@ export interface ImportOptions {
   withholdCategories?: boolean;
   /** recorded on each creator; default `<format>:<file name>` */
   source?: string;
+  /**
+   * when the file's data was true (ISO), for rows that do not say; without it those rows are
+   * observed at the import time (basis `import`), or at the data set's documented date (Kim, Kaggle)
+   */
+  observedAt?: string;
+  /** keep the demo creators, which the first import of real data otherwise removes */
+  keepDemo?: boolean;
   /**
    * infer each creator's niches (default true): a model is trained on the file's own creators
    * (labels never used) before they are written, or, for a file smaller than MIN_TRAIN_CREATORS,
@@ -87,9 +95,11 @@ export interface ImportSummary {
   ratePerSec: number;
   /** creators in the index afterwards */
   indexCount: number;
+  /** demo creators removed before the first real data went in (see `keepDemo`) */
+  demoRemoved: number;
 }
 
-export type ImportDeps = Pick<AppContext, 'providers'>;
+export type ImportDeps = IndexOpsDeps;
 
 export const DEFAULT_BATCH_SIZE = 1000;
 const MAX_BAD_ROWS = 1000;
@@ -131,7 +141,19 @@ export async function importFile(
 
   const source = await openSource(file, opts.format);
   const format = source.format;
-  const rowCtx = { source: opts.source ?? `${format.id}:${path.basename(file)}`, now: new Date().toISOString() };
+  const rowCtx = {
+    source: opts.source ?? `${format.id}:${path.basename(file)}`,
+    now: new Date().toISOString(),
+    ...(opts.observedAt !== undefined ? { observedAt: opts.observedAt } : {}),
+  };
+  let demoRemoved = 0;
+  try {
+    // after the file proved readable, before anything of it is written
+    ({ demoRemoved } = await prepareForRealData(deps, rowCtx.source, { keepDemo: opts.keepDemo }));
+  } catch (err) {
+    source.close();
+    throw err;
+  }
   let read = 0;
   let imported = 0;
   let skipped = 0;
@@ -191,10 +213,10 @@ export async function importFile(
   }
 
   let optimizeMs = 0;
-  if (index.optimize && imported > 0) {
+  if (index.optimize && (imported > 0 || demoRemoved > 0)) {
     progress('optimizing');
     const t0 = performance.now();
-    await index.optimize();
+    await optimizeIndex(deps);
     optimizeMs = performance.now() - t0;
   }
   const durationMs = performance.now() - started;
@@ -211,6 +233,7 @@ export async function importFile(
     nicheModel: niche ? { trained: niche.trained, ...niche.model.trainedOn } : null,
     ratePerSec: durationMs > 0 ? (read / durationMs) * 1000 : 0,
     indexCount: await index.count(),
+    demoRemoved,
   };
   progress('done');
   return summary;

@@ -67,6 +67,9 @@ export function formatSummary(s: ImportSummary): string {
     `took ${(s.durationMs / 1000).toFixed(1)}s (${fmt(Math.round(s.ratePerSec))} records/s), of which ${(s.optimizeMs / 1000).toFixed(1)}s ` +
       `index optimisation; the index now holds ${fmt(s.indexCount)} creators`,
   ];
+  if (s.demoRemoved > 0) {
+    lines.push(`removed the ${fmt(s.demoRemoved)} demo creators (source "demo"): real data replaces the demo (--keep-demo keeps them)`);
+  }
   if (s.nicheModel) {
     const m = s.nicheModel;
     lines.push(

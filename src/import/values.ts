@@ -84,3 +84,17 @@ export function cleanText(v: unknown, max = 4000): string {
   const t = text(v).replace(/\s+/g, ' ');
   return t.length > max ? t.slice(0, max) : t;
 }
+
+/**
+ * A date or timestamp (ISO 8601, e.g. 2024-05-01 or 2024-05-01T10:00:00Z; a number is Unix
+ * seconds or milliseconds) as ISO; blank is null. A date in the future (beyond a day of clock skew)
+ * is a row error: nothing was observed there yet.
+ */
+export function timestamp(field: string, v: unknown, now: number = Date.now()): string | null {
+  if (isBlank(v)) return null;
+  const raw = typeof v === 'number' ? v : String(v).trim();
+  const t = typeof raw === 'number' ? (raw < 1e12 ? raw * 1000 : raw) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(t)) throw new RowError(`${field}: "${String(v).trim()}" is not an ISO 8601 date (e.g. 2024-05-01 or 2024-05-01T10:00:00Z)`);
+  if (t > now + 86_400_000) throw new RowError(`${field}: ${new Date(t).toISOString()} is in the future`);
+  return new Date(t).toISOString();
+}

@@ -9,14 +9,15 @@ export interface EnrichOutput {
   /** profiles the source delivered */
   enriched: number;
   cacheHits: number;
-  /** candidates whose fetch failed, so their index data stands in (flagged stale) */
+  /** candidates whose fresh fetch failed, so their index data stands in (counter `stale_profiles`) */
   stale: number;
 }
 
 /**
  * Fresh profile data for every candidate, in batches with bounded concurrency. A failed fetch —
- * the whole batch or single profiles — never fails the job: the index record stands in, flagged
- * `stale: true`. Cancellation is checked between batches.
+ * the whole batch or single profiles — never fails the job: the index record stands in (and is
+ * `stale` when observed longer ago than PROFILE_MAX_AGE_DAYS, like any profile). Cancellation is
+ * checked between batches.
  */
 export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Promise<EnrichOutput> {
   const { deps, rt } = run;
@@ -48,13 +49,12 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
         for (const p of result.profiles) {
           if (!wanted.has(p.key) || got.has(p.key)) continue;
           got.set(p.key, p);
-          if (p.stale) stale++;
-          else enriched++;
+          enriched++;
         }
-        let staleInBatch = result.profiles.filter((p) => p.stale && wanted.has(p.key)).length;
+        let staleInBatch = 0;
         for (const c of batch) {
           if (got.has(c.creator.key)) continue;
-          got.set(c.creator.key, profileFromCreator(c.creator, { stale: true }));
+          got.set(c.creator.key, profileFromCreator(c.creator, { maxAgeDays: deps.config.profiles.maxAgeDays }));
           stale++;
           staleInBatch++;
         }
@@ -80,7 +80,7 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
 /**
  * Degradation is announced like an LLM fallback: one `warning` event per batch whose fresh
  * profiles could not all be had, with how many and why (BrightData's error codes), so a client
- * watching the stream knows `stale: true` results are coming without reading every result.
+ * watching the stream knows index data stands in for them without reading every result.
  */
 async function warnStale(run: StageRun, batchNo: number, size: number, staleCount: number, result: ProfileFetchResult): Promise<void> {
   const reasons: Record<string, number> = {};
@@ -91,7 +91,7 @@ async function warnStale(run: StageRun, batchNo: number, size: number, staleCoun
   await run.rt.emit('warning', {
     stage: 'enrich',
     code: 'profiles_stale',
-    message: `fresh profiles unavailable for ${staleCount} of ${size} creators in batch ${batchNo}${why ? ` (${why})` : ''}; index data stands in, flagged stale`,
+    message: `fresh profiles unavailable for ${staleCount} of ${size} creators in batch ${batchNo}${why ? ` (${why})` : ''}; index data stands in (data_source "index")`,
     stale: staleCount,
     reasons,
   });

@@ -37,6 +37,8 @@ export function toRankedResult(item: ScoredProfile, rank: number): RankedResult 
     language: p.language,
     data_source: p.dataSource,
     stale: p.stale,
+    observed_at: p.observedAt,
+    observed_at_basis: p.observedAtBasis,
     fetched_at: p.fetchedAt,
     score_fallback: s.fallback === true,
     niches: p.niches ?? [],

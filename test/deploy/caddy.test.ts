@@ -114,6 +114,8 @@ describe('Caddy on loopback in front of the API process', () => {
         profileUrl: 'https://www.instagram.com/berlin_coffee_lab/',
         source: 'test',
         updatedAt: new Date().toISOString(),
+        observedAt: new Date().toISOString(),
+        observedAtBasis: 'import',
       };
       const [vector] = await ctx.providers.embedder.embed([creatorDocument(creator)], noJob);
       await ctx.providers.index.upsert([{ creator, vector: vector! }], noJob);

@@ -34,7 +34,7 @@ describe('demo index', () => {
     const first = await loadDemoIndexIfEmpty(t.ctx);
     assert.equal(first.loaded, generateDemoCreators().length);
     assert.equal(await t.ctx.providers.index.count(), first.loaded);
-    assert.deepEqual(await loadDemoIndexIfEmpty(t.ctx), { loaded: 0 });
+    assert.deepEqual(await loadDemoIndexIfEmpty(t.ctx), { loaded: 0, skipped: 'not_empty' });
     assert.equal(await t.ctx.providers.index.count(), first.loaded);
 
     for (const niche of ['pet', 'gaming', 'interior'] as const) {

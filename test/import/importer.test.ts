@@ -4,7 +4,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AppContext } from '../../src/app/context.js';
 import type { CreatorKey } from '../../src/domain/creator.js';
+import { loadDemoIndexIfEmpty } from '../../src/import/demo.js';
+import { KIM_OBSERVED_AT } from '../../src/import/formats/kim.format.js';
 import { importFile } from '../../src/import/importer.js';
+import { formatSummary } from '../../src/import/progress.js';
 import type { BadRow, ImportProgress } from '../../src/import/importer.js';
 import { ImportFormatError } from '../../src/import/records.js';
 import { HashingEmbedder } from '../../src/providers/embeddings/hashing.embedder.js';
@@ -24,10 +27,10 @@ before(async () => {
 after(() => t.cleanup());
 
 /** the test context's providers with an index of its own, so tests do not see each other's rows */
-async function deps(embedder = t.ctx.providers.embedder): Promise<Pick<AppContext, 'config' | 'providers'>> {
+async function deps(embedder = t.ctx.providers.embedder): Promise<Pick<AppContext, 'config' | 'providers' | 'repos'>> {
   const index = new LanceDbIndex({ dir: path.join(t.dataDir, `index-${++seq}`), embedder }, t.ctx.ledger);
   await index.open();
-  return { config: t.config, providers: { ...t.ctx.providers, embedder, index } };
+  return { config: t.config, providers: { ...t.ctx.providers, embedder, index }, repos: t.ctx.repos };
 }
 
 async function file(name: string, content: string): Promise<string> {
@@ -231,11 +234,84 @@ describe('importFile with the generic formats', () => {
     await importFile(d, f);
     const other = new HashingEmbedder({ dimension: 32 }, t.ctx.ledger);
     const index = new LanceDbIndex({ dir: path.join(t.dataDir, `index-${seq}`), embedder: other }, t.ctx.ledger);
-    const d2 = { config: t.config, providers: { ...d.providers, embedder: other, index } };
+    const d2 = { ...d, providers: { ...d.providers, embedder: other, index } };
     await assert.rejects(importFile(d2, f), IndexEmbedderMismatchError);
     const summary = await importFile(d2, f, { reindex: true });
     assert.equal(summary.indexCount, 3);
     assert.equal((await index.info()).embedder, other.id);
     await index.close();
+  });
+});
+
+describe('importFile keeps the demo apart from real data', () => {
+  it('the first real import removes the demo creators and says so; --keep-demo keeps them; the demo is never reloaded', async () => {
+    const d = await deps();
+    const demo = await loadDemoIndexIfEmpty(d);
+    assert.ok(demo.loaded > 0);
+    const f = await file('real.csv', genericHeader + genericRows + '\n');
+    const kept = await importFile(d, f, { keepDemo: true, source: 'kept' });
+    assert.equal(kept.demoRemoved, 0);
+    assert.equal(kept.indexCount, demo.loaded + 3);
+
+    const summary = await importFile(d, f);
+    assert.equal(summary.demoRemoved, demo.loaded);
+    assert.match(formatSummary(summary), new RegExp(`removed the ${demo.loaded} demo creators .*--keep-demo`));
+    const stats = await d.providers.index.stats({ maxAgeDays: 180 });
+    assert.equal(stats.bySource.demo, undefined, 'no demo creator is left');
+    assert.equal(stats.count, 3);
+
+    // emptied of real data, the index still never takes the demo back
+    for (const source of Object.keys(stats.bySource)) await d.providers.index.remove({ source }, noJob);
+    assert.equal(await d.providers.index.count(), 0);
+    assert.deepEqual(await loadDemoIndexIfEmpty(d), { loaded: 0, skipped: 'held_real_data' });
+    assert.equal(await d.providers.index.count(), 0);
+  });
+
+  it('a file that cannot be read leaves the demo in place', async () => {
+    const d = await deps();
+    const demo = await loadDemoIndexIfEmpty(d);
+    const f = await file('nonsense.csv', 'what,is,this\n1,2,3\n');
+    await assert.rejects(importFile(d, f), ImportFormatError);
+    assert.equal(await d.providers.index.count(), demo.loaded);
+  });
+});
+
+describe('importFile records when the data was observed', () => {
+  it('takes last_post_at, then observed_at, then --observed-at, then the import time, and says which', async () => {
+    const d = await deps();
+    const f = await file(
+      'observed.csv',
+      'platform,handle,last_post_at,observed_at\n' +
+        'instagram,posted,2024-03-01T10:00:00Z,2023-01-01\n' +
+        'instagram,stated,,2023-01-01\n' +
+        'instagram,silent,,\n' +
+        'instagram,future,2999-01-01,\n' +
+        'instagram,garbled,yesterday,\n',
+    );
+    const bad: BadRow[] = [];
+    const before = Date.now();
+    const summary = await importFile(d, f, { onBadRow: (r) => bad.push(r) });
+    assert.equal(summary.imported, 3);
+    assert.deepEqual(bad.map((b) => [b.line, b.reason.split(':')[0]]), [[5, 'last_post_at'], [6, 'last_post_at']]);
+    const byHandle = new Map((await d.providers.index.get([key('instagram:posted'), key('instagram:stated'), key('instagram:silent')], noJob)).map((c) => [c.handle, c]));
+    assert.deepEqual([byHandle.get('posted')!.observedAt, byHandle.get('posted')!.observedAtBasis], ['2024-03-01T10:00:00.000Z', 'posts']);
+    assert.deepEqual([byHandle.get('stated')!.observedAt, byHandle.get('stated')!.observedAtBasis], ['2023-01-01T00:00:00.000Z', 'source']);
+    const silent = byHandle.get('silent')!;
+    assert.equal(silent.observedAtBasis, 'import');
+    assert.ok(Date.parse(silent.observedAt) >= before - 1000 && silent.observedAt === silent.updatedAt);
+
+    await importFile(d, f, { observedAt: '2022-06-30T00:00:00.000Z' });
+    const [again] = await d.providers.index.get([key('instagram:silent')], noJob);
+    assert.deepEqual([again!.observedAt, again!.observedAtBasis], ['2022-06-30T00:00:00.000Z', 'source']);
+  });
+
+  it('Kim creators are observed at the end of the data set\'s collection period, not at the import', async () => {
+    const d = await deps();
+    await importFile(d, kimProfilesCsv(), { limit: 20, classifyNiches: false });
+    const stats = await d.providers.index.stats({ maxAgeDays: 180 });
+    assert.equal(stats.count, 20);
+    assert.deepEqual(stats.freshness.byBasis, { source: 20 });
+    assert.equal(stats.freshness.newest, KIM_OBSERVED_AT);
+    assert.equal(stats.freshness.stale, 20);
   });
 });

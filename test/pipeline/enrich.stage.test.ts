@@ -4,6 +4,7 @@ import { runEnrichStage } from '../../src/pipeline/enrich.stage.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
 import type { Candidate, PipelineDeps, StageRun } from '../../src/pipeline/stage-run.js';
 import { JobCancelledError } from '../../src/errors.js';
+import { IndexProfileSource } from '../../src/providers/profiles/index.source.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { FlakyProfileSource, withProviders } from './doubles.js';
@@ -51,7 +52,7 @@ describe('runEnrichStage', () => {
     assert.equal(job!.meta.stale_profiles, 0);
   });
 
-  it('degrades failed profiles and failed batches to index data flagged stale', async () => {
+  it('degrades failed profiles and failed batches to the index data of the search hit', async () => {
     const failKeys = new Set([hits[0]!.creator.key, hits[9]!.creator.key]);
     const flaky = new FlakyProfileSource(t.ctx.providers.profiles, {
       failKeys,
@@ -60,13 +61,14 @@ describe('runEnrichStage', () => {
     });
     const { jobId, out } = await enrich(withProviders(t.ctx, { profiles: flaky }));
     assert.equal(out.profiles.length, hits.length);
-    const staleKeys = out.profiles.filter((p) => p.stale).map((p) => p.key);
+    // the search hits carry followers: 1, the index newer numbers: which stood in shows
+    const fallbackKeys = out.profiles.filter((p) => p.followers === 1).map((p) => p.key);
     // the batch of candidates 7–13 threw as a whole; two more failed one by one
     const expected = new Set([...failKeys, ...hits.slice(7, 14).map((c) => c.creator.key)]);
-    assert.deepEqual(new Set(staleKeys), expected);
-    for (const p of out.profiles.filter((x) => x.stale)) {
+    assert.deepEqual(new Set(fallbackKeys), expected);
+    for (const p of out.profiles) {
       assert.equal(p.dataSource, 'index');
-      assert.equal(p.followers, 1, 'the search hit stands in');
+      assert.equal(p.stale, false, 'observed today: not stale, whether fetched or standing in');
     }
     assert.equal(out.stale, expected.size);
     assert.equal(out.enriched, hits.length - expected.size);
@@ -80,10 +82,37 @@ describe('runEnrichStage', () => {
   it('profiles the source does not return at all also fall back', async () => {
     const unknown = { creator: makeCreator({ handle: 'not_in_index' }), score: 0, queries: [0] };
     const { out } = await enrich(t.ctx, [hits[0]!, unknown]);
-    assert.deepEqual(out.profiles.map((p) => [p.key, p.stale]), [
+    assert.deepEqual(out.profiles.map((p) => [p.key, p.followers === 1]), [
       [hits[0]!.creator.key, false],
-      ['instagram:not_in_index', true],
+      ['instagram:not_in_index', false],
     ]);
+    assert.equal(out.stale, 1, 'counted as a profile whose fresh fetch failed');
+  });
+
+  it('stale is observed_at older than PROFILE_MAX_AGE_DAYS, for fetched and standing-in profiles alike', async () => {
+    const day = 86_400_000;
+    const old = new Date(Date.now() - 400 * day).toISOString();
+    const recent = new Date(Date.now() - 100 * day).toISOString();
+    const seeded = [
+      makeCreator({ handle: 'observed_long_ago', observedAt: old, observedAtBasis: 'posts' }),
+      makeCreator({ handle: 'observed_recently', observedAt: recent, observedAtBasis: 'source' }),
+    ];
+    await seedIndex(t.ctx, seeded);
+    const gone = { creator: makeCreator({ handle: 'gone_and_old', observedAt: old }), score: 0, queries: [0] };
+    const candidates = [...seeded.map((creator) => ({ creator, score: 1, queries: [0] })), gone];
+    const at = async (maxAgeDays: number) => {
+      const profiles = new IndexProfileSource(t.ctx.providers.index, t.ctx.ledger, { maxAgeDays });
+      const deps = withProviders(t.ctx, { profiles }, { profiles: { ...t.ctx.config.profiles, maxAgeDays } });
+      const { out } = await enrich(deps, candidates);
+      return out.profiles.map((p) => [p.key, p.stale, p.observedAt]);
+    };
+    assert.deepEqual(await at(180), [
+      ['instagram:observed_long_ago', true, old],
+      ['instagram:observed_recently', false, recent],
+      ['instagram:gone_and_old', true, old],
+    ]);
+    assert.deepEqual((await at(30)).map((r) => r[1]), [true, true, true]);
+    assert.deepEqual((await at(1000)).map((r) => r[1]), [false, false, false]);
   });
 
   it('stops between batches when the job is cancelled', async () => {

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../src/app/context.js';
-import { creatorKey, profileUrl } from '../../src/domain/creator.js';
+import { creatorKey, DEFAULT_PROFILE_MAX_AGE_DAYS, profileUrl } from '../../src/domain/creator.js';
 import type { Creator, Platform } from '../../src/domain/creator.js';
 import { newJobId } from '../../src/domain/ids.js';
 import { emptyMeta, toJobParams, startJobSchema } from '../../src/domain/job.js';
@@ -29,12 +29,15 @@ export function makeCreator(p: Partial<Creator> & { handle: string }): Creator {
     profileUrl: profileUrl(platform, p.handle),
     source: p.source ?? 'test',
     updatedAt: p.updatedAt ?? '2026-01-01T00:00:00.000Z',
+    // observed today unless a test says otherwise: fixtures are fresh (not stale) by default
+    observedAt: p.observedAt ?? new Date().toISOString(),
+    observedAtBasis: p.observedAtBasis ?? 'source',
     ...(p.niches ? { niches: p.niches } : {}),
   };
 }
 
 export function makeProfile(p: Partial<Creator> & { handle: string }): Profile {
-  return profileFromCreator(makeCreator(p), { stale: false });
+  return profileFromCreator(makeCreator(p), { maxAgeDays: DEFAULT_PROFILE_MAX_AGE_DAYS });
 }
 
 /** Captions in the style of real niche accounts (words and hashtags), to build a labelled corpus. */

@@ -43,6 +43,7 @@ describe('rankProfiles', () => {
   it('keeps top_k and maps every result field', () => {
     const [first, second, third] = rankProfiles(profiles, scores, 3);
     assert.equal(rankProfiles(profiles, scores, 3).length, 3);
+    const top = profiles.find((p) => p.handle === 'top')!;
     assert.deepEqual(first, {
       rank: 1,
       platform: 'instagram',
@@ -59,6 +60,8 @@ describe('rankProfiles', () => {
       language: null,
       data_source: 'index',
       stale: false,
+      observed_at: top.observedAt,
+      observed_at_basis: 'source',
       fetched_at: '2026-01-01T00:00:00.000Z',
       score_fallback: false,
       niches: [],

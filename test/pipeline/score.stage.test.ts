@@ -17,7 +17,7 @@ import { createJob, makeProfile, nicheCorpus } from './fixtures.js';
 const BRIEF = 'pet creators with dogs and cats';
 const expansion = expandBriefText(BRIEF);
 const expand: ExpandOutput = { expansion, filters: {}, reused: false };
-const profiles: Profile[] = nicheCorpus(4).map((c) => profileFromCreator(c, { stale: false }));
+const profiles: Profile[] = nicheCorpus(4).map((c) => profileFromCreator(c, { maxAgeDays: 180 }));
 
 describe('reconcileScores', () => {
   const brief = { brief: BRIEF, expansion, filters: {} };

@@ -121,22 +121,27 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
     assert.ok((await finalOf(jobId)).every((r) => r.data_source === 'cache' && !r.stale));
   });
 
-  it('completes when BrightData fails for some profiles, with index data flagged stale for them', async () => {
+  it('completes when BrightData fails for some profiles, with index data (and its observed_at) standing in for them', async () => {
     const dead = corpus.filter((c) => c.handle.startsWith('food_')).map((c) => c.handle);
     brightdata.options.dead = dead;
+    const startedAt = Date.now();
     const jobId = await createJob(t.ctx, { brief: 'food creators who share recipes and cooking', top_k: 10, candidate_limit: 20, min_fit_score: 0 });
     assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
     const final = await finalOf(jobId);
-    const staleOnes = final.filter((r) => r.stale);
-    assert.ok(staleOnes.length > 0);
+    assert.ok(final.some((r) => dead.includes(r.handle)));
     for (const r of final) {
+      const indexed = corpus.find((c) => c.handle === r.handle)!;
       if (dead.includes(r.handle)) {
-        assert.equal(r.stale, true);
         assert.equal(r.data_source, 'index');
-        assert.equal(r.followers, corpus.find((c) => c.handle === r.handle)!.followers);
+        assert.equal(r.followers, indexed.followers);
+        assert.deepEqual([r.observed_at, r.observed_at_basis], [indexed.observedAt, indexed.observedAtBasis]);
+        assert.equal(r.stale, false, 'the index data was observed today');
       } else {
         assert.equal(r.stale, false);
         assert.equal(r.data_source, 'brightdata');
+        // a refreshed profile is observed when it was fetched
+        assert.equal(r.observed_at_basis, 'fetch');
+        assert.ok(Date.parse(r.observed_at!) >= startedAt - 1000 && r.observed_at === r.fetched_at);
       }
     }
     const job = (await t.ctx.repos.jobs.get(jobId))!;
@@ -171,14 +176,14 @@ describe('pipeline on production providers (LLM + embeddings + BrightData fakes)
     assert.equal(warnings.length, 2);
   });
 
-  it('completes on index data alone, every profile flagged stale, when BrightData fails for all', async () => {
+  it('completes on index data alone, every profile from the index, when BrightData fails for all', async () => {
     brightdata.options.errorRate = 1;
     try {
       const jobId = await createJob(t.ctx, { brief: 'interior design creators for a furniture brand', top_k: 5, candidate_limit: 16, min_fit_score: 0 });
       assert.equal((await runPipeline(t.ctx, jobId)).status, 'completed');
       const final = await finalOf(jobId);
       assert.equal(final.length, 5);
-      assert.ok(final.every((r) => r.stale && r.data_source === 'index'));
+      assert.ok(final.every((r) => r.data_source === 'index' && !r.stale));
       const job = (await t.ctx.repos.jobs.get(jobId))!;
       assert.equal(job.meta.stale_profiles, 16);
       assert.equal(job.meta.enriched, 0);

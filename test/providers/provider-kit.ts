@@ -81,6 +81,8 @@ export function testProfile(handle: string, over: Partial<Profile> = {}, platfor
     profileUrl: profileUrl(platform, handle),
     recentPosts: [],
     dataSource: 'index',
+    observedAt: new Date().toISOString(),
+    observedAtBasis: 'source',
     stale: false,
     fetchedAt: new Date(0).toISOString(),
     ...over,

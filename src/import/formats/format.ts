@@ -10,6 +10,11 @@ export interface RowContext {
   source: string;
   /** ISO timestamp of the import */
   now: string;
+  /**
+   * when the file's data was true, for rows that do not say (`scout import --observed-at`);
+   * without it such rows are observed at `now`, basis `import`
+   */
+  observedAt?: string;
 }
 
 /** One import source shape: how to recognise it and how to turn a record into a Creator. */
@@ -64,7 +69,15 @@ export function buildCreator(
     profileUrl: fields.profileUrl ?? profileUrl(fields.platform, handle),
     source: fields.source ?? ctx.source,
     updatedAt: fields.updatedAt ?? ctx.now,
+    ...observation(fields, ctx),
   };
+}
+
+/** The row's own observation date, else the one stated for the whole file, else the import time. */
+function observation(fields: Partial<Pick<Creator, 'observedAt' | 'observedAtBasis'>>, ctx: RowContext): Pick<Creator, 'observedAt' | 'observedAtBasis'> {
+  if (fields.observedAt !== undefined) return { observedAt: fields.observedAt, observedAtBasis: fields.observedAtBasis ?? 'source' };
+  if (ctx.observedAt !== undefined) return { observedAt: ctx.observedAt, observedAtBasis: 'source' };
+  return { observedAt: ctx.now, observedAtBasis: 'import' };
 }
 
 /** engagement per post over followers, null when either is unknown or there are no followers */
@@ -72,3 +85,14 @@ export function engagementOf(interactions: number | null, followers: number | nu
   if (interactions === null || followers === null || followers <= 0) return null;
   return Math.round((interactions / followers) * 1e6) / 1e6;
 }
+
+/**
+ * For a data set whose rows carry no dates but whose collection period is documented: its end,
+ * basis `source` (an upper bound: the data is at least that old), unless the import states one.
+ */
+export function datasetObservation(isoDate: string, ctx: RowContext): Pick<Creator, 'observedAt' | 'observedAtBasis'> | Record<string, never> {
+  return ctx.observedAt !== undefined ? {} : { observedAt: isoDate, observedAtBasis: 'source' };
+}
+
+/** The Kaggle "social media influencers 2022" lists are a December 2022 snapshot. */
+export const KAGGLE_2022_OBSERVED_AT = '2022-12-31T00:00:00.000Z';

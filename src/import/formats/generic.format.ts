@@ -1,5 +1,5 @@
 import { countryCode } from '../countries.js';
-import { bool, cleanText, count, labels, optionalText, rate, RowError } from '../values.js';
+import { bool, cleanText, count, labels, optionalText, rate, RowError, timestamp } from '../values.js';
 import { buildCreator, parseHandle, parsePlatform } from './format.js';
 import type { ImportFormat, RowContext } from './format.js';
 import type { Creator } from '../../domain/creator.js';
@@ -20,6 +20,8 @@ export const genericColumns = [
   'language',
   'verified',
   'profile_url',
+  'last_post_at',
+  'observed_at',
 ] as const;
 
 const languageNames: Record<string, string> = {
@@ -43,6 +45,8 @@ function toCreator(r: Record<string, unknown>, ctx: RowContext): Creator {
   if (profileUrl !== null && !/^https?:\/\/\S+$/i.test(profileUrl)) {
     throw new RowError(`profile_url: "${profileUrl}" is not an http(s) URL`);
   }
+  const lastPostAt = timestamp('last_post_at', r.last_post_at);
+  const observedAt = timestamp('observed_at', r.observed_at);
   return buildCreator(
     {
       platform,
@@ -59,6 +63,12 @@ function toCreator(r: Record<string, unknown>, ctx: RowContext): Creator {
       language: language(r.language),
       verified: bool('verified', r.verified),
       ...(profileUrl !== null ? { profileUrl } : {}),
+      // the latest post says best when the data was true; a stated observation date comes next
+      ...(lastPostAt !== null
+        ? { observedAt: lastPostAt, observedAtBasis: 'posts' as const }
+        : observedAt !== null
+          ? { observedAt, observedAtBasis: 'source' as const }
+          : {}),
     },
     ctx,
   );

@@ -1,6 +1,6 @@
 import { countryCode } from '../countries.js';
 import { count, optionalText, uniqueLabels } from '../values.js';
-import { buildCreator, engagementOf, parseHandle } from './format.js';
+import { buildCreator, datasetObservation, engagementOf, KAGGLE_2022_OBSERVED_AT, parseHandle } from './format.js';
 import type { ImportFormat } from './format.js';
 
 /**
@@ -25,6 +25,7 @@ export const kaggleInstagramFormat: ImportFormat = {
         followers,
         engagementRate: engagementOf(engagement, followers),
         country: countryCode(String(r.country ?? '')),
+        ...datasetObservation(KAGGLE_2022_OBSERVED_AT, ctx),
       },
       ctx,
     );

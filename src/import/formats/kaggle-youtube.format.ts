@@ -1,6 +1,6 @@
 import { countryCode } from '../countries.js';
 import { count, optionalText, RowError, uniqueLabels } from '../values.js';
-import { buildCreator, engagementOf } from './format.js';
+import { buildCreator, datasetObservation, engagementOf, KAGGLE_2022_OBSERVED_AT } from './format.js';
 import type { ImportFormat } from './format.js';
 
 /**
@@ -32,6 +32,7 @@ export const kaggleYoutubeFormat: ImportFormat = {
         followers,
         engagementRate: engagementOf(interactions, followers),
         country: countryCode(String(r.country ?? '')),
+        ...datasetObservation(KAGGLE_2022_OBSERVED_AT, ctx),
       },
       ctx,
     );

@@ -1,8 +1,14 @@
 import { countryFromPlace } from '../countries.js';
 import { detectLanguage } from '../language.js';
 import { bool, cleanText, count, optionalText, rate, uniqueLabels } from '../values.js';
-import { buildCreator, parseHandle } from './format.js';
+import { buildCreator, datasetObservation, parseHandle } from './format.js';
 import type { ImportFormat } from './format.js';
+
+/**
+ * The Kim data set's sampled posts date from 2013–2019 and its rows carry no dates: its creators
+ * are observed at the end of that period at the latest (docs/import-format.md).
+ */
+export const KIM_OBSERVED_AT = '2019-12-31T00:00:00.000Z';
 
 /**
  * Kim et al. Instagram influencers, `profiles_with_captions.csv`: no bio, so recent captions stand
@@ -32,6 +38,7 @@ export const kimFormat: ImportFormat = {
         verified: bool('is_verified', r.is_verified),
         country: majorityCountry(String(r.locations ?? '')),
         language: detectLanguage(captions),
+        ...datasetObservation(KIM_OBSERVED_AT, ctx),
       },
       ctx,
     );

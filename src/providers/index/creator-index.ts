@@ -1,5 +1,8 @@
 import type { Creator, CreatorKey, HybridQuery, SearchHit } from '../../domain/creator.js';
 import type { CallContext } from '../ledger.js';
+import type { IndexStats } from './index-stats.js';
+
+export type { IndexStats } from './index-stats.js';
 
 /** A creator with the vector the index stores for it. */
 export interface IndexedCreator {
@@ -15,20 +18,32 @@ export interface IndexInfo {
   count: number;
 }
 
+/** Which creators `remove` deletes: those with one of `keys`, or all from one `source`. */
+export type RemoveSelector = { keys: CreatorKey[]; source?: undefined } | { source: string; keys?: undefined };
+
 /**
  * The creator index: hybrid (keyword + vector) search with hard filters applied inside the index.
  * Implementations: LanceDB on local disk (default) and Weaviate.
  */
 export interface CreatorIndex {
   readonly backend: string;
+  /** where this index lives (`lancedb:<dir>`, `weaviate:<url>#<collection>`): its identity in creator_index_state */
+  readonly location: string;
   /** opens or creates the index; `embedder`/`dimension` are recorded on creation and checked later */
   open(): Promise<void>;
   upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void>;
   hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]>;
   /** exact lookups by key; unknown keys are left out */
   get(keys: CreatorKey[], ctx: CallContext): Promise<Creator[]>;
+  /**
+   * Deletes creators; returns how many there were. Searches and lookups from any process see the
+   * removal at once (no reopen, no optimisation needed).
+   */
+  remove(selector: RemoveSelector, ctx: CallContext): Promise<number>;
   count(): Promise<number>;
   info(): Promise<IndexInfo>;
+  /** What the index holds: counts by source and platform, freshness spread, size on disk. */
+  stats(opts: { maxAgeDays: number; now?: number }): Promise<IndexStats>;
   /** throws when the index cannot answer (health check) */
   ping(): Promise<void>;
   /** drops everything (used by `scout import --reindex`) */

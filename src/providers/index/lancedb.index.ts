@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { Creator, CreatorKey, HybridQuery, SearchHit } from '../../domain/creator.js';
@@ -8,9 +9,11 @@ import { creatorDocument } from '../embeddings/embedder.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from './creator-index.js';
-import type { CreatorIndex, IndexedCreator, IndexInfo } from './creator-index.js';
+import type { CreatorIndex, IndexedCreator, IndexInfo, IndexStats, RemoveSelector } from './creator-index.js';
+import { StatsAccumulator } from './index-stats.js';
 import {
   META_DIMENSION,
+  addedColumns,
   META_EMBEDDER,
   TABLE_NAME,
   creatorColumnsOf,
@@ -19,7 +22,7 @@ import {
   nicheColumns,
 } from './lancedb/arrow.js';
 import { KeywordExpansion } from './lancedb/expansion.js';
-import { buildWhere, keysWhere } from './lancedb/filters.js';
+import { buildWhere, keysWhere, sqlString } from './lancedb/filters.js';
 import {
   DEFAULT_VECTOR_INDEX_MIN_ROWS,
   FTS_INDEX,
@@ -83,6 +86,10 @@ export class LanceDbIndex implements CreatorIndex {
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
   private readonly expansion: KeywordExpansion | null;
+
+  get location(): string {
+    return `lancedb:${path.resolve(this.dir)}`;
+  }
 
   constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
     this.dir = opts.dir;
@@ -157,8 +164,49 @@ export class LanceDbIndex implements CreatorIndex {
     }, () => []);
   }
 
+  async remove(selector: RemoveSelector, ctx: CallContext = noJob): Promise<number> {
+    const keys = selector.keys ? [...new Set(selector.keys)] : null;
+    if (keys && keys.length === 0) return 0;
+    const predicates = keys
+      ? Array.from({ length: Math.ceil(keys.length / GET_CHUNK) }, (_, i) => keysWhere(keys.slice(i * GET_CHUNK, (i + 1) * GET_CHUNK)))
+      : [`source = ${sqlString(selector.source!)}`];
+    return this.exclusive(() =>
+      this.ledger.track(ctx, 'index', 'remove', async () => {
+        let removed = 0;
+        await this.withTable(async (t) => {
+          for (const where of predicates) removed += (await t.delete(where)).numDeletedRows;
+        }, () => undefined);
+        // the append-only fast path must not take a removed key for one still present
+        this.writer.forget();
+        return { result: removed, units: { objects: removed }, costUsd: 0 };
+      }),
+    );
+  }
+
   async count(): Promise<number> {
     return this.withTable((t) => t.countRows(), () => 0);
+  }
+
+  async stats(opts: { maxAgeDays: number; now?: number }): Promise<IndexStats> {
+    const acc = new StatsAccumulator(opts, await directoryBytes(this.dir));
+    await this.withTable(async (t) => {
+      const names = new Set((await t.schema()).fields.map((f) => f.name));
+      const columns = ['source', 'platform', 'updated_at', ...['observed_at', 'observed_at_basis'].filter((c) => names.has(c))];
+      // streamed batch by batch: four short columns of every row, never the whole table at once
+      for await (const batch of t.query().select(columns)) {
+        const col = (name: string) => batch.getChild(name);
+        const [source, platform, updated, observed, basis] = [col('source'), col('platform'), col('updated_at'), col('observed_at'), col('observed_at_basis')];
+        for (let i = 0; i < batch.numRows; i++) {
+          acc.add({
+            source: source!.get(i) as string,
+            platform: platform!.get(i) as string,
+            observedAt: (observed?.get(i) as string | null) ?? (updated!.get(i) as string),
+            observedAtBasis: (basis?.get(i) as string | null) ?? 'import',
+          });
+        }
+      }
+    }, () => undefined);
+    return acc.result();
   }
 
   async info(): Promise<IndexInfo> {
@@ -296,7 +344,7 @@ export class LanceDbIndex implements CreatorIndex {
     const existing = await this.withTable<Table | null>(
       async (table) => {
         const meta = await this.metaOf(table);
-        if (meta.embedder === this.embedder.id) return table;
+        if (meta.embedder === this.embedder.id) return this.upgradeTable(table);
         if ((await table.countRows()) > 0) this.assertEmbedder(meta);
         const db = await this.connection();
         table.close();
@@ -307,6 +355,23 @@ export class LanceDbIndex implements CreatorIndex {
       () => null,
     );
     return existing ?? this.currentTable(true);
+  }
+
+  /**
+   * Adds the columns a table built by an older version lacks (observed_at), filled from what it
+   * has, so that writes keep every field; reads of an old table fall back the same way.
+   */
+  private async upgradeTable(table: Table): Promise<Table> {
+    const names = new Set((await table.schema()).fields.map((f) => f.name));
+    const missing = addedColumns.filter((c) => !names.has(c.name));
+    if (missing.length > 0) {
+      await table.addColumns(missing.map((c) => ({ ...c }))).catch((err: unknown) => {
+        // another process added them first
+        if (!/already exists|duplicate/i.test(message(err))) throw err;
+      });
+      this.writer.forget();
+    }
+    return table;
   }
 
   private async metaOf(table: Table): Promise<TableMeta> {
@@ -339,6 +404,17 @@ function reserveLanceCpuThreads(): void {
   if (process.env.LANCE_CPU_THREADS === undefined) {
     process.env.LANCE_CPU_THREADS = String(Math.max(2, os.availableParallelism() - 2));
   }
+}
+
+/** Bytes under `dir` (every version and index file Lance keeps); 0 when it does not exist. */
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    total += await stat(path.join(e.parentPath, e.name)).then((st) => st.size, () => 0);
+  }
+  return total;
 }
 
 function keysOf(table: { numRows: number; getChild(name: string): { get(i: number): unknown } | null }): string[] {

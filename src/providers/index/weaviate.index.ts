@@ -12,11 +12,12 @@ import { mapLimit } from '../http/limiter.js';
 import { withRetry } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { IndexEmbedderMismatchError } from './creator-index.js';
-import type { CreatorIndex, IndexedCreator, IndexInfo } from './creator-index.js';
+import type { CreatorIndex, IndexedCreator, IndexInfo, IndexStats, RemoveSelector } from './creator-index.js';
+import { StatsAccumulator } from './index-stats.js';
 import { connectWeaviate } from './weaviate/connect.js';
 import type { WeaviateConnection } from './weaviate/connect.js';
 import { SERVICE, classify, isMissingCollection, toProviderError } from './weaviate/errors.js';
-import { buildFilter, keysFilter } from './weaviate/filters.js';
+import { buildFilter, keysFilter, sourceFilter } from './weaviate/filters.js';
 import {
   QUERY_PROPERTIES,
   VECTOR_NAME,
@@ -54,6 +55,9 @@ const DEFAULT_BATCH = 250;
  */
 const BATCH_CONCURRENCY = 4;
 const GET_CHUNK = 500;
+/** objects per page when `stats` walks the collection with a cursor */
+const STATS_PAGE = 1000;
+const STATS_PROPERTIES = ['source', 'platform', 'updated_at', 'observed_at', 'observed_at_basis'];
 
 type Prices = Ledger['prices'];
 type Account = { units: Record<string, number>; costUsd: number };
@@ -79,6 +83,10 @@ export class WeaviateIndex implements CreatorIndex {
     private readonly ledger: Ledger,
   ) {
     this.breakers = new CircuitBreakers(opts.breaker);
+  }
+
+  get location(): string {
+    return `weaviate:${this.opts.url}#${this.opts.collection}`;
   }
 
   private get embedder(): Embedder {
@@ -202,6 +210,56 @@ export class WeaviateIndex implements CreatorIndex {
       for (const c of creators) found.set(c.key, c);
     }
     return unique.flatMap((k) => found.get(k) ?? []);
+  }
+
+  async remove(selector: RemoveSelector, ctx: CallContext = noJob): Promise<number> {
+    const keys = selector.keys ? [...new Set(selector.keys)] : null;
+    if (keys && keys.length === 0) return 0;
+    const filters = keys
+      ? Array.from({ length: Math.ceil(keys.length / GET_CHUNK) }, (_, i) => keysFilter(keys.slice(i * GET_CHUNK, (i + 1) * GET_CHUNK)))
+      : [sourceFilter(selector.source!)];
+    let removed = 0;
+    for (const where of filters) {
+      removed += await this.call(
+        ctx,
+        'remove',
+        (n: number) => ({ units: { objects: n }, costUsd: 0 }),
+        async (col) => {
+          const res = await col.data.deleteMany(where);
+          if (res.failed > 0) {
+            throw new ProviderError(SERVICE, 'remove', `${res.failed} of ${res.matches} objects could not be deleted`, { status: 500, retryable: true });
+          }
+          return res.successful;
+        },
+        () => 0,
+      );
+    }
+    return removed;
+  }
+
+  /**
+   * Walks the collection with a cursor, a page of five short properties at a time (Weaviate's
+   * aggregations cannot group by two properties at once); an operator command, not a hot path.
+   */
+  async stats(opts: { maxAgeDays: number; now?: number }): Promise<IndexStats> {
+    const acc = new StatsAccumulator(opts, null);
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.call(
+        noJob,
+        'stats_page',
+        (objects: { uuid: string }[]) => ({ units: { queries: 1, objects: objects.length }, costUsd: this.prices.weaviateQueryPer1k / 1000 }),
+        async (col) => (await col.query.fetchObjects({ limit: STATS_PAGE, after, returnProperties: STATS_PROPERTIES as never })).objects,
+        () => [],
+      );
+      for (const o of page) {
+        const c = fromProperties(o.properties as Record<string, unknown>);
+        acc.add({ source: c.source, platform: c.platform, observedAt: c.observedAt, observedAtBasis: c.observedAtBasis });
+      }
+      if (page.length < STATS_PAGE) break;
+      after = page[page.length - 1]!.uuid;
+    }
+    return acc.result();
   }
 
   async count(): Promise<number> {

@@ -295,7 +295,7 @@ function freshness(p: Profile): { value: number; note: string | null } {
     const value = days <= 30 ? 1 : days <= 90 ? 0.7 : days <= 365 ? 0.4 : 0.1;
     return { value, note: days > 90 ? `last post ${Math.round(days)} days ago` : null };
   }
-  if (p.stale) return { value: 0.3, note: 'fresh data unavailable' };
+  if (p.stale) return { value: 0.3, note: `profile data observed ${Math.round((Date.now() - Date.parse(p.observedAt)) / 86_400_000)} days ago` };
   return { value: p.dataSource === 'index' ? 0.5 : 0.8, note: null };
 }
 

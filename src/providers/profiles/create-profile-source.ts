@@ -14,7 +14,7 @@ export function createProfileSource(
 ): ProfileSource {
   switch (config.profiles.source) {
     case 'index':
-      return new IndexProfileSource(deps.index, deps.ledger);
+      return new IndexProfileSource(deps.index, deps.ledger, { maxAgeDays: config.profiles.maxAgeDays });
     case 'brightdata':
       return createBrightDataSource(config, deps);
   }

@@ -1,11 +1,15 @@
+import { isStale } from '../../domain/creator.js';
 import type { Creator } from '../../domain/creator.js';
 import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../domain/profile.js';
 import type { CreatorIndex } from '../index/creator-index.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import type { ProfileSource } from './profile-source.js';
 
-/** A creator's index record as a profile: what the embedded default serves as "fresh" data. */
-export function profileFromCreator(c: Creator, opts: { stale: boolean }): Profile {
+/**
+ * A creator's index record as a profile: what the embedded default serves, and what stands in when
+ * a live fetch fails. It is `stale` when observed longer ago than `maxAgeDays`.
+ */
+export function profileFromCreator(c: Creator, opts: { maxAgeDays: number }): Profile {
   return {
     key: c.key,
     platform: c.platform,
@@ -27,7 +31,9 @@ export function profileFromCreator(c: Creator, opts: { stale: boolean }): Profil
     profileUrl: c.profileUrl,
     recentPosts: [],
     dataSource: 'index',
-    stale: opts.stale,
+    observedAt: c.observedAt,
+    observedAtBasis: c.observedAtBasis,
+    stale: isStale(c.observedAt, opts.maxAgeDays),
     fetchedAt: c.updatedAt,
   };
 }
@@ -43,6 +49,7 @@ export class IndexProfileSource implements ProfileSource {
   constructor(
     private readonly index: CreatorIndex,
     private readonly ledger: Ledger,
+    private readonly opts: { maxAgeDays: number },
   ) {}
 
   fetch(creators: Creator[], ctx: CallContext): Promise<ProfileFetchResult> {
@@ -53,7 +60,7 @@ export class IndexProfileSource implements ProfileSource {
       const errors: ProfileFetchError[] = [];
       for (const c of creators) {
         const found = current.get(c.key);
-        if (found) profiles.push(profileFromCreator(found, { stale: false }));
+        if (found) profiles.push(profileFromCreator(found, this.opts));
         else errors.push({ key: c.key, code: 'not_found', message: 'the creator is no longer in the index' });
       }
       return {

@@ -51,6 +51,8 @@ function creator(
     profileUrl: profileUrl(platform, handle),
     source: 'contract-fixture',
     updatedAt: '2026-01-02T03:04:05.000Z',
+    observedAt: '2025-06-07T08:09:10.000Z',
+    observedAtBasis: 'posts',
     ...fields,
   };
 }
@@ -102,6 +104,9 @@ export const fixture: Creator[] = [
     engagementRate: 0.05,
     country: 'FR',
     language: 'fr',
+    source: 'kim:profiles.csv',
+    observedAt: '2019-12-31T00:00:00.000Z',
+    observedAtBasis: 'source',
   }),
   creator('tiktok', 'runbarcelona', {
     displayName: 'Run Barcelona',
@@ -115,6 +120,9 @@ export const fixture: Creator[] = [
     language: 'es',
   }),
   creator('instagram', 'mystery_fit', {
+    source: 'kim:profiles.csv',
+    observedAt: '2026-01-02T03:04:05.000Z',
+    observedAtBasis: 'import',
     bio: 'Daily HIIT workouts and vegan meal prep.',
     categories: ['fitness'],
     topics: ['hiit', 'vegan'],
@@ -283,6 +291,65 @@ export function creatorIndexContract(backend: string, setup: () => Promise<Contr
       assert.deepEqual(await index.info(), { backend: index.backend, embedder: other.id, dimension: 32, count: fixture.length });
       const hits = await index.hybridSearch({ text: 'vegan', vector, filters: {}, limit: 5 }, noJob);
       assert.ok(hits.length > 0);
+    });
+
+    it('removes creators by key and by source: gone from count, lookups and searches at once', async () => {
+      const index = await filled();
+      const gone = fixture[0]!;
+      assert.equal(await index.remove({ keys: [gone.key, 'instagram:nobody' as CreatorKey] }, noJob), 1);
+      assert.equal(await index.remove({ keys: [gone.key] }, noJob), 0, 'a second removal finds nothing');
+      assert.equal(await index.count(), fixture.length - 1);
+      assert.deepEqual(await index.get([gone.key], noJob), []);
+      assert.ok(!(await search(index, gone.bio)).some((x) => x.creator.key === gone.key), 'a removed creator is never found');
+
+      const kim = fixture.filter((c) => c.source === 'kim:profiles.csv');
+      assert.ok(kim.length >= 2);
+      assert.equal(await index.remove({ source: 'kim:profiles.csv' }, noJob), kim.length);
+      assert.equal(await index.count(), fixture.length - 1 - kim.length);
+      assert.deepEqual(await index.get(kim.map((c) => c.key), noJob), []);
+      assert.equal(await index.remove({ source: 'no-such-source' }, noJob), 0);
+
+      // re-adding a removed creator works (no key is remembered as present)
+      await index.upsert(await indexed(embedder, [gone]), noJob);
+      assert.deepEqual(sortedKeys(await index.get([gone.key], noJob)), [gone.key]);
+    });
+
+    it('a second handle on the same store sees writes and removals without reopening', async () => {
+      const store = await h.newStore();
+      const writer = await filled(store);
+      const reader = store.build(embedder);
+      opened.push(reader);
+      await reader.open();
+      assert.equal(await reader.count(), fixture.length);
+      const extra = { ...fixture[1]!, key: 'instagram:late_arrival' as CreatorKey, handle: 'late_arrival', source: 'api' };
+      await writer.upsert(await indexed(embedder, [extra]), noJob);
+      assert.deepEqual(sortedKeys(await reader.get([extra.key], noJob)), [extra.key]);
+      assert.ok((await search(reader, extra.bio)).some((x) => x.creator.key === extra.key));
+      await writer.remove({ keys: [extra.key] }, noJob);
+      assert.deepEqual(await reader.get([extra.key], noJob), []);
+      assert.ok(!(await search(reader, extra.bio)).some((x) => x.creator.key === extra.key));
+    });
+
+    it('stats count creators by source and platform and spread their observation dates', async () => {
+      const index = await filled();
+      const now = Date.parse('2026-06-01T00:00:00.000Z');
+      const stats = await index.stats({ maxAgeDays: 180, now });
+      const tally = (f: (c: Creator) => string) => fixture.reduce<Record<string, number>>((m, c) => ((m[f(c)] = (m[f(c)] ?? 0) + 1), m), {});
+      assert.equal(stats.count, fixture.length);
+      assert.deepEqual(stats.bySource, tally((c) => c.source));
+      assert.deepEqual(stats.byPlatform, tally((c) => c.platform));
+      assert.deepEqual(stats.bySourcePlatform['kim:profiles.csv'], { instagram: 2 });
+      assert.deepEqual(stats.freshness.byBasis, tally((c) => c.observedAtBasis));
+      const stale = fixture.filter((c) => now - Date.parse(c.observedAt) > 180 * 86_400_000).length;
+      assert.ok(stale > 0 && stale < fixture.length, 'the fixture has stale and fresh creators');
+      assert.equal(stats.freshness.stale, stale);
+      assert.equal(stats.freshness.oldest, '2019-12-31T00:00:00.000Z');
+      assert.equal(stats.freshness.newest, '2026-01-02T03:04:05.000Z');
+      assert.equal(Object.values(stats.freshness.byAge).reduce((a, b) => a + b, 0), fixture.length);
+      assert.equal(stats.freshness.byAge['> 3 years'], 1);
+      if (stats.diskBytes !== null) assert.ok(stats.diskBytes > 0);
+      await index.reset();
+      assert.equal((await index.stats({ maxAgeDays: 180 })).count, 0);
     });
 
     it('reset empties the index; searching an empty index finds nothing', async () => {

@@ -10,6 +10,9 @@ import { noJob } from '../../../src/providers/ledger.js';
 import { createCreatorIndex } from '../../../src/providers/index/create-index.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
 import { LanceDbIndex } from '../../../src/providers/index/lancedb.index.js';
+import { arrow, creatorSchema, TABLE_NAME, toArrowTable } from '../../../src/providers/index/lancedb/arrow.js';
+import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
+import * as lancedb from '@lancedb/lancedb';
 import { ledgerKit } from '../provider-kit.js';
 import type { LedgerKit } from '../provider-kit.js';
 import { creatorIndexContract, fixture, indexed, passes } from './creator-index.contract.js';
@@ -74,6 +77,28 @@ describe('LanceDbIndex', () => {
   };
   afterEach(async () => {
     for (const index of open.splice(0)) await index.close();
+  });
+
+  it('a table built before observed_at existed is read as observed when written, and gains the columns on the next write', async () => {
+    const dir = newDir();
+    const e = embedder();
+    const full = creatorSchema(e.dimension, e.id);
+    const oldSchema = new arrow.Schema(full.fields.filter((f) => !f.name.startsWith('observed_at')), full.metadata);
+    const db = await lancedb.connect(dir);
+    const [old, fresh] = [fixture[0]!, fixture[1]!];
+    const rows = (await indexed(e, [old])).map((x) => ({ creator: x.creator, doc: creatorDocument(x.creator), vector: x.vector }));
+    await db.createTable(TABLE_NAME, toArrowTable(oldSchema, rows), { schema: oldSchema });
+    db.close();
+
+    const index = build(dir);
+    await index.open();
+    const [before] = await index.get([old.key], noJob);
+    assert.deepEqual([before!.observedAt, before!.observedAtBasis], [old.updatedAt, 'import']);
+    await index.upsert(await indexed(e, [fresh]), noJob);
+    const got = new Map((await index.get([old.key, fresh.key], noJob)).map((c) => [c.key, c]));
+    assert.deepEqual([got.get(old.key)!.observedAt, got.get(old.key)!.observedAtBasis], [old.updatedAt, 'import']);
+    assert.deepEqual([got.get(fresh.key)!.observedAt, got.get(fresh.key)!.observedAtBasis], [fresh.observedAt, fresh.observedAtBasis]);
+    assert.equal((await index.stats({ maxAgeDays: 180 })).count, 2);
   });
 
   it('is what the factory builds for SEARCH_BACKEND=lancedb, in LANCEDB_DIR', async () => {

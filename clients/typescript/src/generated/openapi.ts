@@ -485,8 +485,22 @@ export interface components {
             language: string | null;
             /** @enum {string} */
             data_source: "index" | "brightdata" | "cache";
+            /** @description observed_at is older than PROFILE_MAX_AGE_DAYS (default 180), whatever data_source is */
             stale: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the data describes the creator: the latest post date, a date the source states, the live fetch, or only the write time (see observed_at_basis); absent on results stored before it existed
+             */
+            observed_at?: string;
+            /**
+             * @description what observed_at rests on: posts, source (a date the data set or row states), fetch (a live profile) or import (the write time: the source said nothing)
+             * @enum {string}
+             */
+            observed_at_basis?: "posts" | "source" | "fetch" | "import";
+            /**
+             * Format: date-time
+             * @description when the service got this data: the import or API write, the live fetch or the cache entry
+             */
             fetched_at: string;
             score_fallback: boolean;
             /** @description niche probabilities inferred at import from the creator's own text, highest first (those ≥ 0.05) */

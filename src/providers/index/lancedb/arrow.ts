@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Arrow from 'apache-arrow';
 import { inferredNiches } from '../../../domain/creator.js';
-import type { Creator, CreatorKey, NicheScore, Platform } from '../../../domain/creator.js';
+import type { Creator, CreatorKey, NicheScore, ObservedAtBasis, Platform } from '../../../domain/creator.js';
 import { nicheScoreList } from '../niche-columns.js';
 
 /**
@@ -17,7 +17,7 @@ export const TABLE_NAME = 'creators';
 export const META_EMBEDDER = 'scout.embedder';
 export const META_DIMENSION = 'scout.dimension';
 export const META_SCHEMA_VERSION = 'scout.schema_version';
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 /** one nullable probability column per inferred niche (schema version 2); null = not classified */
 export const nicheColumn = (niche: string) => `niche_${niche}`;
@@ -42,7 +42,18 @@ export const creatorColumns = [
   'profile_url',
   'source',
   'updated_at',
+  'observed_at',
+  'observed_at_basis',
   ...nicheColumns,
+] as const;
+
+/**
+ * Columns added after schema version 2, with the SQL that fills them on an older table (see
+ * `upgradeTable`): such a table's creators were observed, as far as it knows, when written.
+ */
+export const addedColumns = [
+  { name: 'observed_at', valueSql: 'updated_at' },
+  { name: 'observed_at_basis', valueSql: "'import'" },
 ] as const;
 
 /** The creator columns a table has: tables built before schema version 2 lack the niche columns. */
@@ -75,6 +86,8 @@ export function creatorSchema(dimension: number, embedderId: string): Arrow.Sche
       text('profile_url'),
       text('source'),
       text('updated_at'),
+      text('observed_at', true),
+      text('observed_at_basis', true),
       text('doc'),
       ...nicheColumns.map((name) => new Field(name, new Float64(), true)),
       new Field('vector', new FixedSizeList(dimension, new Field('item', new Float32(), true)), false),
@@ -124,6 +137,8 @@ export function toArrowTable(schema: Arrow.Schema, rows: Row[]): Arrow.Table {
     profile_url: rows.map((r) => r.creator.profileUrl),
     source: rows.map((r) => r.creator.source),
     updated_at: rows.map((r) => r.creator.updatedAt),
+    observed_at: rows.map((r) => r.creator.observedAt),
+    observed_at_basis: rows.map((r) => r.creator.observedAtBasis),
     doc: rows.map((r) => r.doc),
   };
   for (const niche of inferredNiches) {
@@ -171,6 +186,8 @@ export function fromArrowTable(table: Arrow.Table): Creator[] {
     col('followers'), col('following'), col('posts_count'), col('engagement_rate'), col('country'),
     col('language'), col('verified'), col('profile_url'), col('source'), col('updated_at'),
   ];
+  const observedAt = table.getChild('observed_at');
+  const observedBasis = table.getChild('observed_at_basis');
   const nicheCols = inferredNiches.flatMap((n) => {
     const c = table.getChild(nicheColumn(n));
     return c ? [{ niche: n, col: c }] : [];
@@ -197,6 +214,8 @@ export function fromArrowTable(table: Arrow.Table): Creator[] {
       profileUrl: url.get(i) as string,
       source: source.get(i) as string,
       updatedAt: updatedAt.get(i) as string,
+      observedAt: (observedAt?.get(i) as string | null) ?? (updatedAt.get(i) as string),
+      observedAtBasis: ((observedBasis?.get(i) as string | null) ?? 'import') as ObservedAtBasis,
     });
     const niches = nicheScoreList(nicheCols.map(({ niche, col }) => ({ niche, p: num(col.get(i)) })));
     if (niches) out[out.length - 1]!.niches = niches;

@@ -33,6 +33,11 @@ export function buildFilter(filters: HardFilters, excludeKeys: readonly CreatorK
   return parts.length === 1 ? parts[0] : Filters.and(...parts);
 }
 
+/** Every creator written by one import source (`source` uses field tokenization: exact match). */
+export function sourceFilter(source: string): FilterValue {
+  return by('source').equal(source);
+}
+
 /** Lookup by creator keys (exact match: `key` uses field tokenization). */
 export function keysFilter(keys: readonly string[]): FilterValue {
   return by('key').containsAny([...keys]);

@@ -1,7 +1,7 @@
 import weaviate, { generateUuid5 } from 'weaviate-client';
 import type { CollectionConfigCreate, PropertyConfigCreate, WeaviateField } from 'weaviate-client';
 import { inferredNiches } from '../../../domain/creator.js';
-import type { Creator, Platform } from '../../../domain/creator.js';
+import type { Creator, ObservedAtBasis, Platform } from '../../../domain/creator.js';
 import { nicheScoreList } from '../niche-columns.js';
 
 /** one probability property per inferred niche; absent = never classified */
@@ -53,6 +53,8 @@ export const creatorProperties: PropertyConfigCreate<undefined>[] = [
   text('profile_url'),
   text('source', { filter: true }),
   plain('updated_at', 'date', true),
+  plain('observed_at', 'date', true),
+  text('observed_at_basis', { filter: true }),
   text('doc', { search: true, tokenization: 'word' }),
   ...inferredNiches.map((n) => plain(nicheProperty(n), 'number', true)),
 ];
@@ -107,6 +109,8 @@ export function toProperties(c: Creator, doc: string): Record<string, WeaviateFi
     profile_url: c.profileUrl,
     source: c.source,
     updated_at: new Date(c.updatedAt).toISOString(),
+    observed_at: new Date(c.observedAt).toISOString(),
+    observed_at_basis: c.observedAtBasis,
     doc,
   };
   if (c.niches !== undefined) {
@@ -127,6 +131,8 @@ export function fromProperties(p: Record<string, unknown>): Creator {
   const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : null);
   const list = (k: string) => (Array.isArray(p[k]) ? (p[k] as unknown[]).map(String) : []);
   const updated = p.updated_at;
+  const updatedAt = updated instanceof Date ? updated.toISOString() : (str('updated_at') ?? new Date(0).toISOString());
+  const observed = p.observed_at;
   const niches = nicheScoreList(inferredNiches.map((n) => ({ niche: n, p: num(nicheProperty(n)) })));
   return {
     key: str('key') as Creator['key'],
@@ -145,7 +151,10 @@ export function fromProperties(p: Record<string, unknown>): Creator {
     verified: p.verified === true,
     profileUrl: str('profile_url') ?? '',
     source: str('source') ?? '',
-    updatedAt: updated instanceof Date ? updated.toISOString() : (str('updated_at') ?? new Date(0).toISOString()),
+    updatedAt,
+    // objects written before observed_at existed were, as far as we know, observed when written
+    observedAt: observed instanceof Date ? observed.toISOString() : (str('observed_at') ?? updatedAt),
+    observedAtBasis: (str('observed_at_basis') ?? 'import') as ObservedAtBasis,
     ...(niches ? { niches } : {}),
   };
 }

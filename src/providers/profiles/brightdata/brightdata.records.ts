@@ -60,6 +60,9 @@ export function parseRecord(platform: Platform, r: RawRecord, now: Date = new Da
       profileUrl: profileUrl(platform, handle),
       recentPosts,
       dataSource: 'brightdata',
+      // a live profile describes the creator as of now: its counts are current whatever its last post
+      observedAt: now.toISOString(),
+      observedAtBasis: 'fetch',
       stale: false,
       fetchedAt: now.toISOString(),
     },

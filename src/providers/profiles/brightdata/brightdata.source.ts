@@ -1,4 +1,5 @@
 import type { Logger } from '../../../app/logger.js';
+import { isStale } from '../../../domain/creator.js';
 import type { Creator, CreatorKey, Platform } from '../../../domain/creator.js';
 import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../../domain/profile.js';
 import { ProviderError } from '../../../errors.js';
@@ -15,6 +16,8 @@ export interface BrightDataSourceOptions {
   /** dataset ids of the profile scrapers */
   datasets: { instagram: string; tiktok: string };
   cacheTtlHours: number;
+  /** PROFILE_MAX_AGE_DAYS: a cached profile fetched longer ago is stale */
+  maxAgeDays: number;
   /** batches (scrape calls or async collections) in flight at once, per process */
   concurrency: number;
   /** largest input of one asynchronous collection */
@@ -96,7 +99,16 @@ export class BrightDataProfileSource implements ProfileSource {
     for (const row of rows) {
       const p = row.payload;
       if (p?.v !== 1 || !p.profile || typeof p.profile.handle !== 'string') continue;
-      out.set(p.profile.key, { ...p.profile, dataSource: 'cache', stale: false, fetchedAt: new Date(row.fetchedAt).toISOString() });
+      const fetchedAt = new Date(row.fetchedAt).toISOString();
+      // a cached profile was observed when it was fetched
+      out.set(p.profile.key, {
+        ...p.profile,
+        dataSource: 'cache',
+        observedAt: fetchedAt,
+        observedAtBasis: 'fetch',
+        stale: isStale(fetchedAt, this.opts.maxAgeDays),
+        fetchedAt,
+      });
     }
     return out;
   }

@@ -40,6 +40,7 @@ export function createBrightDataSource(
   return new BrightDataProfileSource(client, deps.cache, {
     datasets: bd.datasets,
     cacheTtlHours: bd.cacheTtlHours,
+    maxAgeDays: config.profiles.maxAgeDays,
     concurrency: bd.concurrency,
     logger: deps.logger,
   });

@@ -35,6 +35,8 @@ function creator(platform: Platform, handle: string): Creator {
     profileUrl: profileUrl(platform, handle),
     source: 'test',
     updatedAt: new Date(0).toISOString(),
+    observedAt: new Date(0).toISOString(),
+    observedAtBasis: 'import',
   };
 }
 
@@ -101,6 +103,7 @@ describe('BrightDataProfileSource (cache-first) against the fake', () => {
     return new BrightDataProfileSource(client, cache, {
       datasets: fake.options.datasets,
       cacheTtlHours: over.ttlHours ?? 168,
+      maxAgeDays: 180,
       concurrency: over.concurrency ?? 2,
     });
   };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { ExternalCallRow } from '../src/repositories/external-calls.repository.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { FakeBrightData, freshProfilesOf } from '../test/fakes/brightdata.fake.js';
@@ -245,6 +246,9 @@ async function main(): Promise<void> {
       `streaming lowers what a user waits for by **${lb.sequentialFirstPartial - lb.firstPartial} ms** (first results) and **${lb.sequentialTotal - lb.total} ms** (whole job) on these latencies.`,
       '',
       '### One job at a time (baseline: the streaming critical-path lower bound)',
+      '',
+      `Load average when measured: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores (a shared machine: with a high load the overheads`,
+      'below are mostly waiting for a core, not our code).',
       '',
       table(
         ['measure', 'value'],

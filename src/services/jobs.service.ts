@@ -22,8 +22,6 @@ export interface StartOutcome {
   replayed: boolean;
 }
 
-// Two-int advisory lock space of its own (first int) so it never collides with migration/retention locks.
-const START_LOCK_SPACE = 7140;
 const UNIQUE_VIOLATION = '23505';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -129,8 +127,8 @@ async function insertJob(
   const quota = effectiveLimits(apiKey, ctx.config.limits).dailyJobQuota;
   try {
     return await withTransaction(ctx.pool, async (client) => {
-      // Serialises starts of one key: the quota count and the idempotency check below are exact.
-      await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [START_LOCK_SPACE, apiKey.id]);
+      // No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second
+      // waits for the first's commit, fails and replays it, below), and the quota is one counter row.
       const jobs = new JobsRepository(client);
       if (idempotencyKey !== undefined) {
         // Keys live 24 h: an older job gives its key up so the key can be used again.
@@ -145,12 +143,6 @@ async function insertJob(
           return { job: existing, replayed: true };
         }
       }
-      const today = await jobs.countCreatedToday(apiKey.id);
-      if (today >= quota) {
-        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
-          retryAfterSeconds: secondsToUtcMidnight(),
-        });
-      }
       const job = await jobs.insert({
         id: newJobId(),
         apiKeyId: apiKey.id,
@@ -159,6 +151,12 @@ async function insertJob(
         idempotencyKey: idempotencyKey ?? null,
         requestHash: hash,
       });
+      // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
+      if (!(await jobs.takeDailyStart(apiKey.id, quota))) {
+        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
+          retryAfterSeconds: secondsToUtcMidnight(),
+        });
+      }
       return { job, replayed: false };
     });
   } catch (err) {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { ExternalCallRow } from '../src/repositories/external-calls.repository.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
 import { FakeBrightData, freshProfilesOf } from '../test/fakes/brightdata.fake.js';
@@ -44,15 +45,56 @@ const settings = {
 
 const rounds = (items: number, concurrency: number) => Math.ceil(items / Math.max(1, concurrency));
 
-/** The shortest possible run given the provider latencies: stages are sequential, batches parallel up to their limits. */
+/**
+ * The shortest possible run given the provider latencies and gates. Expand and search are
+ * sequential; then enrich and score stream: each BrightData round delivers its profiles, score
+ * batches start as soon as they fill and a score slot is free (the rest when enrichment ends).
+ * First partial results = expand + search + the first score batch's end; the whole job = expand +
+ * search + the last score batch's end (the max of the enrich chain and the score chain behind it).
+ * The old sequential bound (all enrichment before any scoring) is kept for comparison.
+ */
 function lowerBound(queries: number) {
   const enrichBatches = Math.ceil(CANDIDATES / settings.ENRICH_BATCH_SIZE);
   const scoreBatches = Math.ceil(CANDIDATES / settings.SCORE_BATCH_SIZE);
   const expand = LLM_MS;
   const search = rounds(queries, settings.QUERY_CONCURRENCY) * EMB_MS;
-  const enrich = rounds(enrichBatches, Math.min(settings.ENRICH_CONCURRENCY, settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN)) * BD_MS;
-  const score = rounds(scoreBatches, settings.SCORE_CONCURRENCY) * LLM_MS;
-  return { expand, search, enrich, score, total: expand + search + enrich + score, firstPartial: expand + search + enrich + LLM_MS, enrichBatches, scoreBatches };
+  const enrichGate = Math.min(settings.ENRICH_CONCURRENCY, settings.BRIGHTDATA_CONCURRENCY, settings.BRIGHTDATA_MAX_429_PER_5MIN);
+  const enrich = rounds(enrichBatches, enrichGate) * BD_MS;
+  const sequentialScore = rounds(scoreBatches, settings.SCORE_CONCURRENCY) * LLM_MS;
+  // streaming: simulate the schedule (equal latencies, so enrich batches land in rounds)
+  const slots: number[] = Array.from({ length: settings.SCORE_CONCURRENCY }, () => 0);
+  const scoreEnds: number[] = [];
+  let firstScoreStart = Number.POSITIVE_INFINITY;
+  let buffered = 0;
+  for (let i = 0; i < enrichBatches; i++) {
+    const at = (Math.floor(i / enrichGate) + 1) * BD_MS;
+    buffered += Math.min(settings.ENRICH_BATCH_SIZE, CANDIDATES - i * settings.ENRICH_BATCH_SIZE);
+    const last = i === enrichBatches - 1;
+    while (buffered >= settings.SCORE_BATCH_SIZE || (last && buffered > 0)) {
+      buffered -= Math.min(settings.SCORE_BATCH_SIZE, buffered);
+      slots.sort((a, b) => a - b);
+      const start = Math.max(at, slots[0]!);
+      firstScoreStart = Math.min(firstScoreStart, start);
+      slots[0] = start + LLM_MS;
+      scoreEnds.push(slots[0]);
+    }
+  }
+  const pre = expand + search;
+  const total = pre + Math.max(enrich, ...scoreEnds);
+  const firstPartial = pre + Math.min(...scoreEnds);
+  return {
+    expand,
+    search,
+    enrich,
+    /** the scoring span: first batch start → last batch end (what the score stage's duration_ms measures) */
+    score: Math.max(...scoreEnds) - firstScoreStart,
+    total,
+    firstPartial,
+    sequentialTotal: pre + enrich + sequentialScore,
+    sequentialFirstPartial: pre + enrich + LLM_MS,
+    enrichBatches,
+    scoreBatches,
+  };
 }
 
 async function main(): Promise<void> {
@@ -196,25 +238,36 @@ async function main(): Promise<void> {
       `Providers: OpenAI-compatible LLM fake at ${LLM_MS} ms per call, embeddings fake at ${EMB_MS} ms per call, BrightData fake at`,
       `${BD_MS} ms per request (sync scrape of ≤ 20 profiles), all with zero jitter; BrightData cache off so every job fetches.`,
       `Job: ${CANDIDATES} candidates, score batches of ${settings.SCORE_BATCH_SIZE} × ${settings.SCORE_CONCURRENCY} in parallel, enrich batches of`,
-      `${settings.ENRICH_BATCH_SIZE} × ${settings.ENRICH_CONCURRENCY}, search queries × ${settings.QUERY_CONCURRENCY}. Critical path = expand (1 LLM call) + search`,
-      `(⌈queries/4⌉ embedding calls) + enrich (⌈${lb.enrichBatches}/4⌉ BrightData rounds) + score (⌈${lb.scoreBatches}/4⌉ LLM rounds) = **${lb.total} ms**.`,
+      `${settings.ENRICH_BATCH_SIZE} × ${settings.ENRICH_CONCURRENCY}, search queries × ${settings.QUERY_CONCURRENCY}. Enrich and score stream: each enriched batch is scored as soon`,
+      `as a score batch fills and a slot is free. Streaming critical path = expand (1 LLM call) + search (⌈queries/4⌉ embedding calls)`,
+      `+ the later of the enrich chain (⌈${lb.enrichBatches}/4⌉ BrightData rounds) and the score chain behind it (score batches start as profiles land)`,
+      `= **${lb.total} ms**; first partial results = expand + search + one BrightData round + one LLM round = **${lb.firstPartial} ms**.`,
+      `The old sequential bound (all enrichment, then all scoring) was ${lb.sequentialTotal} ms for the job and ${lb.sequentialFirstPartial} ms for the first partial results:`,
+      `streaming lowers what a user waits for by **${lb.sequentialFirstPartial - lb.firstPartial} ms** (first results) and **${lb.sequentialTotal - lb.total} ms** (whole job) on these latencies.`,
       '',
-      '### One job at a time (baseline: the critical-path lower bound)',
+      '### One job at a time (baseline: the streaming critical-path lower bound)',
+      '',
+      `Load average when measured: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores (a shared machine: with a high load the overheads`,
+      'below are mostly waiting for a core, not our code).',
       '',
       table(
         ['measure', 'value'],
         [
           ['job wall time p50 / max (ms)', `${fmt(walls.p50)} / ${fmt(walls.max)}`],
-          ['critical-path lower bound (ms)', lb.total],
-          ['**wall ÷ lower bound** (median of runs)', `**${fmt(summarize(ratios).p50, 3)}×**`],
+          ['streaming critical-path lower bound (ms)', lb.total],
+          ['(old sequential bound, ms)', lb.sequentialTotal],
+          ['**wall ÷ streaming bound** (median of runs)', `**${fmt(summarize(ratios).p50, 3)}×**`],
+          ['wall ÷ old sequential bound', `${fmt(walls.p50 / lb.sequentialTotal, 3)}×`],
           ['time to first partial results p50 (ms)', firsts.p50],
-          ['its lower bound (expand + search + enrich + one LLM round, ms)', lb.firstPartial],
-          ['first partial ÷ its bound', `${fmt(firsts.p50 / lb.firstPartial, 3)}×`],
+          ['its streaming bound (expand + search + one BrightData round + one LLM round, ms)', lb.firstPartial],
+          ['(its old sequential bound: expand + search + all enrichment + one LLM round, ms)', lb.sequentialFirstPartial],
+          ['**first partial ÷ its streaming bound**', `**${fmt(firsts.p50 / lb.firstPartial, 3)}×**`],
           ['runs', single.length],
         ],
       ),
       '',
-      'Stage durations (median) against each stage\'s own bound; the difference is our overhead:',
+      'Stage durations (median) against each stage\'s own bound; the difference is our overhead. Score overlaps enrich: its duration is the',
+      'span of the scoring itself (first batch start → last batch end), which includes waiting for profiles to land:',
       '',
       table(
         ['stage', 'median ms', 'bound ms', 'overhead ms'],

@@ -1,7 +1,7 @@
 /**
  * Every Postgres advisory lock the service takes, in one place so no two can collide. Single-int
- * locks are session-level "only one process does this at a time" guards; the two-int space takes
- * (space, hashtext(key)) inside a transaction.
+ * locks are session-level "only one process does this at a time" guards. (Job starts took a
+ * per-key two-int lock until the daily quota became a counter row, migration 009.)
  */
 export const ADVISORY_LOCKS = {
   /** db/migrate.ts: one migrator at a time */
@@ -10,6 +10,4 @@ export const ADVISORY_LOCKS = {
   retention: 7_140_211_005,
   /** worker/sweeper.ts: one sweep of pending jobs at a time */
   sweeper: 7_140_211_021,
-  /** services/jobs.service.ts: first int of (space, hashtext(api key id)) — job creation per key, serialized */
-  jobStartSpace: 7140,
 } as const;

@@ -17,9 +17,15 @@ export interface EnrichOutput {
  * Fresh profile data for every candidate, in batches with bounded concurrency. A failed fetch —
  * the whole batch or single profiles — never fails the job: the index record stands in (and is
  * `stale` when observed longer ago than PROFILE_MAX_AGE_DAYS, like any profile). Cancellation is
- * checked between batches.
+ * checked between batches. `onBatch` gets each batch's profiles as soon as its bookkeeping is done
+ * (the streaming pipeline scores them then); batches are handed over one at a time, and a slow
+ * consumer holds the next hand-over back.
  */
-export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Promise<EnrichOutput> {
+export async function runEnrichStage(
+  run: StageRun,
+  candidates: Candidate[],
+  onBatch?: (profiles: Profile[]) => Promise<void>,
+): Promise<EnrichOutput> {
   const { deps, rt } = run;
   const { batchSize, concurrency } = deps.config.enrich;
   const got = new Map<string, Profile>();
@@ -63,18 +69,20 @@ export async function runEnrichStage(run: StageRun, candidates: Candidate[]): Pr
         cacheHits += result.cacheHits;
         done += batch.length;
         await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
+        await onBatch?.(batch.map((c) => withIndexNiches(got.get(c.creator.key)!, c)));
       });
     },
     () => rt.checkpoint(),
   );
 
   await rt.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
-  // niches are inferred from the index's corpus at import; a live profile source has none of its own
-  const profiles = candidates.map((c) => {
-    const p = got.get(c.creator.key)!;
-    return p.niches === undefined && c.creator.niches !== undefined ? { ...p, niches: c.creator.niches } : p;
-  });
+  const profiles = candidates.map((c) => withIndexNiches(got.get(c.creator.key)!, c));
   return { profiles, enriched, cacheHits, stale };
+}
+
+/** Niches are inferred from the index's corpus at import; a live profile source has none of its own. */
+function withIndexNiches(p: Profile, c: Candidate): Profile {
+  return p.niches === undefined && c.creator.niches !== undefined ? { ...p, niches: c.creator.niches } : p;
 }
 
 /**

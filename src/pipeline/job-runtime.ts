@@ -26,6 +26,9 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
  */
 export class JobRuntime {
   private current: Stage | null = null;
+  /** the last overall progress reported, so overlapping stages never make it go back */
+  private overall = 0;
+  private stopped: Stage | null = null;
   private readonly counters: Partial<JobMeta> = {};
 
   constructor(
@@ -45,6 +48,20 @@ export class JobRuntime {
     return this.current;
   }
 
+  /**
+   * The stage whose work stopped the run (cancel seen at its safe point, or a failure). Enrich and
+   * score overlap, so a score batch that fails or sees a cancel is reported as `score` even while
+   * enrichment still runs.
+   */
+  get stoppedIn(): Stage | null {
+    return this.stopped ?? this.current;
+  }
+
+  /** Records the stage whose work stopped the run (the first one wins). */
+  stopIn(stage: Stage): void {
+    this.stopped ??= stage;
+  }
+
   get meta(): Partial<JobMeta> {
     return { ...this.counters };
   }
@@ -55,12 +72,14 @@ export class JobRuntime {
 
   async enterStage(stage: Stage): Promise<void> {
     this.current = stage;
-    await this.deps.repos.jobs.updateProgress(this.jobId, { stage, progress: stageSpan[stage][0] });
+    this.overall = Math.max(this.overall, stageSpan[stage][0]);
+    await this.deps.repos.jobs.updateProgress(this.jobId, { stage, progress: this.overall });
     await this.emit('stage_started', { stage });
   }
 
   async leaveStage(stage: Stage, summary: Record<string, unknown>): Promise<void> {
-    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: stageSpan[stage][1], meta: this.meta });
+    this.overall = Math.max(this.overall, stageSpan[stage][1]);
+    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: this.overall, meta: this.meta });
     await this.emit('stage_completed', { stage, ...summary });
   }
 
@@ -72,13 +91,15 @@ export class JobRuntime {
 
   /**
    * Progress within the current stage (0–1): updates the job row and emits a `progress` event with
-   * the overall progress and the given counters.
+   * the overall progress and the given counters. `null` keeps the overall progress where it is
+   * (work of a later stage overlapping the current one reports only its counters).
    */
-  async progress(fraction: number, patch: Partial<JobMeta> = {}, data: Record<string, unknown> = {}): Promise<void> {
+  async progress(fraction: number | null, patch: Partial<JobMeta> = {}, data: Record<string, unknown> = {}): Promise<void> {
     Object.assign(this.counters, patch);
     const stage = this.current ?? 'expand';
     const [start, end] = stageSpan[stage];
-    const overall = round3(start + (end - start) * Math.min(1, Math.max(0, fraction)));
+    if (fraction !== null) this.overall = Math.max(this.overall, round3(start + (end - start) * Math.min(1, Math.max(0, fraction))));
+    const overall = this.overall;
     await this.deps.repos.jobs.updateProgress(this.jobId, { progress: overall, meta: patch });
     await this.emit('progress', { stage, progress: overall, ...patch, ...data });
   }

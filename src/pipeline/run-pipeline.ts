@@ -1,15 +1,18 @@
 import type { JobMeta, JobStatus, Stage } from '../domain/job.js';
 import { isTerminal, terminalEventTypes } from '../domain/job.js';
+import { profileFromCreator } from '../providers/profiles/index.source.js';
 import type { JobRow } from '../repositories/jobs.repository.js';
 import { runEnrichStage } from './enrich.stage.js';
+import type { EnrichOutput } from './enrich.stage.js';
 import { runExpandStage } from './expand.stage.js';
+import type { ExpandOutput } from './expand.stage.js';
 import { describeFailure, isCancellation, JobHandBackError, JobTimeoutError, redactSecrets } from './failure.js';
 import { JobRuntime } from './job-runtime.js';
 import { runRankStage } from './rank.stage.js';
 import type { StageTiming } from './rank.stage.js';
-import { runScoreStage } from './score.stage.js';
+import { ScoreStream } from './score.stage.js';
 import { runSearchStage } from './search.stage.js';
-import type { PipelineDeps, StageRun } from './stage-run.js';
+import type { Candidate, PipelineDeps, StageRun } from './stage-run.js';
 import { traced } from '../tracing/tracing.js';
 
 export type TerminalStatus = Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>;
@@ -80,23 +83,23 @@ export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOp
   } catch (err) {
     const cause: unknown = control.signal.aborted ? control.signal.reason : err;
     if (isCancellation(cause)) {
-      await finishAs(deps, jobId, 'cancelled', { stage: rt.stage, ...(cause.reason ? { reason: cause.reason } : {}) }, opts, rt.meta);
-      logger.info({ stage: rt.stage, reason: cause.reason }, 'job cancelled');
+      await finishAs(deps, jobId, 'cancelled', { stage: rt.stoppedIn, ...(cause.reason ? { reason: cause.reason } : {}) }, opts, rt.meta);
+      logger.info({ stage: rt.stoppedIn, reason: cause.reason }, 'job cancelled');
       return { status: 'cancelled' };
     }
     if (cause instanceof JobHandBackError) {
-      await rt.emit('warning', { code: 'handed_back', stage: rt.stage, message: 'the worker is shutting down; the job will resume on another worker' });
-      logger.info({ stage: rt.stage }, 'job handed back');
+      await rt.emit('warning', { code: 'handed_back', stage: rt.stoppedIn, message: 'the worker is shutting down; the job will resume on another worker' });
+      logger.info({ stage: rt.stoppedIn }, 'job handed back');
       return { status: 'handed_back' };
     }
-    const failure = describeFailure(cause, rt.stage);
-    logger.error({ err: cause, stage: rt.stage, code: failure.code }, 'job run failed');
+    const failure = describeFailure(cause, rt.stoppedIn);
+    logger.error({ err: cause, stage: rt.stoppedIn, code: failure.code }, 'job run failed');
     if (failure.retryable && opts.finalAttempt === false) {
-      await rt.emit('warning', { code: 'retrying', stage: rt.stage, message: `${failure.message}; the job will be retried` });
+      await rt.emit('warning', { code: 'retrying', stage: rt.stoppedIn, message: `${failure.message}; the job will be retried` });
       throw err;
     }
     const error = { code: failure.code, message: failure.message };
-    await finishAs(deps, jobId, 'failed', { stage: rt.stage, ...error }, opts, rt.meta, error);
+    await finishAs(deps, jobId, 'failed', { stage: rt.stoppedIn, ...error }, opts, rt.meta, error);
     return { status: 'failed', error };
   } finally {
     clearTimeout(timer);
@@ -136,22 +139,45 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
   if (candidates.length === 0) {
     await rt.emit('warning', { code: 'no_candidates', stage: 'search', message: 'no creator in the index matched the brief and its filters' });
   }
-  const enriched = await stage('enrich', () => runEnrichStage(run, candidates), (e) => ({
-    enriched: e.enriched,
-    cache_hits: e.cacheHits,
-    stale_profiles: e.stale,
-  }));
-  const scored = await stage('score', () => runScoreStage(run, expand, enriched.profiles), (s) => ({
-    scored: s.scores.size,
-    fallback_batches: s.fallbackBatches,
-    resumed: s.resumed,
-  }));
+  const { enriched, scored } = await enrichAndScore(run, expand, candidates, timings);
   const final = await stage(
     'rank',
     () => runRankStage(run, { profiles: enriched.profiles, scores: scored.scores, expansion: expand.expansion, timings, startedAt, attempt }),
     (r) => ({ results: r.length }),
   );
   return final.length;
+}
+
+/**
+ * Enrich and score, streamed: each enriched batch goes to the scorers at once (through the bounded
+ * queue of a `ScoreStream`), so the first partial results follow the first BrightData round, not
+ * the last. The events keep the stage order — `stage_started`/`stage_completed` of enrich, then of
+ * score — with the partial results of batches scored early arriving inside the enrich stage.
+ * The score stage's `duration_ms` is the span of the scoring itself (first batch start → last end).
+ */
+async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: Candidate[], timings: Partial<Record<Stage, StageTiming>>) {
+  const { rt } = run;
+  await rt.checkpoint();
+  await rt.enterStage('enrich');
+  const t0 = performance.now();
+  const scoring = await ScoreStream.start(run, expand, candidates.map((c) => profileFromCreator(c.creator, { maxAgeDays: run.deps.config.profiles.maxAgeDays })));
+  let enriched: EnrichOutput;
+  try {
+    enriched = await runEnrichStage(run, candidates, (profiles) => scoring.push(profiles));
+  } catch (err) {
+    await scoring.abort(err);
+    throw err;
+  }
+  const enrichTiming: StageTiming = { duration_ms: Math.round(performance.now() - t0), enriched: enriched.enriched, cache_hits: enriched.cacheHits, stale_profiles: enriched.stale };
+  timings.enrich = enrichTiming;
+  await rt.leaveStage('enrich', enrichTiming);
+  // no safe point between the two: the scorers check before each batch, and a cancel they see is reported as `score`
+  await rt.enterStage('score');
+  const scored = await scoring.finish();
+  const scoreTiming: StageTiming = { duration_ms: scoring.spanMs, scored: scored.scores.size, fallback_batches: scored.fallbackBatches, resumed: scored.resumed };
+  timings.score = scoreTiming;
+  await rt.leaveStage('score', scoreTiming);
+  return { enriched, scored };
 }
 
 /**

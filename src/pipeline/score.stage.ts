@@ -3,7 +3,7 @@ import type { FitScore } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
 import { scoreProfiles } from '../providers/llm/heuristic-score.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
-import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
+import { SerialQueue } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import { pendingSummary, rankProfiles } from './results.js';
 import type { StageRun } from './stage-run.js';
@@ -39,69 +39,186 @@ export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: F
 }
 
 /**
- * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time. After every batch the
- * `progressive` (top so far), `remaining` (not yet scored) and private `scores` artifacts are
- * rewritten together in one statement and `partial_results` + `progress` events go out, so clients see results early.
- * Cancellation is checked before each batch; a re-run scores only what is left.
+ * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time, for a list of profiles
+ * known up front (the streaming pipeline feeds a `ScoreStream` as enrichment delivers instead).
  */
 export async function runScoreStage(run: StageRun, expand: ExpandOutput, profiles: Profile[]): Promise<ScoreOutput> {
-  const { deps, params, rt } = run;
-  const { batchSize, concurrency } = deps.config.scoring;
-  const brief: ScoringBrief = { brief: params.brief, expansion: expand.expansion, filters: expand.filters };
-  const wanted = new Set<string>(profiles.map((p) => p.key));
+  const stream = await ScoreStream.start(run, expand, profiles);
+  try {
+    await stream.push(profiles);
+  } catch (err) {
+    await stream.abort(err);
+    throw err;
+  }
+  return stream.finish();
+}
 
-  const scores = new Map<CreatorKey, FitScore>();
-  const saved = await deps.repos.artifacts.get<SavedScores>(rt.jobId, 'scores');
-  for (const s of saved?.data.scores ?? []) if (wanted.has(s.key)) scores.set(s.key, s);
-  let fallbackBatches = saved?.data.fallback_batches ?? 0;
-  const resumed = scores.size;
+/**
+ * Scores profiles as they arrive: whole batches of SCORE_BATCH_SIZE are scored as soon as they
+ * fill (the last one when the stream is closed), SCORE_CONCURRENCY at a time, so scoring overlaps
+ * enrichment. After every batch the `progressive` (top so far), `remaining` (not yet scored) and
+ * private `scores` artifacts are rewritten together in one statement and `partial_results` +
+ * `progress` events go out, so clients see results early. Cancellation is checked before each
+ * batch; a re-run scores only what is left (saved scores are loaded when the stream starts).
+ *
+ * The queue between the producer and the scorers is bounded: `push` waits while more than one
+ * round of batches is waiting, so a slow LLM holds enrichment back instead of buffering without end.
+ */
+export class ScoreStream {
+  private readonly brief: ScoringBrief;
+  /** every profile the job will score, in candidate order: stand-ins until the fresh one arrives */
+  private readonly profiles = new Map<CreatorKey, Profile>();
+  private readonly scores = new Map<CreatorKey, FitScore>();
+  private readonly pending: Profile[] = [];
+  private readonly serial = new SerialQueue();
+  private readonly waiters: (() => void)[] = [];
+  private fallbackBatches = 0;
+  private resumed = 0;
+  private inFlight = 0;
+  private batches = 0;
+  private closed = false;
+  private failed = false;
+  private failure: unknown;
+  /** when the first batch started and the last one finished (the stage's `duration_ms` is this span) */
+  private firstStartedAt: number | null = null;
+  private lastDoneAt: number | null = null;
 
-  const publish = async () => {
-    const top = rankProfiles(profiles, scores, params.topK, params.minFitScore ?? 0);
-    const remaining = profiles.filter((p) => !scores.has(p.key)).map(pendingSummary);
+  private constructor(
+    private readonly run: StageRun,
+    expand: ExpandOutput,
+    universe: Profile[],
+  ) {
+    this.brief = { brief: run.params.brief, expansion: expand.expansion, filters: expand.filters };
+    for (const p of universe) this.profiles.set(p.key, p);
+  }
+
+  /** Loads the scores of an interrupted attempt and publishes the artifacts as they stand. */
+  static async start(run: StageRun, expand: ExpandOutput, universe: Profile[]): Promise<ScoreStream> {
+    const s = new ScoreStream(run, expand, universe);
+    const saved = await run.deps.repos.artifacts.get<SavedScores>(run.rt.jobId, 'scores');
+    for (const x of saved?.data.scores ?? []) if (s.profiles.has(x.key)) s.scores.set(x.key, x);
+    s.fallbackBatches = saved?.data.fallback_batches ?? 0;
+    s.resumed = s.scores.size;
+    await s.publish();
+    await run.rt.setCounters({ scored: s.scores.size, fallback_batches: s.fallbackBatches });
+    return s;
+  }
+
+  private get capacity(): number {
+    const { batchSize, concurrency } = this.run.deps.config.scoring;
+    return Math.max(1, batchSize) * Math.max(1, concurrency);
+  }
+
+  /** Hands over fresh profiles; resolves once the queue has room again. Throws the stream's failure. */
+  async push(profiles: Profile[]): Promise<void> {
+    if (this.closed) throw new Error('score stream is closed');
+    for (const p of profiles) {
+      if (!this.profiles.has(p.key)) continue;
+      this.profiles.set(p.key, p);
+      if (!this.scores.has(p.key)) this.pending.push(p);
+    }
+    this.pump();
+    while (!this.failed && this.pending.length > this.capacity) await this.changed();
+    if (this.failed) throw this.failure;
+  }
+
+  /** No more profiles: scores what is left and resolves with every score once the last batch is in. */
+  async finish(): Promise<ScoreOutput> {
+    this.closed = true;
+    this.pump();
+    while (this.inFlight > 0 || (!this.failed && this.pending.length > 0)) await this.changed();
+    if (this.failed) throw this.failure;
+    return { scores: this.scores, fallbackBatches: this.fallbackBatches, resumed: this.resumed };
+  }
+
+  /** The producer failed: starts no new batch and waits for those in flight (their results are kept). */
+  async abort(reason: unknown): Promise<void> {
+    this.fail(reason);
+    while (this.inFlight > 0) await this.changed();
+  }
+
+  /** Milliseconds from the first batch's start to the last one's end (0 when nothing was scored). */
+  get spanMs(): number {
+    return this.firstStartedAt === null || this.lastDoneAt === null ? 0 : Math.round(this.lastDoneAt - this.firstStartedAt);
+  }
+
+  private fail(reason: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failure = reason;
+    this.wake();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Starts batches while there is a full one (or, once closed, any rest) and a free slot. */
+  private pump(): void {
+    const { batchSize, concurrency } = this.run.deps.config.scoring;
+    const size = Math.max(1, Math.floor(batchSize));
+    while (!this.failed && this.inFlight < Math.max(1, Math.floor(concurrency)) && (this.pending.length >= size || (this.closed && this.pending.length > 0))) {
+      const batch = this.pending.splice(0, size);
+      const no = ++this.batches;
+      this.inFlight++;
+      this.firstStartedAt ??= performance.now();
+      void this.scoreBatch(batch, no)
+        .catch((err: unknown) => {
+          if (!this.failed) this.run.rt.stopIn('score');
+          this.fail(err);
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.lastDoneAt = performance.now();
+          this.pump();
+          this.wake();
+        });
+    }
+  }
+
+  private async scoreBatch(batch: Profile[], no: number): Promise<void> {
+    const { deps, rt } = this.run;
+    await rt.checkpoint();
+    const answer = reconcileScores(this.brief, batch, await deps.providers.llm.scoreFit(this.brief, batch, rt.call));
+    // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
+    await this.serial.run(async () => {
+      for (const s of answer) this.scores.set(s.key, s);
+      const fellBack = answer.some((s) => s.fallback === true);
+      if (fellBack) this.fallbackBatches++;
+      const top = await this.publish();
+      if (fellBack) {
+        await rt.emit('warning', {
+          stage: 'score',
+          code: 'score_fallback',
+          message: `LLM scoring failed for batch ${no}; rule-based scores stand in for its ${batch.length} profiles`,
+        });
+      }
+      const total = this.profiles.size;
+      const counters = { scored: this.scores.size, fallback_batches: this.fallbackBatches };
+      await rt.emit('partial_results', {
+        scored: this.scores.size,
+        total,
+        top: top.slice(0, PARTIAL_TOP).map((r) => ({ rank: r.rank, platform: r.platform, handle: r.handle, fit_score: r.fit_score })),
+      });
+      // while enrichment still runs, the overall progress is its; scoring only adds its counters
+      await rt.progress(rt.stage === 'score' ? this.scores.size / total : null, counters, { total });
+    });
+  }
+
+  private async publish() {
+    const { deps, params, rt } = this.run;
+    const all = [...this.profiles.values()];
+    const top = rankProfiles(all, this.scores, params.topK, params.minFitScore ?? 0);
+    const remaining = all.filter((p) => !this.scores.has(p.key)).map(pendingSummary);
     await deps.repos.artifacts.putMany(rt.jobId, {
-      scores: { scores: [...scores.values()], fallback_batches: fallbackBatches } satisfies SavedScores,
+      scores: { scores: [...this.scores.values()], fallback_batches: this.fallbackBatches } satisfies SavedScores,
       progressive: top,
       remaining,
     });
     return top;
-  };
-
-  await publish();
-  await rt.setCounters({ scored: scores.size, fallback_batches: fallbackBatches });
-  const todo = profiles.filter((p) => !scores.has(p.key));
-  const batches = chunk(todo, batchSize);
-  const serial = new SerialQueue();
-
-  await forEachConcurrent(
-    batches,
-    concurrency,
-    async (batch, i) => {
-      const answer = reconcileScores(brief, batch, await deps.providers.llm.scoreFit(brief, batch, rt.call));
-      // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
-      await serial.run(async () => {
-        for (const s of answer) scores.set(s.key, s);
-        const fellBack = answer.some((s) => s.fallback === true);
-        if (fellBack) fallbackBatches++;
-        const top = await publish();
-        if (fellBack) {
-          await rt.emit('warning', {
-            stage: 'score',
-            code: 'score_fallback',
-            message: `LLM scoring failed for batch ${i + 1}; rule-based scores stand in for its ${batch.length} profiles`,
-          });
-        }
-        const counters = { scored: scores.size, fallback_batches: fallbackBatches };
-        await rt.emit('partial_results', {
-          scored: scores.size,
-          total: profiles.length,
-          top: top.slice(0, PARTIAL_TOP).map((r) => ({ rank: r.rank, platform: r.platform, handle: r.handle, fit_score: r.fit_score })),
-        });
-        await rt.progress(scores.size / profiles.length, counters, { total: profiles.length });
-      });
-    },
-    () => rt.checkpoint(),
-  );
-
-  return { scores, fallbackBatches, resumed };
+  }
 }

@@ -192,7 +192,23 @@ export class JobsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Jobs created by a key since the start of the current UTC day (daily quota). */
+  /**
+   * Counts one start against the key's quota for the current UTC day, in one statement: the
+   * counter row is raised only while it is below `quota` (concurrent starts of the key wait for
+   * the row's lock and then see the committed count, so the quota is exact). False when used up.
+   */
+  async takeDailyStart(apiKeyId: string, quota: number): Promise<boolean> {
+    if (quota <= 0) return false;
+    const { rows } = await this.db.query<{ n: number }>(
+      `insert into api_key_daily_starts as s (api_key_id, day, n) values ($1, (now() at time zone 'utc')::date, 1)
+       on conflict (api_key_id, day) do update set n = s.n + 1 where s.n < $2
+       returning s.n`,
+      [apiKeyId, quota],
+    );
+    return rows.length === 1;
+  }
+
+  /** Jobs created by a key since the start of the current UTC day. */
   async countCreatedToday(apiKeyId: string): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
       `select count(*)::int as n from pipeline_jobs

@@ -105,11 +105,27 @@ export interface UnknownKeyMemo {
   add(hash: string): void;
 }
 
-export async function authenticateApiKey(repo: ApiKeysRepository, presented: string | undefined, unknownKeys?: UnknownKeyMemo): Promise<AuthResult> {
+/**
+ * Remembers verified (unrevoked) keys by hash (base64) for a moment, so a key's requests do not
+ * each cost a Postgres lookup. The memo is responsible for forgetting a key the moment it is revoked.
+ */
+export interface VerifiedKeyMemo {
+  get(hash: string): ApiKeyRow | undefined;
+  add(hash: string, key: ApiKeyRow): void;
+}
+
+export async function authenticateApiKey(
+  repo: ApiKeysRepository,
+  presented: string | undefined,
+  unknownKeys?: UnknownKeyMemo,
+  verifiedKeys?: VerifiedKeyMemo,
+): Promise<AuthResult> {
   if (presented === undefined || presented === '') return { ok: false, reason: 'missing' };
   if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'malformed' };
   const hash = hashApiKey(presented);
-  const memoKey = unknownKeys ? hash.toString('base64') : '';
+  const memoKey = unknownKeys || verifiedKeys ? hash.toString('base64') : '';
+  const known = verifiedKeys?.get(memoKey);
+  if (known) return { ok: true, key: known };
   if (unknownKeys?.has(memoKey)) return { ok: false, reason: 'unknown' };
   const row = await repo.findByHash(hash);
   if (!row || !timingSafeEqual(row.keyHash, hash)) {
@@ -118,6 +134,7 @@ export async function authenticateApiKey(repo: ApiKeysRepository, presented: str
   }
   const { keyHash: _keyHash, ...key } = row;
   if (key.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  verifiedKeys?.add(memoKey, key);
   return { ok: true, key };
 }
 

@@ -14,6 +14,12 @@ export class JobEventsService {
   private subscribing: Promise<void> | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
+  /**
+   * Bumped whenever the subscription (re)connects or drops: what was learnt about keys before may
+   * have missed a revocation, so caches keyed on it must start over.
+   */
+  private revocationEpoch = 0;
+  private subscribed = false;
   readonly channel: string;
   /** revoked API key ids, so every API process ends that key's streams at once */
   readonly revocationChannel: string;
@@ -27,8 +33,12 @@ export class JobEventsService {
     this.revocationChannel = `${prefix}:api-key-revoked`;
   }
 
-  /** Tells every API process (this one included) that a key was revoked. */
+  /**
+   * Tells every API process (this one included) that a key was revoked. This process's listeners
+   * hear it at once, before the announcement's round trip, so its own next request sees the revoke.
+   */
   async announceRevocation(apiKeyId: string): Promise<void> {
+    for (const fn of [...this.revocationListeners]) fn(apiKeyId);
     await this.redis.publish(this.revocationChannel, apiKeyId);
   }
 
@@ -39,6 +49,19 @@ export class JobEventsService {
   onKeyRevoked(fn: (apiKeyId: string) => void): () => void {
     this.revocationListeners.add(fn);
     return () => void this.revocationListeners.delete(fn);
+  }
+
+  /**
+   * The current revocation epoch while revocations are being received (the subscription is up),
+   * else null. A cache of verified keys may serve an entry only while this is non-null and equal
+   * to the epoch the entry was stored under. The first call starts the subscription.
+   */
+  revocationsLiveEpoch(): number | null {
+    if (!this.subscribed) {
+      this.ensureSubscriber().catch(() => {});
+      return null;
+    }
+    return this.revocationEpoch;
   }
 
   private readonly observers = new Set<(jobId: string, event: JobEvent) => void>();
@@ -108,13 +131,29 @@ export class JobEventsService {
       for (const l of [...set]) l(seq);
     });
     let connectedBefore = false;
+    const lost = () => {
+      if (this.subscriber !== sub) return;
+      this.subscribed = false;
+      this.revocationEpoch++;
+    };
+    sub.on('close', lost);
+    sub.on('end', lost);
     sub.on('ready', () => {
       // Announcements sent while we were disconnected are lost: let every listener catch up from Postgres.
       if (connectedBefore) for (const set of this.listeners.values()) for (const l of [...set]) l(0);
+      // ioredis re-subscribes on reconnect before it reports ready; key caches start a new epoch
+      if (connectedBefore && this.subscriber === sub) {
+        this.revocationEpoch++;
+        this.subscribed = true;
+      }
       connectedBefore = true;
     });
     try {
       await sub.subscribe(this.channel, this.revocationChannel);
+      if (this.subscriber === sub) {
+        this.revocationEpoch++;
+        this.subscribed = true;
+      }
     } catch (err) {
       this.subscriber = null;
       sub.disconnect();
@@ -126,6 +165,8 @@ export class JobEventsService {
     this.listeners.clear();
     const sub = this.subscriber;
     this.subscriber = null;
+    this.subscribed = false;
+    this.revocationEpoch++;
     this.subscribing = null;
     if (sub) await sub.quit().catch(() => sub.disconnect());
   }

@@ -1,5 +1,4 @@
 import type { AppContext } from '../app/app-context.js';
-import { ADVISORY_LOCKS } from '../db/locks.js';
 import { withTransaction } from '../db/pool.js';
 import { withTimeout } from '../domain/timeout.js';
 import { AppError } from '../errors.js';
@@ -23,8 +22,6 @@ export interface StartOutcome {
   replayed: boolean;
 }
 
-// Two-int advisory lock space of its own (first int) so it never collides with migration/retention locks.
-const START_LOCK_SPACE = ADVISORY_LOCKS.jobStartSpace;
 const UNIQUE_VIOLATION = '23505';
 
 function secondsToUtcMidnight(now = new Date()): number {
@@ -122,8 +119,8 @@ async function insertJob(
   const quota = effectiveLimits(apiKey, ctx.config.limits).dailyJobQuota;
   try {
     return await withTransaction(ctx.pool, async (client) => {
-      // Serialises starts of one key: the quota count and the idempotency check below are exact.
-      await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [START_LOCK_SPACE, apiKey.id]);
+      // No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second
+      // waits for the first's commit, fails and replays it, below), and the quota is one counter row.
       const jobs = new JobsRepository(client);
       if (idempotencyKey !== undefined) {
         // Keys live 24 h: an older job gives its key up so the key can be used again.
@@ -138,12 +135,6 @@ async function insertJob(
           return { job: existing, replayed: true };
         }
       }
-      const today = await jobs.countCreatedToday(apiKey.id);
-      if (today >= quota) {
-        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
-          retryAfterSeconds: secondsToUtcMidnight(),
-        });
-      }
       const job = await jobs.insert({
         id: newJobId(),
         apiKeyId: apiKey.id,
@@ -152,6 +143,12 @@ async function insertJob(
         idempotencyKey: idempotencyKey ?? null,
         requestHash: hash,
       });
+      // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
+      if (!(await jobs.takeDailyStart(apiKey.id, quota))) {
+        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
+          retryAfterSeconds: secondsToUtcMidnight(),
+        });
+      }
       return { job, replayed: false };
     });
   } catch (err) {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import { authenticateApiKey } from '../../services/api-keys.service.js';
 import type { AuthFailure, UnknownKeyMemo } from '../../services/api-keys.service.js';
+import { VerifiedKeyCache } from './verified-key-cache.js';
 
 const messages: Record<AuthFailure, string> = {
   missing: 'this endpoint requires an API key in the X-API-Key header',
@@ -16,6 +17,11 @@ const TOUCH_EVERY_MS = 60_000;
 /** Unknown (well-formed, checksum-valid) keys are remembered this long, so a flood of them never reaches Postgres. */
 const UNKNOWN_KEY_TTL_MS = 60_000;
 const MEMORY_MAX_ENTRIES = 10_000;
+/**
+ * Verified keys are served from memory this long, while the revocation channel is up (a revoke
+ * drops them at once on every process); a limits change made in the admin UI shows within it.
+ */
+export const VERIFIED_KEY_TTL_MS = 5_000;
 
 /** A bounded map of entries that expire: oldest-first eviction, expired entries ignored. */
 class ExpiringSet {
@@ -86,13 +92,14 @@ const tooManyFailures = (retryAfterMs: number) =>
  * bucket in this process's memory). Once an address is over its budget it is refused before any
  * Redis or Postgres work until the bucket has a token again; and unknown keys are remembered for a
  * minute, so a flood of bad keys costs about what a 404 costs and does not queue other tenants'
- * requests behind Postgres lookups.
+ * requests behind Postgres lookups. Valid keys are cached for VERIFIED_KEY_TTL_MS (see VerifiedKeyCache).
  */
-export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config'>): RequestHandler {
+export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config' | 'jobEvents'>): RequestHandler {
   const touched = new Map<string, number>();
   const unknownKeys = new ExpiringSet(MEMORY_MAX_ENTRIES);
   const blockedIps = new ExpiringSet(MEMORY_MAX_ENTRIES);
   const failures = new FailureBuckets(ctx.config.limits.authFailBurst, ctx.config.limits.authFailPerMin, MEMORY_MAX_ENTRIES);
+  const verifiedKeys = new VerifiedKeyCache(ctx.jobEvents, VERIFIED_KEY_TTL_MS, MEMORY_MAX_ENTRIES);
 
   const unknownKeyMemo: UnknownKeyMemo = {
     has: (hash) => unknownKeys.remaining(hash) > 0,
@@ -106,7 +113,7 @@ export function requireApiKey(ctx: Pick<AppContext, 'repos' | 'logger' | 'config
 
     let result;
     try {
-      result = await authenticateApiKey(ctx.repos.apiKeys, req.get('x-api-key'), unknownKeyMemo);
+      result = await authenticateApiKey(ctx.repos.apiKeys, req.get('x-api-key'), unknownKeyMemo, verifiedKeys);
     } catch (err) {
       res.locals.log.error({ err }, 'API key lookup failed');
       throw new AppError('service_unavailable', 'cannot check API keys right now; retry shortly', { retryAfterSeconds: 5 });

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Response } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
@@ -42,7 +43,9 @@ export class JobEventStream implements SseClient {
   private again = false;
   private fresh = false;
   private closed = false;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private stopBeating: (() => void) | null = null;
+  /** writes of one tick go out together: the socket is corked at the first and uncorked on the next tick */
+  private corked: Socket | null = null;
   private unsubscribe: (() => void) | null = null;
   private grace: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -74,7 +77,7 @@ export class JobEventStream implements SseClient {
     this.hub.add(this);
     res.on('close', () => this.close());
     this.write('retry: 2000\n\n');
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.heartbeatMs);
+    this.stopBeating = this.hub.beatEvery(this, this.heartbeatMs);
     this.pump();
     await this.settle();
     if (!this.closed) await this.endIfJobFinished();
@@ -85,9 +88,26 @@ export class JobEventStream implements SseClient {
     while (this.pumping) await this.pumping;
   }
 
+  heartbeat(): void {
+    this.write(': heartbeat\n\n');
+  }
+
   private write(chunk: string): boolean {
     if (this.closed || this.res.writableEnded) return true;
+    // the socket's own cork: ServerResponse.cork() buffers in the response, whose 'drain' then never comes
+    const socket = this.res.socket;
+    if (!this.corked && socket) {
+      this.corked = socket;
+      socket.cork();
+      process.nextTick(() => this.uncork());
+    }
     return this.res.write(chunk);
+  }
+
+  private uncork(): void {
+    const socket = this.corked;
+    this.corked = null;
+    socket?.uncork();
   }
 
   private pump(): void {
@@ -131,7 +151,10 @@ export class JobEventStream implements SseClient {
       for (const e of events) {
         if (this.closed) return;
         this.lastSeq = e.seq;
-        if (!this.write(frame(e))) await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+        if (!this.write(frame(e))) {
+          this.uncork();
+          await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+        }
         if (terminalEventTypes.includes(e.type)) {
           this.close();
           return;
@@ -159,11 +182,12 @@ export class JobEventStream implements SseClient {
   close(finalComment?: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stopBeating?.();
     if (this.grace) clearTimeout(this.grace);
     if (this.retry) clearTimeout(this.retry);
     this.unsubscribe?.();
     this.hub.remove(this);
+    this.uncork();
     if (!this.res.writableEnded) {
       if (finalComment) this.res.write(`: ${finalComment.replace(/^:\s*/, '').replace(/\n/g, ' ')}\n\n`);
       this.res.end();

@@ -1,4 +1,6 @@
 import type { Response } from 'express';
+import { HeartbeatWheel } from './heartbeat-wheel.js';
+import type { Beating } from './heartbeat-wheel.js';
 import { JobEventFeed } from './job-event-feed.js';
 
 export interface SseClient {
@@ -15,6 +17,8 @@ export interface SseClient {
 export class SseHub {
   private readonly clients = new Set<SseClient>();
   private readonly perKey = new Map<string, number>();
+  /** one heartbeat timer per period in use (in practice one: SSE_HEARTBEAT_MS) */
+  private readonly wheels = new Map<number, HeartbeatWheel>();
   private closing = false;
   readonly feed: JobEventFeed;
 
@@ -53,6 +57,21 @@ export class SseHub {
     const n = this.countFor(client.apiKeyId) - 1;
     if (n > 0) this.perKey.set(client.apiKeyId, n);
     else this.perKey.delete(client.apiKeyId);
+  }
+
+  /** Sends `client` a heartbeat every `periodMs` from the shared wheel; returns the function that stops it. */
+  beatEvery(client: Beating, periodMs: number): () => void {
+    let wheel = this.wheels.get(periodMs);
+    if (!wheel) {
+      wheel = new HeartbeatWheel(periodMs);
+      this.wheels.set(periodMs, wheel);
+    }
+    wheel.add(client);
+    const w = wheel;
+    return () => {
+      w.remove(client);
+      if (w.size === 0 && this.wheels.get(periodMs) === w) this.wheels.delete(periodMs);
+    };
   }
 
   /** Ends the streams of a revoked key (their final comment says so); returns how many. */

@@ -27,6 +27,11 @@ export interface CreatorIndex {
   hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]>;
   /** exact lookups by key; unknown keys are left out */
   get(keys: CreatorKey[], ctx: CallContext): Promise<Creator[]>;
+  /**
+   * The stored vectors of these creators, by key; unknown keys are left out. Lookalike search
+   * starts from its seeds' vectors and says which seed each result is nearest to.
+   */
+  vectors(keys: CreatorKey[], ctx: CallContext): Promise<Map<CreatorKey, number[]>>;
   count(): Promise<number>;
   info(): Promise<IndexInfo>;
   /** throws when the index cannot answer (health check) */

@@ -81,6 +81,7 @@ export const jobViewSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     request: z.object({
       brief: z.string(),
+      similar_to: z.array(z.string()).optional().meta({ description: 'the seed creators of a lookalike job' }),
       platforms: z.array(z.enum(platforms)).nullable(),
       filters: z.record(z.string(), z.unknown()),
       top_k: z.number().int(),

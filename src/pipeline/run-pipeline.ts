@@ -140,7 +140,8 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
     cache_hits: e.cacheHits,
     stale_profiles: e.stale,
   }));
-  const scored = await stage('score', () => runScoreStage(run, expand, enriched.profiles), (s) => ({
+  const resembles = new Map(candidates.flatMap((c) => (c.resembles ? [[c.creator.key, c.resembles] as const] : [])));
+  const scored = await stage('score', () => runScoreStage(run, expand, enriched.profiles, resembles), (s) => ({
     scored: s.scores.size,
     fallback_batches: s.fallbackBatches,
     resumed: s.resumed,

@@ -2,6 +2,8 @@ import type { CreatorKey } from '../domain/creator.js';
 import type { FitScore } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
 import { scoreProfiles } from '../providers/llm/heuristic-score.js';
+import { resemblanceText } from '../services/lookalike.service.js';
+import type { Resemblance } from '../services/lookalike.service.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
 import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
@@ -44,10 +46,20 @@ export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: F
  * rewritten together in one statement and `partial_results` + `progress` events go out, so clients see results early.
  * Cancellation is checked before each batch; a re-run scores only what is left.
  */
-export async function runScoreStage(run: StageRun, expand: ExpandOutput, profiles: Profile[]): Promise<ScoreOutput> {
+export async function runScoreStage(
+  run: StageRun,
+  expand: ExpandOutput,
+  profiles: Profile[],
+  resembles?: ReadonlyMap<CreatorKey, Resemblance>,
+): Promise<ScoreOutput> {
   const { deps, params, rt } = run;
   const { batchSize, concurrency } = deps.config.scoring;
-  const brief: ScoringBrief = { brief: params.brief, expansion: expand.expansion, filters: expand.filters };
+  const brief: ScoringBrief = { brief: expand.brief, expansion: expand.expansion, filters: expand.filters };
+  // a lookalike's rationale first says which seed it resembles and why
+  const withResemblance = (s: FitScore): FitScore => {
+    const r = resembles?.get(s.key);
+    return r ? { ...s, rationale: `${resemblanceText(r)}. ${s.rationale}` } : s;
+  };
   const wanted = new Set<string>(profiles.map((p) => p.key));
 
   const scores = new Map<CreatorKey, FitScore>();
@@ -77,7 +89,7 @@ export async function runScoreStage(run: StageRun, expand: ExpandOutput, profile
     batches,
     concurrency,
     async (batch, i) => {
-      const answer = reconcileScores(brief, batch, await deps.providers.llm.scoreFit(brief, batch, rt.call));
+      const answer = reconcileScores(brief, batch, await deps.providers.llm.scoreFit(brief, batch, rt.call)).map(withResemblance);
       // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
       await serial.run(async () => {
         for (const s of answer) scores.set(s.key, s);

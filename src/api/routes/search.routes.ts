@@ -21,6 +21,7 @@ function hardFilters(req: SearchRequest): HardFilters {
   if (f?.countries) out.countries = f.countries;
   if (f?.languages) out.languages = f.languages;
   if (f?.min_engagement_rate !== undefined) out.minEngagementRate = f.min_engagement_rate;
+  if (f?.include_unknown) out.includeUnknown = true;
   if (f?.niches) out.niches = [...new Set(f.niches)];
   return out;
 }

@@ -11,12 +11,9 @@ import { rateLimit } from './middleware/rate-limit.middleware.js';
 import { requestContext } from './middleware/request-context.middleware.js';
 import { securityHeaders } from './middleware/security-headers.middleware.js';
 import { docsRoutes } from './routes/docs.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
-import { jobEventsRoutes } from './routes/job-events.routes.js';
-import { jobsRoutes } from './routes/jobs.routes.js';
-import { pipelineStartRoutes } from './routes/pipeline-start.routes.js';
+import { registerRoutes } from './route.js';
+import { publicRoutes } from './routes/public-routes.js';
 import type { RouteDeps } from './routes/route-deps.js';
-import { searchRoutes } from './routes/search.routes.js';
 import { SseHub } from './sse/sse-hub.js';
 
 const hubs = new WeakMap<express.Express, SseHub>();
@@ -56,12 +53,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/metrics', metricsEndpoint(ctx));
   app.use('/admin', createAdminRouter(ctx));
 
-  app.use(healthRoutes(ctx));
   app.use(docsRoutes());
-  app.use(pipelineStartRoutes(deps));
-  app.use(jobsRoutes(deps));
-  app.use(jobEventsRoutes(deps));
-  app.use(searchRoutes(deps));
+  registerRoutes(app, publicRoutes, deps);
 
   app.use(notFound);
   app.use(bodyParserErrors);

@@ -3,37 +3,23 @@ import { platforms } from '../domain/creator.js';
 import {
   eventTypes,
   filtersSchema,
+  startJobSchema,
   jobStatuses,
   publicArtifactKinds,
   stages,
 } from '../domain/job.js';
 import type { RankedResult } from '../domain/job.js';
 import type { JobView } from '../services/job-view.js';
+import { IDEMPOTENCY_KEY_MAX } from '../services/idempotency.service.js';
+import { parameterComponents, requestComponent, responseComponent } from './openapi/components.js';
 
 /**
- * HTTP-only schemas: path/query parameters, the search body, and every response body. Requests
- * are validated with them; responses are typed by them (a mismatch fails to compile) and the
- * OpenAPI document is generated from them.
+ * HTTP-only schemas shared by several routes: the job-id parameter and every response body.
+ * Responses are typed by them (a mismatch fails to compile) and the OpenAPI document is generated
+ * from them. A request schema used by one route lives beside that route.
  */
 
 export const JOB_ID_PATTERN = /^job_[a-z0-9]{1,64}$/;
-export const SEARCH_QUERY_MAX = 500;
-export const SEARCH_LIMIT_MAX = 100;
-export const EVENTS_LIMIT_MAX = 500;
-
-export const eventsQuerySchema = z.strictObject({
-  format: z.enum(['json', 'sse']).optional(),
-  after: z.coerce.number().int().min(0).max(2_147_483_647).optional(),
-  limit: z.coerce.number().int().min(1).max(EVENTS_LIMIT_MAX).default(100),
-});
-
-export const searchRequestSchema = z.strictObject({
-  query: z.string().trim().min(1).max(SEARCH_QUERY_MAX),
-  limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).default(25),
-  platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
-  filters: filtersSchema.optional(),
-});
-export type SearchRequest = z.output<typeof searchRequestSchema>;
 
 const isoDate = z.iso.datetime();
 
@@ -237,3 +223,143 @@ export const healthResponseSchema = z
 type Assert<T extends true> = T;
 export type _JobViewMatches = Assert<JobView extends z.input<typeof jobViewSchema> ? true : false>;
 export type _RankedResultMatches = Assert<RankedResult extends z.input<typeof rankedResultSchema> ? true : false>;
+
+// ——— Named in the OpenAPI document, each with an example (a test parses every example with its schema) ———
+
+/** `{jobId}`: a malformed id is answered like an unknown one (404), so the pattern is documentation. */
+export const jobIdParam = z.string().regex(JOB_ID_PATTERN);
+parameterComponents.add(jobIdParam, { id: 'JobId', name: 'jobId', in: 'path' });
+export const idempotencyKeyHeader = z.string().min(1).max(IDEMPOTENCY_KEY_MAX);
+parameterComponents.add(idempotencyKeyHeader, {
+  id: 'IdempotencyKey',
+  name: 'Idempotency-Key',
+  in: 'header',
+  description: 'any unique string (a UUID is ideal), kept 24 h per API key',
+});
+
+const exampleJobId = 'job_01jd8k3q9x2m7p';
+const exampleTime = '2026-12-01T09:30:00.000Z';
+const exampleFilters = { followers_min: 10_000, followers_max: 500_000, countries: ['US'], languages: ['en'] };
+
+requestComponent('Filters', filtersSchema, exampleFilters);
+export const exampleStartJobRequest = {
+  brief: 'Vegan protein bar launch for US gym-goers; we want fitness creators who post recipes.',
+  platforms: ['instagram', 'tiktok'] as ('instagram' | 'tiktok')[],
+  filters: exampleFilters,
+  top_k: 10,
+};
+requestComponent('StartJobRequest', startJobSchema, exampleStartJobRequest);
+
+const exampleProblem = {
+  type: 'https://influencer-scout.dev/problems/validation_failed',
+  title: 'Unprocessable Content',
+  status: 422,
+  detail: 'invalid body: brief: Too small: expected string to have >=10 characters',
+  code: 'validation_failed',
+  request_id: 'req_7f3a9c',
+  errors: [{ field: 'brief', message: 'Too small: expected string to have >=10 characters' }],
+};
+responseComponent('Problem', problemSchema, exampleProblem);
+const self = `/pipeline/jobs/${exampleJobId}`;
+const exampleLinks = { self, results: `${self}/results`, events: `${self}/events`, cancel: `${self}/cancel`, artifacts: `${self}/artifacts/{kind}` };
+responseComponent('JobLinks', jobLinksSchema, exampleLinks);
+export const exampleStartJobResponse = { job_id: exampleJobId, status: 'pending' as const, created_at: exampleTime, links: exampleLinks };
+responseComponent('StartJobResponse', startJobResponseSchema, exampleStartJobResponse);
+const exampleMeta = { candidates: 150, enriched: 150, scored: 150, cache_hits: 42, cost_usd: 0.0184 };
+responseComponent('JobMeta', jobMetaSchema, exampleMeta);
+export const exampleJob = {
+  job_id: exampleJobId,
+  status: 'running' as const,
+  stage: 'score' as const,
+  progress: 0.6,
+  cancel_requested: false,
+  meta: exampleMeta,
+  error: null,
+  request: {
+    brief: exampleStartJobRequest.brief,
+    platforms: exampleStartJobRequest.platforms,
+    filters: exampleFilters,
+    top_k: 10,
+    candidate_limit: 150,
+    min_fit_score: 35,
+    exclude_handles: [],
+    webhook_url: null,
+  },
+  last_event_id: 7,
+  created_at: exampleTime,
+  updated_at: '2026-12-01T09:30:04.210Z',
+  started_at: '2026-12-01T09:30:00.120Z',
+  finished_at: null,
+  links: exampleLinks,
+};
+responseComponent('Job', jobViewSchema, exampleJob);
+const exampleRanked = {
+  rank: 1,
+  platform: 'instagram' as const,
+  handle: 'plantpowered.lifts',
+  display_name: 'Maya | Plant-Powered Lifts',
+  profile_url: 'https://www.instagram.com/plantpowered.lifts/',
+  fit_score: 87,
+  score_breakdown: { niche: 54, topics: 16, audience: 8, engagement: 7, freshness: 2 },
+  rationale: 'Strength-training coach who posts high-protein vegan recipes to a US audience.',
+  matched_topics: ['vegan', 'protein', 'gym'],
+  followers: 84_200,
+  engagement_rate: 0.041,
+  country: 'US',
+  language: 'en',
+  data_source: 'index' as const,
+  stale: false,
+  fetched_at: '2026-11-28T14:02:00.000Z',
+  score_fallback: false,
+  niches: [{ niche: 'fitness', p: 0.81 }, { niche: 'food', p: 0.17 }],
+};
+responseComponent('RankedResult', rankedResultSchema, exampleRanked);
+export const exampleResults = {
+  job_id: exampleJobId,
+  status: 'completed' as const,
+  count: 1,
+  match_quality: { level: 'strong' as const, reason: '10 creators reached the relevance floor' },
+  results: [exampleRanked],
+};
+responseComponent('JobResults', resultsResponseSchema, exampleResults);
+export const exampleArtifact = {
+  job_id: exampleJobId,
+  kind: 'timing' as const,
+  updated_at: exampleTime,
+  data: { expand: { ms: 812 }, search: { ms: 143, count: 150 } },
+};
+responseComponent('Artifact', artifactResponseSchema, exampleArtifact);
+const exampleEvent = { seq: 3, type: 'stage_started' as const, created_at: exampleTime, data: { stage: 'enrich' } };
+responseComponent('JobEvent', jobEventSchema, exampleEvent);
+export const exampleEventsBatch = { job_id: exampleJobId, status: 'running' as const, events: [exampleEvent], next_after: 3, has_more: false };
+responseComponent('JobEventsBatch', eventsBatchSchema, exampleEventsBatch);
+const exampleSearchResult = {
+  platform: 'tiktok' as const,
+  handle: 'veganbulk',
+  display_name: 'Vegan Bulk',
+  profile_url: 'https://www.tiktok.com/@veganbulk',
+  score: 0.82,
+  followers: 120_000,
+  engagement_rate: 0.056,
+  country: 'US',
+  language: 'en',
+  verified: false,
+  categories: ['Fitness'],
+  niches: [{ niche: 'fitness', p: 0.74 }],
+  topics: ['vegan', 'bulking', 'meal prep'],
+  bio: 'High-protein vegan meals for lifters.',
+};
+responseComponent('SearchResult', searchResultSchema, exampleSearchResult);
+export const exampleSearchResponse = { query: 'vegan fitness recipes', backend: 'lancedb', count: 1, results: [exampleSearchResult] };
+responseComponent('SearchResponse', searchResponseSchema, exampleSearchResponse);
+export const exampleHealth = {
+  status: 'ok' as const,
+  version: '0.1.0',
+  uptime_s: 3600,
+  components: {
+    postgres: { status: 'up' as const, latency_ms: 2 },
+    redis: { status: 'up' as const, latency_ms: 1 },
+    index: { status: 'up' as const, latency_ms: 4, backend: 'lancedb', count: 23_052, embedder: 'wordvec-100', dimension: 100 },
+  },
+};
+responseComponent('Health', healthResponseSchema, exampleHealth);

@@ -1,239 +1,165 @@
 import { z } from 'zod';
-import { filtersSchema, LIMITS, publicArtifactKinds, startJobSchema } from '../../domain/job.js';
+import { LIMITS } from '../../domain/job.js';
 import { API_KEY_PREFIX } from '../../services/api-keys.service.js';
-import { IDEMPOTENCY_KEY_MAX } from '../../services/idempotency.service.js';
-import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature.js';
-import {
-  artifactResponseSchema,
-  eventsBatchSchema,
-  healthResponseSchema,
-  jobEventSchema,
-  jobLinksSchema,
-  jobMetaSchema,
-  jobViewSchema,
-  problemSchema,
-  rankedResultSchema,
-  resultsResponseSchema,
-  searchRequestSchema,
-  searchResponseSchema,
-  searchResultSchema,
-  startJobResponseSchema,
-  EVENTS_LIMIT_MAX,
-} from '../schemas.js';
+import { openApiPath } from '../route.js';
+import type { AnyRoute, ResponseSpec } from '../route.js';
+import { publicRoutes } from '../routes/public-routes.js';
 import { serviceVersion } from '../version.js';
+import { parameterComponents, requestComponents, responseComponents } from './components.js';
 
 type Json = Record<string, unknown>;
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const uri = (id: string) => `#/components/schemas/${id}`;
 
-/** Component schemas generated from the zod schemas: requests as clients write them, responses as sent. */
-function componentSchemas(): Record<string, Json> {
-  const uri = (id: string) => `#/components/schemas/${id}`;
-  const requests = z.registry<{ id: string }>();
-  requests.add(filtersSchema, { id: 'Filters' });
-  requests.add(startJobSchema, { id: 'StartJobRequest' });
-  requests.add(searchRequestSchema, { id: 'SearchRequest' });
-  const responses = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries({
-    Problem: problemSchema,
-    JobLinks: jobLinksSchema,
-    StartJobResponse: startJobResponseSchema,
-    JobMeta: jobMetaSchema,
-    Job: jobViewSchema,
-    RankedResult: rankedResultSchema,
-    JobResults: resultsResponseSchema,
-    Artifact: artifactResponseSchema,
-    JobEvent: jobEventSchema,
-    JobEventsBatch: eventsBatchSchema,
-    SearchResult: searchResultSchema,
-    SearchResponse: searchResponseSchema,
-    Health: healthResponseSchema,
-  })) {
-    responses.add(schema, { id });
-  }
-  const strip = (schemas: Record<string, Json>) =>
-    Object.fromEntries(
-      Object.entries(schemas).map(([id, s]) => {
-        const { $schema: _s, $id: _id, ...rest } = s;
-        return [id, rest];
-      }),
-    );
-  // Drop noise the generator adds: safe-integer bounds on every int and the regex behind date-time.
-  const tidy = (open: boolean) => (ctx: { jsonSchema: Json }) => {
-    const j = ctx.jsonSchema;
-    if (j.minimum === Number.MIN_SAFE_INTEGER) delete j.minimum;
-    if (j.maximum === Number.MAX_SAFE_INTEGER) delete j.maximum;
-    if (j.format === 'date-time') delete j.pattern;
-    // Responses may gain fields without a new version, so they are not closed.
-    if (open && j.additionalProperties === false) delete j.additionalProperties;
-  };
-  const req = z.toJSONSchema(requests, { io: 'input', uri, target: 'draft-2020-12', override: tidy(false) });
-  const res = z.toJSONSchema(responses, { io: 'output', uri, target: 'draft-2020-12', override: tidy(true) });
-  return { ...strip(req.schemas as Record<string, Json>), ...strip(res.schemas as Record<string, Json>) };
+// Drop noise the generator adds: safe-integer bounds on every int and the regex behind date-time;
+// add the example a component was registered with.
+const tidy = (open: boolean) => (ctx: { jsonSchema: Json; zodSchema: unknown }) => {
+  const j = ctx.jsonSchema;
+  const examples = (open ? responseComponents : requestComponents).get(ctx.zodSchema as z.ZodType)?.examples;
+  if (examples) j.examples = examples;
+  if (j.minimum === Number.MIN_SAFE_INTEGER) delete j.minimum;
+  if (j.maximum === Number.MAX_SAFE_INTEGER) delete j.maximum;
+  if (j.format === 'date-time') delete j.pattern;
+  // Responses may gain fields without a new version, so they are not closed.
+  if (open && j.additionalProperties === false) delete j.additionalProperties;
+};
+
+function strip(s: Json): Json {
+  const { $schema: _s, $id: _id, ...rest } = s;
+  return rest;
 }
 
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-const json = (schema: Json, description: string, headers?: Json) => ({
-  description,
-  ...(headers ? { headers } : {}),
-  content: { 'application/json': { schema } },
-});
+/** Component schemas generated from the registered zod schemas: requests as clients write them, responses as sent. */
+function componentSchemas(): Record<string, Json> {
+  const req = z.toJSONSchema(requestComponents, { io: 'input', uri, target: 'draft-2020-12', override: tidy(false) });
+  const res = z.toJSONSchema(responseComponents, { io: 'output', uri, target: 'draft-2020-12', override: tidy(true) });
+  const all = { ...(req.schemas as Record<string, Json>), ...(res.schemas as Record<string, Json>) };
+  return Object.fromEntries(Object.entries(all).map(([id, s]) => [id, strip(s)]));
+}
+
+/** A schema used by a route: a `$ref` when it is registered, otherwise inline. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const registry = io === 'input' ? requestComponents : responseComponents;
+  const id = registry.get(schema)?.id;
+  if (id) return ref(id);
+  return strip(z.toJSONSchema(schema, { io, target: 'draft-2020-12', override: tidy(io === 'output') }) as Json);
+}
+
+/** A parameter: a `$ref` to components/parameters when shared, otherwise inline. */
+function parameter(name: string, where: 'path' | 'query' | 'header', schema: z.ZodType): Json {
+  const optional = schema instanceof z.ZodOptional || schema instanceof z.ZodDefault;
+  const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  const shared = parameterComponents.get(inner);
+  if (shared) return { $ref: `#/components/parameters/${shared.id}` };
+  const { description: innerDescription, ...json } = strip(z.toJSONSchema(inner, { io: 'input', target: 'draft-2020-12', override: tidy(false) }) as Json);
+  const description = schema.meta()?.description ?? innerDescription;
+  return {
+    name,
+    in: where,
+    ...(where === 'path' || !optional ? { required: true } : {}),
+    ...(typeof description === 'string' ? { description } : {}),
+    schema: json,
+  };
+}
+
+function parameters(route: AnyRoute): Json[] {
+  const out: Json[] = [];
+  for (const [where, obj] of [['path', route.params], ['query', route.query], ['header', route.headers]] as const) {
+    if (!obj) continue;
+    for (const [name, schema] of Object.entries((obj as z.ZodObject).shape)) out.push(parameter(name, where, schema as z.ZodType));
+  }
+  return out;
+}
 
 const rateHeaders = {
   RateLimit: { $ref: '#/components/headers/RateLimit' },
   'RateLimit-Policy': { $ref: '#/components/headers/RateLimitPolicy' },
 };
-const keyedErrors = {
-  '401': { $ref: '#/components/responses/Unauthorized' },
-  '429': { $ref: '#/components/responses/RateLimited' },
-};
-const jobErrors = { ...keyedErrors, '404': { $ref: '#/components/responses/JobNotFound' } };
-const jobIdParam = { $ref: '#/components/parameters/JobId' };
 
-function paths(): Json {
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+
+function response(route: AnyRoute, status: number, spec: ResponseSpec): Json {
+  if ('shared' in spec) return { $ref: `#/components/responses/${spec.shared}` };
+  if ('problem' in spec) return problem(spec.description);
+  const success = status < 300;
+  const headers = { ...(success && route.rate ? rateHeaders : {}), ...(spec.headers ?? {}) };
+  const media: Record<string, z.ZodType> = { ...spec.content, ...(spec.body ? { 'application/json': spec.body } : {}) };
+  const first = status === successStatus(route);
   return {
-    '/health': {
-      get: {
-        operationId: 'getHealth',
-        tags: ['service'],
-        summary: 'Service health',
-        description: '200 when Postgres, Redis and the creator index answer (status `degraded` when the index was built by another embedder: jobs fail until `scout import --reindex`); 503 while a dependency is down. No key needed.',
-        security: [],
-        responses: {
-          '200': json(ref('Health'), 'healthy'),
-          '503': json(ref('Health'), 'a component is down'),
-        },
-      },
-    },
-    '/pipeline/start': {
-      post: {
-        operationId: 'startJob',
-        tags: ['pipeline'],
-        summary: 'Start a scouting job',
-        description:
-          'Creates the job and queues it. With `Idempotency-Key` (scoped to your key, kept 24 h) a retry with the same body ' +
-          'returns the same job (`Idempotent-Replayed: true`); the same key with a different body is 422; while the first ' +
-          `request is still in flight a duplicate gets 409. Limited by the stricter \`start\` bucket and the key's daily quota. ` +
-          `Webhook: when the job ends, \`webhook_url\` receives a signed POST (headers ${Object.values(WEBHOOK_HEADERS).join(', ')}; ` +
-          'signature `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with your webhook secret>`).',
-        parameters: [{ $ref: '#/components/parameters/IdempotencyKey' }],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('StartJobRequest') } } },
-        responses: {
-          '202': json(ref('StartJobResponse'), 'accepted (or replayed)', {
-            ...rateHeaders,
-            Location: { description: 'the job', schema: { type: 'string' } },
-            'Idempotent-Replayed': { description: '`true` when an earlier request created this job', schema: { type: 'string' } },
-          }),
-          '400': problem('malformed JSON or Idempotency-Key'),
-          ...keyedErrors,
-          '409': problem('a request with this Idempotency-Key is still in progress'),
-          '413': problem('body too large'),
-          '415': problem('body is not JSON'),
-          '422': problem('invalid field (named in `errors`), or Idempotency-Key reused with another body'),
-          '503': problem('accepted but not queued yet (`job_id` in the body; it will be queued), or a backend is down'),
-        },
-      },
-    },
-    '/pipeline/jobs/{jobId}': {
-      get: {
-        operationId: 'getJob',
-        tags: ['pipeline'],
-        summary: 'Job status, stage, progress and counters',
-        parameters: [jobIdParam],
-        responses: { '200': json(ref('Job'), 'the job', rateHeaders), ...jobErrors },
-      },
-    },
-    '/pipeline/jobs/{jobId}/results': {
-      get: {
-        operationId: 'getJobResults',
-        tags: ['pipeline'],
-        summary: 'Final ranked creators',
-        parameters: [jobIdParam],
-        responses: {
-          '200': json(ref('JobResults'), 'the ranked shortlist', rateHeaders),
-          ...jobErrors,
-          '409': problem('the job has not completed (or failed / was cancelled)'),
-        },
-      },
-    },
-    '/pipeline/jobs/{jobId}/artifacts/{kind}': {
-      get: {
-        operationId: 'getJobArtifact',
-        tags: ['pipeline'],
-        summary: 'An intermediate artifact',
-        description:
-          '`candidates` (search hits), `progressive` (top so far, rewritten after each scoring batch), ' +
-          '`remaining` (not yet scored), `timing` (per-stage durations and counts).',
-        parameters: [jobIdParam, { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: [...publicArtifactKinds] } }],
-        responses: { '200': json(ref('Artifact'), 'the artifact', rateHeaders), ...keyedErrors, '404': problem('no such job, kind, or not written yet') },
-      },
-    },
-    '/pipeline/jobs/{jobId}/events': {
-      get: {
-        operationId: 'getJobEvents',
-        tags: ['pipeline'],
-        summary: 'Job events: SSE stream or JSON batch',
-        description:
-          'With `Accept: text/event-stream`: Server-Sent Events, `id` = per-job sequence, `event` = type, `data` = a JobEvent. ' +
-          'Resume with `Last-Event-ID` (or `?after=`): no gap, no duplicate. A `: heartbeat` comment every 15 s; the stream ' +
-          'ends after `completed`, `failed` or `cancelled`. Otherwise (or with `?format=json`): a JSON page of the same events.',
-        parameters: [
-          jobIdParam,
-          { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'sse'] } },
-          { name: 'after', in: 'query', description: 'return events with seq greater than this', schema: { type: 'integer', minimum: 0 } },
-          { name: 'limit', in: 'query', description: 'JSON page size', schema: { type: 'integer', minimum: 1, maximum: EVENTS_LIMIT_MAX, default: 100 } },
-          { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
-        ],
-        responses: {
-          '200': {
-            description: 'SSE stream or JSON batch',
-            content: {
-              'text/event-stream': { schema: { type: 'string' } },
-              'application/json': { schema: ref('JobEventsBatch') },
-            },
-          },
-          ...jobErrors,
-          '400': problem('bad Last-Event-ID'),
-          '422': problem('bad query parameter'),
-        },
-      },
-    },
-    '/pipeline/jobs/{jobId}/cancel': {
-      post: {
-        operationId: 'cancelJob',
-        tags: ['pipeline'],
-        summary: 'Cancel a job',
-        description: 'A pending job is cancelled at once (200); a running one stops at its next safe point (202).',
-        parameters: [jobIdParam],
-        responses: {
-          '200': json(ref('Job'), 'cancelled'),
-          '202': json(ref('Job'), 'cancellation requested'),
-          ...jobErrors,
-          '409': problem('the job has already finished'),
-        },
-      },
-    },
-    '/weaviate/search': {
-      post: {
-        operationId: 'searchCreators',
-        tags: ['search'],
-        summary: 'Hybrid search over the creator index',
-        description: 'Normalized creators from the configured index (Weaviate or LanceDB), at most 100.',
-        requestBody: { required: true, content: { 'application/json': { schema: ref('SearchRequest') } } },
-        responses: {
-          '200': json(ref('SearchResponse'), 'matching creators', rateHeaders),
-          '400': problem('malformed JSON'),
-          ...keyedErrors,
-          '413': problem('body too large'),
-          '415': problem('body is not JSON'),
-          '422': problem('invalid field'),
-          '503': problem('search backend unavailable'),
-        },
-      },
-    },
+    description: spec.description,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    content: Object.fromEntries(
+      Object.entries(media).map(([type, schema]) => [
+        type,
+        { schema: schemaOf(schema, 'output'), ...(first && type === 'application/json' ? { example: route.example.response } : {}) },
+      ]),
+    ),
   };
+}
+
+/** The first 2xx status: the one the example response belongs to. */
+const successStatus = (route: AnyRoute) => Math.min(...Object.keys(route.responses).map(Number).filter((s) => s < 300));
+
+function operation(route: AnyRoute): Json {
+  const responses: Record<string, Json> = {};
+  const statuses = Object.keys(route.responses).map(Number);
+  // 401 and 429 come with the key and the bucket; they are listed where the route lists its own errors.
+  const implied: Record<number, Json> = {};
+  if (route.auth === 'apiKey') implied[401] = { $ref: '#/components/responses/Unauthorized' };
+  if (route.rate) implied[429] = { $ref: '#/components/responses/RateLimited' };
+  for (const status of [...new Set([...statuses, ...Object.keys(implied).map(Number)])].sort((a, b) => a - b)) {
+    responses[String(status)] = route.responses[status] ? response(route, status, route.responses[status]) : implied[status]!;
+  }
+  const params = parameters(route);
+  return {
+    operationId: route.operationId,
+    tags: route.tags,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    ...(route.auth === 'none' ? { security: [] } : {}),
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(route.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input'), example: route.example.body } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** The paths of the public routes, derived from their definitions. */
+function paths(routes: readonly AnyRoute[]): Json {
+  const out: Record<string, Json> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    out[path] = { ...(out[path] ?? {}), [route.method]: operation(route) };
+  }
+  return out;
+}
+
+/** components/parameters from the registered parameter schemas. */
+function componentParameters(): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  // the registry cannot be iterated; the schemas are reached through the routes that use them
+  for (const route of publicRoutes) {
+    for (const obj of [route.params, route.headers, route.query]) {
+      for (const schema of Object.values((obj as z.ZodObject | undefined)?.shape ?? {})) {
+        const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : (schema as z.ZodType);
+        const meta = parameterComponents.get(inner);
+        if (!meta || out[meta.id]) continue;
+        const json = strip(z.toJSONSchema(inner, { io: 'input', target: 'draft-2020-12', override: tidy(false) }) as Json);
+        out[meta.id] = {
+          name: meta.name,
+          in: meta.in,
+          ...(meta.in === 'path' ? { required: true } : {}),
+          ...(meta.description ? { description: meta.description } : {}),
+          schema: json,
+        };
+      }
+    }
+  }
+  return out;
 }
 
 /** The OpenAPI 3.1 document of the public API (admin endpoints are internal and not listed). */
@@ -251,18 +177,10 @@ export function buildOpenApiDocument(): Json {
     },
     tags: [{ name: 'pipeline' }, { name: 'search' }, { name: 'service' }],
     security: [{ ApiKey: [] }],
-    paths: paths(),
+    paths: paths(publicRoutes),
     components: {
       securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
-      parameters: {
-        JobId: { name: 'jobId', in: 'path', required: true, schema: { type: 'string', pattern: '^job_[a-z0-9]+$' } },
-        IdempotencyKey: {
-          name: 'Idempotency-Key',
-          in: 'header',
-          description: 'any unique string (a UUID is ideal), kept 24 h per API key',
-          schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
-        },
-      },
+      parameters: componentParameters(),
       headers: {
         RateLimit: { description: 'remaining requests `r` and seconds `t` until the bucket is full', schema: { type: 'string' } },
         RateLimitPolicy: { description: 'bucket size `q` and seconds `w` to refill it', schema: { type: 'string' } },

@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import type { Request, Response } from 'express';
 import type { AppContext } from '../../app/context.js';
 import { AppError } from '../../errors.js';
 import { operatorAccess } from '../../metrics/metrics.js';
 import type { z } from 'zod';
-import type { healthResponseSchema } from '../schemas.js';
+import { defineRoute } from '../route.js';
+import { exampleHealth, healthResponseSchema } from '../schemas.js';
 import { serviceVersion } from '../version.js';
 
 type Health = z.input<typeof healthResponseSchema>;
@@ -38,8 +39,23 @@ async function check<T>(name: string, ctx: Pick<AppContext, 'logger'>, fn: () =>
  * GET /health: 200 when Postgres, Redis and the creator index all answer (`degraded` when the index
  * needs a rebuild), 503 otherwise. Anonymous callers get only the status; version, uptime and components go to operators (see operatorAccess).
  */
-export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger' | 'config'>): Router {
-  const router = Router();
+export const getHealth = defineRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'getHealth',
+  tags: ['service'],
+  summary: 'Service health',
+  description: '200 when Postgres, Redis and the creator index answer (status `degraded` when the index was built by another embedder: jobs fail until `scout import --reindex`); 503 while a dependency is down. No key needed.',
+  auth: 'none',
+  responses: {
+    200: { description: 'healthy', body: healthResponseSchema },
+    503: { description: 'a component is down', body: healthResponseSchema },
+  },
+  example: { response: exampleHealth },
+  handler: ({ ctx }) => healthHandler(ctx),
+});
+
+function healthHandler(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger' | 'config'>) {
   const startedAt = Date.now();
   let cached: { at: number; body: Health } | null = null;
   let inflight: Promise<Health> | null = null;
@@ -81,7 +97,7 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
   };
 
   const access = operatorAccess(ctx);
-  router.get('/health', async (req, res) => {
+  return async (req: Request, res: Response) => {
     // Without Redis the key cannot be checked; health still answers, with the anonymous view.
     const operator = (await access(req).catch((err: unknown) => {
       if (err instanceof AppError && err.code === 'service_unavailable') return 'none';
@@ -95,6 +111,5 @@ export function healthRoutes(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers
     }
     const body = cached.body;
     res.status(body.status === 'unavailable' ? 503 : 200).json(operator ? body : { status: body.status });
-  });
-  return router;
+  };
 }

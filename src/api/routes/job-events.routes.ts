@@ -1,15 +1,21 @@
-import { Router } from 'express';
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { parseOrThrow } from '../problem.js';
-import { eventsQuerySchema } from '../schemas.js';
-import type { eventsBatchSchema } from '../schemas.js';
+import { defineRoute, jobNotFound, problem } from '../route.js';
+import { eventsBatchSchema, exampleEventsBatch, jobIdParam } from '../schemas.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';
 import { eventItem, JobEventStream, TERMINAL_GRACE_MS } from '../sse/job-event-stream.js';
 import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
 import type { RouteDeps } from './route-deps.js';
+
+export const EVENTS_LIMIT_MAX = 500;
+
+export const eventsQuerySchema = z.strictObject({
+  format: z.enum(['json', 'sse']).optional(),
+  after: z.coerce.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'return events with seq greater than this' }),
+  limit: z.coerce.number().int().min(1).max(EVENTS_LIMIT_MAX).default(100).meta({ description: 'JSON page size' }),
+});
 
 function lastEventId(req: Request): number | undefined {
   const raw = req.get('last-event-id');
@@ -41,11 +47,31 @@ function wantsStream(req: Request, format: string | undefined): boolean {
  * GET /pipeline/jobs/:jobId/events — SSE (Accept: text/event-stream) or a JSON batch
  * (?format=json, or any other Accept). Both resume after `Last-Event-ID` / `?after=`.
  */
-export function jobEventsRoutes({ ctx, auth, limit, sse }: RouteDeps): Router {
-  const router = Router();
-  router.get('/pipeline/jobs/:jobId/events', auth, limit.default, async (req, res) => {
+export const getJobEvents = defineRoute({
+  method: 'get',
+  path: '/pipeline/jobs/:jobId/events',
+  operationId: 'getJobEvents',
+  tags: ['pipeline'],
+  summary: 'Job events: SSE stream or JSON batch',
+  description:
+    'With `Accept: text/event-stream`: Server-Sent Events, `id` = per-job sequence, `event` = type, `data` = a JobEvent. ' +
+    'Resume with `Last-Event-ID` (or `?after=`): no gap, no duplicate. A `: heartbeat` comment every 15 s; the stream ' +
+    'ends after `completed`, `failed` or `cancelled`. Otherwise (or with `?format=json`): a JSON page of the same events.',
+  auth: 'apiKey',
+  rate: 'default',
+  params: z.object({ jobId: jobIdParam }),
+  query: eventsQuerySchema,
+  headers: z.object({ 'Last-Event-ID': z.string().optional() }),
+  responses: {
+    200: { description: 'SSE stream or JSON batch', content: { 'text/event-stream': z.string(), 'application/json': eventsBatchSchema } },
+    400: problem('bad Last-Event-ID'),
+    404: jobNotFound,
+    422: problem('bad query parameter'),
+  },
+  example: { params: { jobId: exampleEventsBatch.job_id }, response: exampleEventsBatch },
+  handler: ({ ctx, sse }) => async (req, res, input) => {
     const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
-    const query = parseOrThrow(eventsQuerySchema, req.query, 'query');
+    const query = input.query;
 
     if (!wantsStream(req, query.format)) {
       const after = query.after ?? 0;
@@ -84,6 +110,5 @@ export function jobEventsRoutes({ ctx, auth, limit, sse }: RouteDeps): Router {
       res.locals.log.error({ err }, 'could not open the event stream');
       throw new AppError('service_unavailable', 'live events are unavailable right now; poll with ?format=json', { retryAfterSeconds: 5 });
     }
-  });
-  return router;
-}
+  },
+});

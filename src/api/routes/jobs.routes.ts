@@ -1,13 +1,14 @@
-import { Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { publicArtifactKinds } from '../../domain/job.js';
 import type { MatchQuality, RankedResult } from '../../domain/job.js';
 import { cancelJob } from '../../services/jobs.service.js';
 import { jobView } from '../../services/job-view.js';
-import type { artifactResponseSchema, resultsResponseSchema } from '../schemas.js';
+import { defineRoute, jobNotFound, problem } from '../route.js';
+import { artifactResponseSchema, exampleArtifact, exampleJob, exampleResults, jobIdParam, jobViewSchema, resultsResponseSchema } from '../schemas.js';
 import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
-import type { RouteDeps } from './route-deps.js';
+
+// Job status, results, artifacts and cancel: every one scoped to the caller's key.
 
 type PublicKind = (typeof publicArtifactKinds)[number];
 const isPublicKind = (k: string): k is PublicKind => (publicArtifactKinds as readonly string[]).includes(k);
@@ -23,17 +24,42 @@ function rankedFrom(data: unknown): RankedResult[] {
   }));
 }
 
-/** Job status, results, artifacts and cancel: every one scoped to the caller's key. */
-export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
-  const router = Router();
-  const keyed = [auth, limit.default];
+const jobParams = z.object({ jobId: jobIdParam });
+const exampleParams = { jobId: exampleJob.job_id };
 
-  router.get('/pipeline/jobs/:jobId', ...keyed, async (req, res) => {
+export const getJob = defineRoute({
+  method: 'get',
+  path: '/pipeline/jobs/:jobId',
+  operationId: 'getJob',
+  tags: ['pipeline'],
+  summary: 'Job status, stage, progress and counters',
+  auth: 'apiKey',
+  rate: 'default',
+  params: jobParams,
+  responses: { 200: { description: 'the job', body: jobViewSchema }, 404: jobNotFound },
+  example: { params: exampleParams, response: exampleJob },
+  handler: ({ ctx }) => async (req, res) => {
     const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
     res.json(jobView(job));
-  });
+  },
+});
 
-  router.get('/pipeline/jobs/:jobId/results', ...keyed, async (req, res) => {
+export const getJobResults = defineRoute({
+  method: 'get',
+  path: '/pipeline/jobs/:jobId/results',
+  operationId: 'getJobResults',
+  tags: ['pipeline'],
+  summary: 'Final ranked creators',
+  auth: 'apiKey',
+  rate: 'default',
+  params: jobParams,
+  responses: {
+    200: { description: 'the ranked shortlist', body: resultsResponseSchema },
+    404: jobNotFound,
+    409: problem('the job has not completed (or failed / was cancelled)'),
+  },
+  example: { params: exampleParams, response: exampleResults },
+  handler: ({ ctx }) => async (req, res) => {
     const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
     if (job.status !== 'completed') {
       throw new AppError(
@@ -56,9 +82,24 @@ export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
       results,
     };
     res.json(payload);
-  });
+  },
+});
 
-  router.get('/pipeline/jobs/:jobId/artifacts/:kind', ...keyed, async (req, res) => {
+export const getJobArtifact = defineRoute({
+  method: 'get',
+  path: '/pipeline/jobs/:jobId/artifacts/:kind',
+  operationId: 'getJobArtifact',
+  tags: ['pipeline'],
+  summary: 'An intermediate artifact',
+  description:
+    '`candidates` (search hits), `progressive` (top so far, rewritten after each scoring batch), ' +
+    '`remaining` (not yet scored), `timing` (per-stage durations and counts).',
+  auth: 'apiKey',
+  rate: 'default',
+  params: z.object({ jobId: jobIdParam, kind: z.enum(publicArtifactKinds) }),
+  responses: { 200: { description: 'the artifact', body: artifactResponseSchema }, 404: problem('no such job, kind, or not written yet') },
+  example: { params: { ...exampleParams, kind: 'timing' }, response: exampleArtifact },
+  handler: ({ ctx }) => async (req, res) => {
     const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
     const kind = param(req, 'kind') ?? '';
     if (!isPublicKind(kind)) {
@@ -73,14 +114,30 @@ export function jobsRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
       data: artifact.data,
     };
     res.json(payload);
-  });
+  },
+});
 
-  router.post('/pipeline/jobs/:jobId/cancel', ...keyed, ...body, async (req, res) => {
+export const cancelJobRoute = defineRoute({
+  method: 'post',
+  path: '/pipeline/jobs/:jobId/cancel',
+  operationId: 'cancelJob',
+  tags: ['pipeline'],
+  summary: 'Cancel a job',
+  description: 'A pending job is cancelled at once (200); a running one stops at its next safe point (202).',
+  auth: 'apiKey',
+  rate: 'default',
+  params: jobParams,
+  responses: {
+    200: { description: 'cancelled', body: jobViewSchema },
+    202: { description: 'cancellation requested', body: jobViewSchema },
+    404: jobNotFound,
+    409: problem('the job has already finished'),
+  },
+  example: { params: exampleParams, response: { ...exampleJob, cancel_requested: true } },
+  handler: ({ ctx }) => async (req, res) => {
     const own = await loadOwnJob(ctx, param(req, 'jobId'), res);
     const job = await cancelJob(ctx, own.id, apiKeyOf(res).id);
     // 200: cancelled now; 202: the worker will stop at its next safe point.
     res.status(job.status === 'cancelled' ? 200 : 202).json(jobView(job));
-  });
-
-  return router;
-}
+  },
+});

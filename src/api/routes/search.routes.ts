@@ -1,13 +1,28 @@
-import { Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { platforms } from '../../domain/creator.js';
 import type { HardFilters } from '../../domain/creator.js';
+import { filtersSchema } from '../../domain/job.js';
 import { AppError } from '../../errors.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/index/creator-index.js';
 import { ProviderError } from '../../errors.js';
-import { parseOrThrow } from '../problem.js';
-import { searchRequestSchema } from '../schemas.js';
-import type { SearchRequest, searchResponseSchema } from '../schemas.js';
-import type { RouteDeps } from './route-deps.js';
+import { requestComponent } from '../openapi/components.js';
+import { defineRoute, problem } from '../route.js';
+import { exampleSearchResponse, searchResponseSchema } from '../schemas.js';
+
+export const SEARCH_QUERY_MAX = 500;
+export const SEARCH_LIMIT_MAX = 100;
+
+export const searchRequestSchema = requestComponent(
+  'SearchRequest',
+  z.strictObject({
+    query: z.string().trim().min(1).max(SEARCH_QUERY_MAX),
+    limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).default(25),
+    platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
+    filters: filtersSchema.optional(),
+  }),
+  { query: 'vegan fitness recipes', limit: 10, platforms: ['instagram', 'tiktok'], filters: { countries: ['US'] } },
+);
+export type SearchRequest = z.output<typeof searchRequestSchema>;
 
 const BIO_MAX = 500;
 const LIST_MAX = 20;
@@ -30,10 +45,27 @@ function hardFilters(req: SearchRequest): HardFilters {
  * POST /weaviate/search — the seed's path, served by whichever index is configured. Returns
  * normalized creators only (never backend objects), with hard caps on the query and the result.
  */
-export function searchRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
-  const router = Router();
-  router.post('/weaviate/search', auth, limit.default, ...body, async (req, res) => {
-    const request = parseOrThrow(searchRequestSchema, req.body, 'body');
+export const searchCreators = defineRoute({
+  method: 'post',
+  path: '/weaviate/search',
+  operationId: 'searchCreators',
+  tags: ['search'],
+  summary: 'Hybrid search over the creator index',
+  description: 'Normalized creators from the configured index (Weaviate or LanceDB), at most 100.',
+  auth: 'apiKey',
+  rate: 'default',
+  body: searchRequestSchema,
+  responses: {
+    200: { description: 'matching creators', body: searchResponseSchema },
+    400: problem('malformed JSON'),
+    413: problem('body too large'),
+    415: problem('body is not JSON'),
+    422: problem('invalid field'),
+    503: problem('search backend unavailable'),
+  },
+  example: { body: { query: 'vegan fitness recipes', limit: 10 }, response: exampleSearchResponse },
+  handler: ({ ctx }) => async (_req, res, input) => {
+    const request = input.body;
     let hits;
     try {
       hits = await ctx.providers.index.hybridSearch(
@@ -73,6 +105,5 @@ export function searchRoutes({ ctx, auth, limit, body }: RouteDeps): Router {
       results,
     };
     res.json(payload);
-  });
-  return router;
-}
+  },
+});

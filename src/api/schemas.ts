@@ -333,7 +333,7 @@ const exampleEvent = { seq: 3, type: 'stage_started' as const, created_at: examp
 responseComponent('JobEvent', jobEventSchema, exampleEvent);
 export const exampleEventsBatch = { job_id: exampleJobId, status: 'running' as const, events: [exampleEvent], next_after: 3, has_more: false };
 responseComponent('JobEventsBatch', eventsBatchSchema, exampleEventsBatch);
-const exampleSearchResult = {
+export const exampleSearchResult = {
   platform: 'tiktok' as const,
   handle: 'veganbulk',
   display_name: 'Vegan Bulk',

@@ -78,7 +78,7 @@ export const filtersSchema = z
     path: ['followers_min'],
   });
 
-const creatorKeyString = z.string().refine((s) => parseCreatorKey(s) !== null, {
+export const creatorKeyString = z.string().refine((s) => parseCreatorKey(s) !== null, {
   message: 'must look like "platform:handle", e.g. "instagram:foo"',
 });
 

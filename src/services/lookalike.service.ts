@@ -224,3 +224,40 @@ export function withSeeds(expansion: BriefExpansion, seeds: readonly Seed[]): Br
     audience,
   };
 }
+
+/** Reciprocal-rank-fusion constant, as in the search stage. */
+const RRF_K = 60;
+
+export interface SimilarHit {
+  creator: Creator;
+  /** fused relevance over the seed legs (reciprocal rank fusion), higher is better */
+  score: number;
+  resembles: Resemblance | null;
+}
+
+/**
+ * Synchronous lookalike search (POST /search/similar): the seed legs fused by reciprocal rank, the
+ * best `limit`, each with the seed it is nearest to. No brief, no scoring: the index's answer.
+ */
+export async function findSimilar(
+  index: CreatorIndex,
+  seeds: readonly Seed[],
+  opts: { filters: HardFilters; limit: number },
+  ctx: CallContext,
+): Promise<SimilarHit[]> {
+  const lists = await searchSeedLegs(index, seeds, opts, ctx);
+  const fused = new Map<CreatorKey, { creator: Creator; score: number; best: number }>();
+  for (const hits of lists) {
+    hits.forEach((hit, rank) => {
+      const f = fused.get(hit.creator.key) ?? { creator: hit.creator, score: 0, best: rank };
+      f.score += 1 / (RRF_K + rank + 1);
+      f.best = Math.min(f.best, rank);
+      fused.set(hit.creator.key, f);
+    });
+  }
+  const top = [...fused.values()]
+    .sort((a, b) => b.score - a.score || a.best - b.best || a.creator.key.localeCompare(b.creator.key))
+    .slice(0, opts.limit);
+  const near = await resemblances(index, seeds, top.map((t) => t.creator), ctx);
+  return top.map((t) => ({ creator: t.creator, score: Math.round(t.score * 1e6) / 1e6, resembles: near.get(t.creator.key) ?? null }));
+}

@@ -4,7 +4,8 @@ import type { CsvValue } from './csv.js';
 
 /**
  * The shortlist as a spreadsheet: one row per result, in rank order. The columns are stable
- * (documented in docs/api.md, "Shortlist export"): new ones are only ever added at the end.
+ * (documented in docs/api.md, "Shortlist export"): new ones are only ever added at the end. Rows
+ * stored by older versions may lack fields; those cells are empty.
  */
 export const resultColumns: readonly { name: string; value: (r: RankedResult) => CsvValue }[] = [
   { name: 'rank', value: (r) => r.rank },
@@ -17,7 +18,7 @@ export const resultColumns: readonly { name: string; value: (r: RankedResult) =>
   { name: 'engagement_rate', value: (r) => r.engagement_rate },
   { name: 'country', value: (r) => r.country },
   { name: 'language', value: (r) => r.language },
-  { name: 'matched_topics', value: (r) => r.matched_topics.join('; ') },
+  { name: 'matched_topics', value: (r) => (r.matched_topics ?? []).join('; ') },
   { name: 'niches', value: (r) => (r.niches ?? []).map((n) => `${n.niche} ${n.p.toFixed(2)}`).join('; ') },
   { name: 'rationale', value: (r) => r.rationale },
   { name: 'score_niche', value: (r) => r.score_breakdown?.niche },

@@ -51,6 +51,11 @@ export interface RouteDefinition<B extends z.ZodType = z.ZodType, Q extends z.Zo
   responses: Record<number, ResponseSpec>;
   /** shown in the OpenAPI operation; a test checks each against its schema */
   example: { params?: Record<string, string>; body?: z.input<B>; response: unknown };
+  /**
+   * Checks that can refuse the request before anything is spent on it: with it, the body is parsed
+   * and this runs ahead of the rate bucket, so a refused request takes no token (POST /pipeline/start).
+   */
+  validate?: (deps: RouteDeps) => RouteHandler<B, Q>;
   /** built once per app with the shared dependencies (per-app state such as a cache lives in the closure) */
   handler: (deps: RouteDeps) => RouteHandler<B, Q>;
 }
@@ -64,13 +69,26 @@ export function defineRoute<B extends z.ZodType = z.ZodNever, Q extends z.ZodTyp
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteDefinition<any, any>;
 
-/** Express registration: auth, then the rate bucket, then the strict JSON body parser for methods that carry a body. */
+/**
+ * Express registration: auth, then the rate bucket, then the strict JSON body parser for methods
+ * that carry a body — or, for a route with `validate`, auth, body, validate, then the bucket.
+ */
 export function registerRoutes(app: Express, routes: readonly AnyRoute[], deps: RouteDeps): void {
   for (const route of routes) {
     const chain: RequestHandler[] = [];
     if (route.auth === 'apiKey') chain.push(deps.auth);
-    if (route.rate) chain.push(deps.limit[route.rate]);
-    if (route.method !== 'get' && route.method !== 'delete') chain.push(...deps.body);
+    const body = route.method !== 'get' && route.method !== 'delete' ? deps.body : [];
+    if (route.validate) {
+      const validate = route.validate(deps);
+      chain.push(...body, async (req, res, next) => {
+        await validate(req, res, inputOf(route, req));
+        next();
+      });
+      if (route.rate) chain.push(deps.limit[route.rate]);
+    } else {
+      if (route.rate) chain.push(deps.limit[route.rate]);
+      chain.push(...body);
+    }
     const handle = route.handler(deps);
     chain.push(async (req, res) => {
       await handle(req, res, inputOf(route, req));

@@ -68,6 +68,7 @@ export const jobViewSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     request: z.object({
       brief: z.string(),
+      similar_to: z.array(z.string()).optional().meta({ description: 'the seed creators of a lookalike job' }),
       platforms: z.array(z.enum(platforms)).nullable(),
       filters: z.record(z.string(), z.unknown()),
       top_k: z.number().int(),
@@ -339,7 +340,7 @@ const exampleEvent = { seq: 3, type: 'stage_started' as const, created_at: examp
 responseComponent('JobEvent', jobEventSchema, exampleEvent);
 export const exampleEventsBatch = { job_id: exampleJobId, status: 'running' as const, events: [exampleEvent], next_after: 3, has_more: false };
 responseComponent('JobEventsBatch', eventsBatchSchema, exampleEventsBatch);
-const exampleSearchResult = {
+export const exampleSearchResult = {
   platform: 'tiktok' as const,
   handle: 'veganbulk',
   display_name: 'Vegan Bulk',

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { openEvalIndex } from '../eval/eval-index.js';
+import { evaluateLookalikes } from '../eval/lookalike-quality.js';
+import type { LookalikeQuality } from '../eval/lookalike-quality.js';
 import { evaluateBriefs, kimNiches, naturalLanguageBriefs, nicheWordBriefs, readLabels } from '../eval/search-quality.js';
 import type { BriefQuality, EvalBrief, QualityReport, QualitySummary } from '../eval/search-quality.js';
 import { ImportProgressReporter } from '../import/progress.js';
@@ -26,13 +28,15 @@ const command: Command = {
     'natural-language brand briefs and niche words through the whole pipeline, and report precision@10/@k per brief, per\n' +
     'niche and overall, and where relevance is lost (search candidates vs final ranking). See docs/quality.md.',
   usage:
-    'scout eval [--labels FILE] [--set nl|niche|all] [--niches a,b] [--limit N] [--max-creators N]\n' +
+    'scout eval [--labels FILE] [--set nl|niche|all|lookalike] [--niches a,b] [--limit N] [--max-creators N]\n' +
     '           [--index-dir DIR [--rebuild]] [--no-niches] [--top-k 25] [--candidate-limit 150] [--briefs] [--json]\n' +
     `  --labels        labelled creator file (default ${DEFAULT_LABELS})\n` +
     '  --limit         run only the first N briefs of each set (a quick run)\n' +
     '  --max-creators  import only the first N creators of the file\n' +
     '  --index-dir     keep the temporary index in DIR and reuse it on the next run with the same file, limit and embedder\n' +
-    '  --no-niches     import without niche inference (measures what it adds)',
+    '  --no-niches     import without niche inference (measures what it adds)\n' +
+    '  --set lookalike lookalike jobs seeded with 3 creators labelled with a niche (2 per niche, no brief): the share of\n' +
+    '                  results in that niche, and that no seed comes back',
   async run(argv) {
     const { values } = parseCommandArgs(
       argv,
@@ -57,7 +61,7 @@ const command: Command = {
     const limit = positiveInt('limit', values.limit);
     const maxCreators = positiveInt('max-creators', values['max-creators']);
     const set = values.set ?? 'all';
-    if (!['nl', 'niche', 'all'].includes(set)) throw new UsageError('--set must be nl, niche or all');
+    if (!['nl', 'niche', 'all', 'lookalike'].includes(set)) throw new UsageError('--set must be nl, niche, all or lookalike');
     const niches = values.niches ? values.niches.split(',').map((s) => s.trim()).filter(Boolean) : [...kimNiches];
     const labelsFile = values.labels ?? DEFAULT_LABELS;
     if (!existsSync(labelsFile)) throw new UsageError(`labels file not found: ${labelsFile} (pass --labels FILE)`);
@@ -67,11 +71,11 @@ const command: Command = {
       const of = bs.filter((b) => niches.includes(b.niche));
       return limit ? of.slice(0, limit) : of;
     };
-    const briefs = [
+    const briefs = set === 'lookalike' ? [] : [
       ...(set === 'niche' ? [] : pick(naturalLanguageBriefs())),
       ...(set === 'nl' ? [] : pick(nicheWordBriefs(niches))),
     ];
-    if (briefs.length === 0) throw new UsageError('no brief selected');
+    if (briefs.length === 0 && set !== 'lookalike') throw new UsageError('no brief selected');
 
     const config = loadConfig();
     const reporter = values.json ? null : new ImportProgressReporter();
@@ -89,6 +93,22 @@ const command: Command = {
     try {
       const labels = await readLabels(labelsFile);
       const { row } = await createApiKey(ctx.repos.apiKeys, { name: 'eval' });
+      if (set === 'lookalike') {
+        try {
+          const jobs = await evaluateLookalikes(ctx, {
+            apiKeyId: row.id,
+            labels,
+            niches,
+            topK,
+            trials: limit ?? 2,
+            onJob: values.json ? undefined : (q) => console.log(lookalikeLine(q)),
+          });
+          printLookalikes(jobs, values.json ?? false, topK);
+          return jobs.some((q) => q.seedsReturned > 0) ? 1 : 0;
+        } finally {
+          await ctx.repos.apiKeys.revoke(row.id);
+        }
+      }
       let report: QualityReport;
       try {
         report = await evaluateBriefs(ctx, {
@@ -125,6 +145,30 @@ const command: Command = {
 export default command;
 
 const f2 = (x: number) => x.toFixed(2);
+
+function lookalikeLine(q: LookalikeQuality): string {
+  return (
+    `  ${q.niche.padEnd(9)} seeds ${q.seeds.join(', ')}: ${q.results} results, ${f2(q.share)} in the niche ` +
+    `(candidates ${f2(q.candidateShare)}), seeds returned ${q.seedsReturned} (${q.durationMs} ms)`
+  );
+}
+
+function printLookalikes(jobs: LookalikeQuality[], json: boolean, topK: number): void {
+  const niches = [...new Set(jobs.map((q) => q.niche))];
+  const mean = (qs: LookalikeQuality[], f: (q: LookalikeQuality) => number) => qs.reduce((s, q) => s + f(q), 0) / Math.max(1, qs.length);
+  const perNiche = niches.map((niche) => {
+    const of = jobs.filter((q) => q.niche === niche);
+    return { niche, jobs: of.length, share: mean(of, (q) => q.share), candidateShare: mean(of, (q) => q.candidateShare) };
+  });
+  const summary = { topK, jobs: jobs.length, share: mean(jobs, (q) => q.share), candidateShare: mean(jobs, (q) => q.candidateShare), seedsReturned: jobs.reduce((s, q) => s + q.seedsReturned, 0) };
+  if (json) {
+    console.log(JSON.stringify({ summary, perNiche, jobs }, null, 2));
+    return;
+  }
+  console.log(`\nlookalike jobs (3 seeds, no brief, top ${topK}): share of results in the seeds' niche`);
+  for (const n of perNiche) console.log(`  ${n.niche.padEnd(9)} ${f2(n.share)}  (candidates ${f2(n.candidateShare)}, ${n.jobs} jobs)`);
+  console.log(`  ${'mean'.padEnd(9)} ${f2(summary.share)}  (candidates ${f2(summary.candidateShare)}); seeds returned: ${summary.seedsReturned}`);
+}
 
 function briefLine(q: BriefQuality, topK: number): string {
   return (

@@ -116,6 +116,11 @@ export interface HardFilters {
   followersMax?: number;
   countries?: string[];
   languages?: string[];
+  /**
+   * creators whose country or language is unknown pass the `countries` / `languages` filters
+   * (by default an unknown value never passes a filter on it)
+   */
+  includeUnknown?: boolean;
   minEngagementRate?: number;
   /** inferred niches: a creator passes with p ≥ NICHE_FILTER_MIN_P for at least one of them */
   niches?: InferredNiche[];

@@ -40,6 +40,8 @@ export const LIMITS = {
   excludeMax: 500,
   countriesMax: 50,
   languagesMax: 20,
+  /** seed creators of a lookalike job or search */
+  seedsMax: 10,
 } as const;
 
 const countryCode = z
@@ -58,6 +60,10 @@ export const filtersSchema = z
     countries: z.array(countryCode).min(1).max(LIMITS.countriesMax).optional(),
     languages: z.array(languageCode).min(1).max(LIMITS.languagesMax).optional(),
     min_engagement_rate: z.number().min(0).max(1).optional(),
+    include_unknown: z
+      .boolean()
+      .optional()
+      .meta({ description: 'keep creators whose country or language is unknown when filtering by countries or languages (by default they are left out)' }),
     niches: z
       .array(z.enum(inferredNiches))
       .min(1)
@@ -72,9 +78,29 @@ export const filtersSchema = z
     path: ['followers_min'],
   });
 
+export const creatorKeyString = z.string().refine((s) => parseCreatorKey(s) !== null, {
+  message: 'must look like "platform:handle", e.g. "instagram:foo"',
+});
+
 /** Body of POST /pipeline/start. Unknown fields are rejected. */
 export const startJobSchema = z.strictObject({
-  brief: z.string().trim().min(LIMITS.briefMin).max(LIMITS.briefMax),
+  brief: z
+    .string()
+    .trim()
+    .min(LIMITS.briefMin)
+    .max(LIMITS.briefMax)
+    .optional()
+    .meta({ description: 'what the campaign wants; required unless similar_to names seed creators' }),
+  similar_to: z
+    .array(creatorKeyString)
+    .min(1)
+    .max(LIMITS.seedsMax)
+    .optional()
+    .meta({
+      description:
+        'lookalike search: seed creators ("platform:handle") in the index whose lookalikes are wanted, alone or with a brief; ' +
+        'the seeds themselves are never results; unknown seeds are refused (422) by name',
+    }),
   platforms: z.array(z.enum(platforms)).min(1).max(platforms.length).optional(),
   filters: filtersSchema.optional(),
   top_k: z.number().int().min(1).max(LIMITS.topKMax).default(25).meta({ description: 'the most results to return; fewer come back when fewer creators reach min_fit_score' }),
@@ -86,21 +112,20 @@ export const startJobSchema = z.strictObject({
     .max(100)
     .default(LIMITS.minFitScoreDefault)
     .meta({ description: `relevance floor: results with a lower fit_score are left out rather than padding top_k (default ${LIMITS.minFitScoreDefault}; 0 keeps every scored candidate)` }),
-  exclude_handles: z
-    .array(
-      z.string().refine((s) => parseCreatorKey(s) !== null, {
-        message: 'must look like "platform:handle", e.g. "instagram:foo"',
-      }),
-    )
-    .max(LIMITS.excludeMax)
-    .optional(),
+  exclude_handles: z.array(creatorKeyString).max(LIMITS.excludeMax).optional(),
   webhook_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+}).refine((r) => r.brief !== undefined || r.similar_to !== undefined, {
+  message: 'a brief is required unless similar_to names seed creators',
+  path: ['brief'],
 });
 export type StartJobRequest = z.output<typeof startJobSchema>;
 
 /** What the worker needs to run a job; stored in pipeline_jobs.params. */
 export interface JobParams {
+  /** empty for a lookalike job started from seeds alone */
   brief: string;
+  /** lookalike job: the seed creators, found in the index when the job was accepted */
+  similarTo?: CreatorKey[];
   platforms: Platform[] | null;
   filters: HardFilters;
   topK: number;
@@ -120,24 +145,32 @@ export function toHardFilters(f: z.output<typeof filtersSchema> | undefined, pla
   if (f?.countries) filters.countries = f.countries;
   if (f?.languages) filters.languages = f.languages;
   if (f?.min_engagement_rate !== undefined) filters.minEngagementRate = f.min_engagement_rate;
+  if (f?.include_unknown) filters.includeUnknown = true;
   if (f?.niches) filters.niches = [...new Set(f.niches)];
   return filters;
 }
 
 export function toJobParams(req: StartJobRequest): JobParams {
   return {
-    brief: req.brief,
+    brief: req.brief ?? '',
+    ...(req.similar_to ? { similarTo: keysOf(req.similar_to) } : {}),
     platforms: req.platforms ?? null,
     filters: toHardFilters(req.filters, req.platforms),
     topK: req.top_k,
     candidateLimit: Math.max(req.candidate_limit, req.top_k),
     minFitScore: req.min_fit_score,
-    excludeKeys: (req.exclude_handles ?? []).map((s) => {
-      const p = parseCreatorKey(s)!;
-      return `${p.platform}:${p.handle}` as CreatorKey;
-    }),
+    excludeKeys: keysOf(req.exclude_handles ?? []),
     webhookUrl: req.webhook_url ?? null,
   };
+}
+
+/** Validated "platform:handle" strings as normalised creator keys, first occurrence kept. */
+export function keysOf(list: readonly string[]): CreatorKey[] {
+  const keys = list.map((s) => {
+    const p = parseCreatorKey(s)!;
+    return `${p.platform}:${p.handle}` as CreatorKey;
+  });
+  return [...new Set(keys)];
 }
 
 export interface JobMeta {

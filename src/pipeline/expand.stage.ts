@@ -1,8 +1,11 @@
 import type { HardFilters, Platform } from '../domain/creator.js';
 import type { BriefExpansion } from '../domain/job.js';
+import { loadSeeds, seedExpansion, withSeeds } from '../services/lookalike.service.js';
 import type { StageRun } from './stage-run.js';
 
 export interface ExpandOutput {
+  /** the brief as scored: the client's, or for a lookalike job without one, a description of its seeds */
+  brief: string;
   expansion: BriefExpansion;
   /** the job's hard filters: explicit request filters over those inferred from the brief */
   filters: HardFilters;
@@ -13,6 +16,8 @@ export interface ExpandOutput {
 interface SavedExpansion {
   expansion: BriefExpansion;
   filters: HardFilters;
+  /** absent on expansions saved before lookalike jobs, whose brief is the job's own */
+  brief?: string;
 }
 
 const MAX_QUERIES = 8;
@@ -35,6 +40,7 @@ export function mergeFilters(explicit: HardFilters, inferred: HardFilters, platf
   pick('languages');
   pick('minEngagementRate');
   pick('niches');
+  pick('includeUnknown');
   const p = platforms ?? explicit.platforms ?? inferred.platforms;
   if (p && p.length > 0) out.platforms = [...p];
   return out;
@@ -46,19 +52,37 @@ export function normaliseExpansion(e: BriefExpansion, brief: string): BriefExpan
   return { ...e, queries: queries.length > 0 ? queries : [brief.slice(0, 500)] };
 }
 
-/** Brief → queries, niches, topics and filters. A re-run reuses the saved expansion. */
+/**
+ * Brief → queries, niches, topics and filters. A lookalike job adds its seeds' niches and shared
+ * topics; without a brief they are the whole expansion (no LLM call). A re-run reuses the saved one.
+ */
 export async function runExpandStage(run: StageRun): Promise<ExpandOutput> {
   const { deps, params, rt } = run;
   const saved = await deps.repos.artifacts.get<SavedExpansion>(rt.jobId, 'expansion');
-  if (saved) return { ...saved.data, reused: true };
+  if (saved) return { brief: saved.data.brief ?? params.brief, expansion: saved.data.expansion, filters: saved.data.filters, reused: true };
 
-  const expansion = normaliseExpansion(await deps.providers.llm.expandBrief(params.brief, rt.call), params.brief);
+  const seeds = params.similarTo ? await loadSeeds(deps.providers.index, params.similarTo, rt.call) : null;
+  if (seeds && seeds.missing.length > 0) {
+    await rt.emit('warning', {
+      stage: 'expand',
+      code: 'seeds_missing',
+      message: `seed creator(s) no longer in the index, left out: ${seeds.missing.join(', ')}`,
+    });
+  }
+  let brief = params.brief;
+  let expansion: BriefExpansion;
+  if (params.brief === '' && seeds) {
+    ({ brief, expansion } = seedExpansion(seeds.seeds));
+  } else {
+    expansion = normaliseExpansion(await deps.providers.llm.expandBrief(params.brief, rt.call), params.brief);
+    if (seeds && seeds.seeds.length > 0) expansion = withSeeds(expansion, seeds.seeds);
+  }
   const filters = mergeFilters(params.filters, expansion.filters, params.platforms);
-  await deps.repos.artifacts.put(rt.jobId, 'expansion', { expansion, filters } satisfies SavedExpansion);
+  await deps.repos.artifacts.put(rt.jobId, 'expansion', { expansion, filters, brief } satisfies SavedExpansion);
   if (expansion.fallback) {
     await rt.emit('warning', { stage: 'expand', code: 'expand_fallback', message: 'the LLM could not expand the brief; the rule-based expansion stands in' });
   }
   // parts of the brief the data cannot honour as asked ("men's": no creator gender in the index)
   for (const note of expansion.notes ?? []) await rt.emit('warning', { stage: 'expand', code: 'brief_not_applied', message: note });
-  return { expansion, filters, reused: false };
+  return { brief, expansion, filters, reused: false };
 }

@@ -160,7 +160,9 @@ async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: C
   await rt.checkpoint();
   await rt.enterStage('enrich');
   const t0 = performance.now();
-  const scoring = await ScoreStream.start(run, expand, candidates.map((c) => profileFromCreator(c.creator, { maxAgeDays: run.deps.config.profiles.maxAgeDays })));
+  const resembles = new Map(candidates.flatMap((c) => (c.resembles ? [[c.creator.key, c.resembles] as const] : [])));
+  const standIns = candidates.map((c) => profileFromCreator(c.creator, { maxAgeDays: run.deps.config.profiles.maxAgeDays }));
+  const scoring = await ScoreStream.start(run, expand, standIns, resembles);
   let enriched: EnrichOutput;
   try {
     enriched = await runEnrichStage(run, candidates, (profiles) => scoring.push(profiles));

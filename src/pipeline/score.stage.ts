@@ -2,6 +2,8 @@ import type { CreatorKey } from '../domain/creator.js';
 import type { FitScore } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
 import { scoreProfiles } from '../providers/llm/heuristic-score.js';
+import { resemblanceText } from '../services/lookalike.service.js';
+import type { Resemblance } from '../services/lookalike.service.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
 import { SerialQueue } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
@@ -42,8 +44,13 @@ export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: F
  * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time, for a list of profiles
  * known up front (the streaming pipeline feeds a `ScoreStream` as enrichment delivers instead).
  */
-export async function runScoreStage(run: StageRun, expand: ExpandOutput, profiles: Profile[]): Promise<ScoreOutput> {
-  const stream = await ScoreStream.start(run, expand, profiles);
+export async function runScoreStage(
+  run: StageRun,
+  expand: ExpandOutput,
+  profiles: Profile[],
+  resembles?: ReadonlyMap<CreatorKey, Resemblance>,
+): Promise<ScoreOutput> {
+  const stream = await ScoreStream.start(run, expand, profiles, resembles);
   try {
     await stream.push(profiles);
   } catch (err) {
@@ -87,14 +94,16 @@ export class ScoreStream {
     private readonly run: StageRun,
     expand: ExpandOutput,
     universe: Profile[],
+    /** a lookalike's candidates: which seed each resembles (its rationale says so first) */
+    private readonly resembles?: ReadonlyMap<CreatorKey, Resemblance>,
   ) {
-    this.brief = { brief: run.params.brief, expansion: expand.expansion, filters: expand.filters };
+    this.brief = { brief: expand.brief, expansion: expand.expansion, filters: expand.filters };
     for (const p of universe) this.profiles.set(p.key, p);
   }
 
   /** Loads the scores of an interrupted attempt and publishes the artifacts as they stand. */
-  static async start(run: StageRun, expand: ExpandOutput, universe: Profile[]): Promise<ScoreStream> {
-    const s = new ScoreStream(run, expand, universe);
+  static async start(run: StageRun, expand: ExpandOutput, universe: Profile[], resembles?: ReadonlyMap<CreatorKey, Resemblance>): Promise<ScoreStream> {
+    const s = new ScoreStream(run, expand, universe, resembles);
     const saved = await run.deps.repos.artifacts.get<SavedScores>(run.rt.jobId, 'scores');
     for (const x of saved?.data.scores ?? []) if (s.profiles.has(x.key)) s.scores.set(x.key, x);
     s.fallbackBatches = saved?.data.fallback_batches ?? 0;
@@ -183,7 +192,7 @@ export class ScoreStream {
   private async scoreBatch(batch: Profile[], no: number): Promise<void> {
     const { deps, rt } = this.run;
     await rt.checkpoint();
-    const answer = reconcileScores(this.brief, batch, await deps.providers.llm.scoreFit(this.brief, batch, rt.call));
+    const answer = reconcileScores(this.brief, batch, await deps.providers.llm.scoreFit(this.brief, batch, rt.call)).map((s) => this.withResemblance(s));
     // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
     await this.serial.run(async () => {
       for (const s of answer) this.scores.set(s.key, s);
@@ -207,6 +216,11 @@ export class ScoreStream {
       // while enrichment still runs, the overall progress is its; scoring only adds its counters
       await rt.progress(rt.stage === 'score' ? this.scores.size / total : null, counters, { total });
     });
+  }
+
+  private withResemblance(s: FitScore): FitScore {
+    const r = this.resembles?.get(s.key);
+    return r ? { ...s, rationale: `${resemblanceText(r)}. ${s.rationale}` } : s;
   }
 
   private async publish() {

@@ -1,5 +1,7 @@
 import { inferredNiches } from '../domain/creator.js';
 import type { CreatorKey, SearchHit } from '../domain/creator.js';
+import { loadSeeds, resemblances, searchSeedLegs } from '../services/lookalike.service.js';
+import type { Resemblance } from '../services/lookalike.service.js';
 import { forEachConcurrent } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import type { Candidate, StageRun } from './stage-run.js';
@@ -26,6 +28,8 @@ export interface CandidateSummary {
   search_score: number;
   /** indexes into the expansion's queries */
   matched_queries: number[];
+  /** lookalike jobs: the seed this creator is nearest to, and what they share */
+  resembles?: Resemblance;
 }
 
 /**
@@ -69,31 +73,44 @@ export function summariseCandidates(candidates: Candidate[]): CandidateSummary[]
     language: c.creator.language,
     search_score: Math.round(c.score * 1e6) / 1e6,
     matched_queries: c.queries,
+    ...(c.resembles ? { resembles: c.resembles } : {}),
   }));
 }
 
 /**
  * Hybrid search per query with the job's hard filters applied in the index, fused into at most
- * `candidate_limit` candidates; writes the `candidates` artifact. A re-run keeps the candidates a
- * previous attempt already showed the client (re-read from the index).
+ * `candidate_limit` candidates; writes the `candidates` artifact. A lookalike job adds one
+ * vector-only leg per seed and one for their centroid, leaves the seeds out and records which
+ * seed each candidate is nearest to. A re-run keeps the candidates a previous attempt already
+ * showed the client (re-read from the index).
  */
 export async function runSearchStage(run: StageRun, expand: ExpandOutput): Promise<Candidate[]> {
   const { deps, params, rt } = run;
   const saved = await deps.repos.artifacts.get<CandidateSummary[]>(rt.jobId, 'candidates');
   if (saved) return reloadCandidates(run, saved.data);
 
+  const index = deps.providers.index;
   const queries = expand.expansion.queries;
   const lists: SearchHit[][] = new Array(queries.length);
+  const seeds = params.similarTo ? (await loadSeeds(index, params.similarTo, rt.call)).seeds : [];
+  const excludeKeys = [...new Set([...params.excludeKeys, ...(params.similarTo ?? [])])];
   await forEachConcurrent(queries, QUERY_CONCURRENCY, async (text, i) => {
-    lists[i] = await deps.providers.index.hybridSearch(
-      { text, filters: expand.filters, limit: params.candidateLimit, excludeKeys: params.excludeKeys },
-      rt.call,
-    );
+    lists[i] = await index.hybridSearch({ text, filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call);
   });
+  if (seeds.length > 0) {
+    lists.push(...(await searchSeedLegs(index, seeds, { filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call)));
+  }
   // every creator any query found is a candidate until the niche boost has had its say
-  const pool = fuseHits(lists, params.excludeKeys, Number.MAX_SAFE_INTEGER);
+  const pool = fuseHits(lists, excludeKeys, Number.MAX_SAFE_INTEGER).map((c) => ({ ...c, queries: c.queries.filter((q) => q < queries.length) }));
   const nicheFiltered = expand.filters.niches !== undefined;
-  const candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
+  let candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
+  if (seeds.length > 0) {
+    const near = await resemblances(index, seeds, candidates.map((c) => c.creator), rt.call);
+    candidates = candidates.map((c) => {
+      const r = near.get(c.creator.key);
+      return r ? { ...c, resembles: r } : c;
+    });
+  }
   await deps.repos.artifacts.put(rt.jobId, 'candidates', summariseCandidates(candidates));
   return candidates;
 }
@@ -120,6 +137,6 @@ async function reloadCandidates(run: StageRun, saved: CandidateSummary[]): Promi
   const byKey = new Map(creators.map((c) => [c.key, c]));
   return saved.flatMap((s) => {
     const creator = byKey.get(s.key);
-    return creator ? [{ creator, score: s.search_score, queries: s.matched_queries }] : [];
+    return creator ? [{ creator, score: s.search_score, queries: s.matched_queries, ...(s.resembles ? { resembles: s.resembles } : {}) }] : [];
   });
 }

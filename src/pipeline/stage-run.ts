@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import type { Creator } from '../domain/creator.js';
 import type { JobParams } from '../domain/job.js';
+import type { Resemblance } from '../services/lookalike.service.js';
 import type { JobRuntime } from './job-runtime.js';
 
 /** What the pipeline needs from the composition root. */
@@ -18,4 +19,6 @@ export interface Candidate {
   creator: Creator;
   score: number;
   queries: number[];
+  /** lookalike jobs: the seed this creator is nearest to, and what they share */
+  resembles?: Resemblance;
 }

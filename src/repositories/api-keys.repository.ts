@@ -65,6 +65,15 @@ export class ApiKeysRepository {
     return rowCount === 1;
   }
 
+  /** Replaces an active key's webhook secret; null when the key is unknown or revoked. */
+  async rotateWebhookSecret(id: string, secret: string): Promise<ApiKeyRow | null> {
+    const { rows } = await this.db.query<ApiKeyRow>(
+      `update api_keys set webhook_secret = $2 where id = $1 and revoked_at is null returning ${columns}`,
+      [id, secret],
+    );
+    return rows[0] ?? null;
+  }
+
   async updateLimits(id: string, limits: { rateLimitPerMin?: number | null; dailyJobQuota?: number | null }): Promise<ApiKeyRow | null> {
     const { rows } = await this.db.query<ApiKeyRow>(
       `update api_keys set

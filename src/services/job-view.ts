@@ -22,8 +22,11 @@ export function requestView(p: JobParams) {
   if (f.countries) filters.countries = f.countries;
   if (f.languages) filters.languages = f.languages;
   if (f.minEngagementRate !== undefined) filters.min_engagement_rate = f.minEngagementRate;
+  if (f.niches) filters.niches = f.niches;
+  if (f.includeUnknown) filters.include_unknown = true;
   return {
     brief: p.brief,
+    ...(p.similarTo ? { similar_to: p.similarTo } : {}),
     platforms: p.platforms,
     filters,
     top_k: p.topK,

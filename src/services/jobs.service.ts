@@ -12,6 +12,7 @@ import { validateWebhookUrl, webhookUrlPolicy, WebhookUrlError } from '../webhoo
 import { enqueueJobWebhook } from '../queue/webhook.queue.js';
 import { effectiveLimits } from './api-keys.service.js';
 import { requestHash } from './idempotency.service.js';
+import { assertSeedsIndexed } from './lookalike.service.js';
 import type { IdempotencyState } from './idempotency.service.js';
 
 type Ctx = Pick<AppContext, 'config' | 'logger' | 'pool' | 'redis' | 'repos' | 'queue' | 'jobEvents' | 'stores' | 'webhookQueue'>;
@@ -42,12 +43,12 @@ function reusedKey(): AppError {
  * lost. If the enqueue then fails, the client gets a 503 naming the job and the worker's sweeper
  * queues it later (BullMQ job id = our job id, so a second enqueue is harmless).
  */
-export async function startJob(
-  ctx: Ctx,
-  apiKey: ApiKeyRow,
-  body: StartJobRequest,
-  idempotencyKey: string | undefined,
-): Promise<StartOutcome> {
+/**
+ * What a start request must pass beyond its schema, checked before it takes a start token: the
+ * webhook URL is one we may call, and every seed of a lookalike job is in the index (422 naming
+ * those that are not).
+ */
+export async function checkStartRequest(ctx: Pick<AppContext, 'config' | 'providers'>, body: StartJobRequest): Promise<void> {
   if (body.webhook_url !== undefined) {
     try {
       await validateWebhookUrl(body.webhook_url, webhookUrlPolicy(ctx.config));
@@ -58,7 +59,16 @@ export async function startJob(
       });
     }
   }
+  if (body.similar_to) await assertSeedsIndexed(ctx.providers.index, body.similar_to, 'similar_to');
+}
 
+/** Accepts a job whose request passed checkStartRequest. */
+export async function startJob(
+  ctx: Ctx,
+  apiKey: ApiKeyRow,
+  body: StartJobRequest,
+  idempotencyKey: string | undefined,
+): Promise<StartOutcome> {
   const hash = requestHash(body);
   const store = ctx.stores.idempotency;
   let claim: IdempotencyState | null = null;

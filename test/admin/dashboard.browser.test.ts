@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
+import { resultColumns } from '../../src/export/results-csv.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +183,19 @@ describe('admin dashboard in Chromium', () => {
     await page.locator('#artifact-view table').waitFor();
     assert.match(await page.locator('#artifact-view table tbody tr').first().innerText(), /instagram:fit_anna\s+Anna <i>Fit<\/i>\s+94/);
     assert.equal(await page.locator('#artifact-view script, #artifact-view i').count(), 0);
+    // the button is a download link: the page fetches its href with its own session, as the click does
+    const link = page.locator('#download-csv');
+    assert.equal(await link.innerText(), 'Download CSV');
+    assert.equal(await link.getAttribute('download'), `${seeded.inspected}.csv`);
+    const got = await page.evaluate(async (href) => {
+      const res = await fetch(href);
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    }, (await link.getAttribute('href'))!);
+    assert.equal(got.status, 200);
+    assert.match(got.type ?? '', /^text\/csv/);
+    const rows = parse(got.text) as string[][];
+    assert.deepEqual(rows[0], resultColumns.map((c) => c.name));
+    assert.ok(rows.slice(1).some((r) => r[2] === 'fit_anna' && r[3] === 'Anna <i>Fit</i>'), JSON.stringify(rows.slice(0, 3)));
     await shot('05-job-inspector');
   });
 
@@ -209,6 +224,10 @@ describe('admin dashboard in Chromium', () => {
     assert.match(value, /^isk_[0-9A-Za-z]{33}$/);
     const auth = await authenticateApiKey(t.ctx.repos.apiKeys, value);
     assert.ok(auth.ok);
+    const secret = await page.locator('#new-key-webhook-secret').inputValue();
+    assert.match(secret, /^whsec_[\w-]{43}$/, 'the webhook secret is shown once with the key');
+    const keyId = (await t.ctx.repos.apiKeys.list()).find((k) => k.name === 'browser-made')!.id;
+    assert.equal((await t.ctx.repos.apiKeys.get(keyId))!.webhookSecret, secret);
     const row = page.locator('#keys-table tr[data-name="browser-made"]');
     assert.match(await row.innerText(), /250/);
     await shot('08-keys-created');
@@ -218,6 +237,14 @@ describe('admin dashboard in Chromium', () => {
     assert.equal(await page.locator('#new-key-value').count(), 0, 'the key is not shown again');
 
     const id = await page.locator('#keys-table tr[data-name="browser-made"]').getAttribute('data-key');
+    await page.click(`button[data-rotate-secret="${id}"]`);
+    assert.equal(await page.locator(`button[data-rotate-secret="${id}"]`).innerText(), 'Confirm rotate');
+    await page.click(`button[data-rotate-secret="${id}"]`);
+    const rotated = await page.locator('#new-webhook-secret-value').inputValue();
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, secret);
+    assert.equal((await t.ctx.repos.apiKeys.get(id!))!.webhookSecret, rotated, 'webhooks are signed with the rotated secret');
+
     await page.click(`button[data-revoke="${id}"]`);
     assert.equal(await page.locator(`button[data-revoke="${id}"]`).innerText(), 'Confirm revoke');
     await page.click(`button[data-revoke="${id}"]`);

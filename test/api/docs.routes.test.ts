@@ -30,9 +30,10 @@ describe('OpenAPI document and /docs', () => {
     // the paths come from the route definitions (route-definitions.test.ts checks the operations one by one)
     assert.deepEqual(Object.keys(doc.paths).sort(), [...new Set(publicRoutes.map((r) => openApiPath(r.path)))].sort());
     const start = doc.components.schemas.StartJobRequest!;
-    assert.deepEqual(start.required, ['brief']);
+    // a brief, or seeds (similar_to), or both: neither field is required on its own
+    assert.deepEqual(start.required ?? [], []);
     assert.deepEqual(Object.keys(start.properties ?? {}).sort(), [
-      'brief', 'candidate_limit', 'exclude_handles', 'filters', 'min_fit_score', 'platforms', 'top_k', 'webhook_url',
+      'brief', 'candidate_limit', 'exclude_handles', 'filters', 'min_fit_score', 'platforms', 'similar_to', 'top_k', 'webhook_url',
     ]);
     assert.ok(doc.components.schemas.RankedResult?.properties?.fit_score);
     assert.ok(doc.components.schemas.RankedResult?.properties?.score_breakdown);

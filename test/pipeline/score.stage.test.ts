@@ -16,7 +16,7 @@ import { createJob, makeProfile, nicheCorpus } from './fixtures.js';
 
 const BRIEF = 'pet creators with dogs and cats';
 const expansion = expandBriefText(BRIEF);
-const expand: ExpandOutput = { expansion, filters: {}, reused: false };
+const expand: ExpandOutput = { brief: BRIEF, expansion, filters: {}, reused: false };
 const profiles: Profile[] = nicheCorpus(4).map((c) => profileFromCreator(c, { maxAgeDays: 180 }));
 
 describe('reconcileScores', () => {

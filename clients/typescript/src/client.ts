@@ -16,6 +16,8 @@ import type {
   JobResults,
   SearchRequest,
   SearchResponse,
+  SimilarRequest,
+  SimilarResponse,
   StartJobRequest,
   StartJobResponse,
 } from './types.js';
@@ -104,7 +106,19 @@ export class ScoutClient {
 
   /** The shortlist of a finished job (409 `job_not_finished` before that: see waitForResults). */
   async getResults(jobId: string, opts: RequestOptions = {}): Promise<JobResults> {
-    return unwrap(await this.raw.GET('/pipeline/jobs/{jobId}/results', { params: { path: { jobId } }, signal: opts.signal }));
+    // JSON (the route also answers text/csv: see getResultsCsv)
+    const outcome = await this.raw.GET('/pipeline/jobs/{jobId}/results', { params: { path: { jobId } }, signal: opts.signal });
+    return unwrap(outcome) as JobResults;
+  }
+
+  /** The shortlist as CSV (the export's documented columns, formula-injection safe), as text. */
+  async getResultsCsv(jobId: string, opts: RequestOptions = {}): Promise<string> {
+    const outcome = await this.raw.GET('/pipeline/jobs/{jobId}/results', {
+      params: { path: { jobId }, query: { format: 'csv' } },
+      parseAs: 'text',
+      signal: opts.signal,
+    });
+    return unwrap(outcome) as unknown as string;
   }
 
   async getArtifact(jobId: string, kind: ArtifactKind, opts: RequestOptions = {}): Promise<Artifact> {
@@ -125,6 +139,11 @@ export class ScoutClient {
 
   async search(body: SearchRequest, opts: RequestOptions = {}): Promise<SearchResponse> {
     return unwrap(await this.raw.POST('/weaviate/search', { body, signal: opts.signal }));
+  }
+
+  /** Lookalikes of seed creators from the index, synchronously (POST /search/similar). */
+  async searchSimilar(body: SimilarRequest, opts: RequestOptions = {}): Promise<SimilarResponse> {
+    return unwrap(await this.raw.POST('/search/similar', { body, signal: opts.signal }));
   }
 
   /**

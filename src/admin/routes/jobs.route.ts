@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { artifactKinds, jobStatuses } from '../../domain/job.js';
-import type { ArtifactKind } from '../../domain/job.js';
+import type { ArtifactKind, RankedResult } from '../../domain/job.js';
+import { resultsCsv } from '../../export/results-csv.js';
 import { AppError } from '../../errors.js';
 import { ADMIN_PAGE_MAX } from '../../repositories/admin-jobs.repository.js';
 import type { AdminJobListItem, AdminJobsRepository } from '../../repositories/admin-jobs.repository.js';
@@ -138,6 +139,15 @@ export function jobRoutes(ctx: AppContext, adminJobs: AdminJobsRepository): Rout
     const artifact = await ctx.repos.artifacts.get(id, kind as ArtifactKind);
     if (!artifact) throw new AppError('not_found', `job ${id} has no ${kind} artifact`);
     res.json({ job_id: id, kind, updated_at: iso(artifact.updatedAt), data: artifact.data });
+  });
+
+  /** The shortlist export of a completed job, as its owner gets it from /pipeline/jobs/:id/results?format=csv. */
+  router.get('/jobs/:id/results.csv', async (req, res) => {
+    const { id } = parseOrThrow(jobIdParam, req.params, 'params');
+    const final = await ctx.repos.artifacts.get<RankedResult[]>(id, 'final');
+    if (!final) throw new AppError('not_found', `job ${id} has no results`);
+    const rows = Array.isArray(final.data) ? final.data : ((final.data as { results?: RankedResult[] }).results ?? []);
+    res.type('text/csv; charset=utf-8; header=present').attachment(`${id}.csv`).send(resultsCsv(rows));
   });
 
   router.post('/jobs/:id/retry', async (req, res) => {

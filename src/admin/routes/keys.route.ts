@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { AppError } from '../../errors.js';
 import type { AdminStatsRepository } from '../../repositories/admin-stats.repository.js';
-import { createApiKey, describeApiKey, revokeApiKey } from '../../services/api-keys.service.js';
+import { createApiKey, describeApiKey, generateWebhookSecret, revokeApiKey } from '../../services/api-keys.service.js';
 
 const limit = z.number().int().min(1).max(1_000_000).nullable();
 const createBody = z.strictObject({
@@ -19,7 +19,10 @@ const limitsBody = z
   });
 const keyIdParam = z.strictObject({ id: z.string().regex(/^key_[a-z0-9]{1,64}$/, 'must be a key id such as "key_abc123"') });
 
-/** API key management. The plaintext key exists only in the response to the create call. */
+/**
+ * API key management. The plaintext key exists only in the response to the create call; the
+ * webhook secret is shown there too and in the response to a rotation, like the CLI shows it.
+ */
 export function keyRoutes(ctx: AppContext, stats: AdminStatsRepository): Router {
   const router = Router();
   const defaults = () => ({
@@ -47,7 +50,7 @@ export function keyRoutes(ctx: AppContext, stats: AdminStatsRepository): Router 
       dailyJobQuota: body.daily_job_quota ?? null,
     });
     res.locals.log?.info({ api_key_id: created.row.id }, 'api key created from the admin dashboard');
-    res.status(201).json({ key: created.key, api_key: describeApiKey(created.row) });
+    res.status(201).json({ key: created.key, webhook_secret: created.row.webhookSecret, api_key: describeApiKey(created.row) });
   });
 
   router.patch('/keys/:id', async (req, res) => {
@@ -59,6 +62,16 @@ export function keyRoutes(ctx: AppContext, stats: AdminStatsRepository): Router 
     const row = await ctx.repos.apiKeys.updateLimits(id, patch);
     if (!row) throw new AppError('not_found', `api key ${id} not found`);
     res.json({ api_key: describeApiKey(row) });
+  });
+
+  router.post('/keys/:id/webhook-secret', async (req, res) => {
+    const { id } = parseOrThrow(keyIdParam, req.params, 'params');
+    const existing = await ctx.repos.apiKeys.get(id);
+    if (!existing) throw new AppError('not_found', `api key ${id} not found`);
+    const row = await ctx.repos.apiKeys.rotateWebhookSecret(id, generateWebhookSecret());
+    if (!row) throw new AppError('conflict', `api key ${id} is revoked; its webhook secret cannot be rotated`);
+    res.locals.log?.info({ api_key_id: id }, 'webhook secret rotated from the admin dashboard');
+    res.json({ webhook_secret: row.webhookSecret, api_key: describeApiKey(row) });
   });
 
   router.post('/keys/:id/revoke', async (req, res) => {

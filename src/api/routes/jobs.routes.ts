@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { publicArtifactKinds } from '../../domain/job.js';
 import type { MatchQuality, RankedResult } from '../../domain/job.js';
+import { resultColumns, resultsCsv } from '../../export/results-csv.js';
 import { cancelJob } from '../../services/jobs.service.js';
 import { jobView } from '../../services/job-view.js';
 import { defineRoute, jobNotFound, problem } from '../route.js';
@@ -44,23 +45,36 @@ export const getJob = defineRoute({
   },
 });
 
+const resultsQuery = z.object({
+  format: z.enum(['json', 'csv']).optional().meta({ description: '`csv` answers text/csv whatever the Accept header says' }),
+});
+
 export const getJobResults = defineRoute({
   method: 'get',
   path: '/pipeline/jobs/:jobId/results',
   operationId: 'getJobResults',
   tags: ['pipeline'],
   summary: 'Final ranked creators',
+  description:
+    'JSON by default; `text/csv` (the shortlist export: a header row, one row per result, RFC 4180 quoting, cells that ' +
+    'could run as spreadsheet formulas escaped; columns in docs/api.md) for `Accept: text/csv` or `?format=csv`.',
   auth: 'apiKey',
   rate: 'default',
   params: jobParams,
+  query: resultsQuery,
   responses: {
-    200: { description: 'the ranked shortlist', body: resultsResponseSchema },
+    200: {
+      description: 'the ranked shortlist',
+      body: resultsResponseSchema,
+      content: { 'text/csv': z.string().meta({ description: `header: ${resultColumns.map((c) => c.name).join(',')}` }) },
+    },
     404: jobNotFound,
     409: problem('the job has not completed (or failed / was cancelled)'),
   },
   example: { params: exampleParams, response: exampleResults },
-  handler: ({ ctx }) => async (req, res) => {
+  handler: ({ ctx }) => async (req, res, input) => {
     const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
+    const csv = input.query.format === 'csv' || (input.query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
     if (job.status !== 'completed') {
       throw new AppError(
         'job_not_finished',
@@ -74,6 +88,10 @@ export const getJobResults = defineRoute({
     const [final, match] = await Promise.all([ctx.repos.artifacts.get(job.id, 'final'), ctx.repos.artifacts.get<MatchQuality>(job.id, 'match')]);
     if (!final) throw new Error(`completed job ${job.id} has no final artifact`);
     const results = rankedFrom(final.data);
+    if (csv) {
+      res.type('text/csv; charset=utf-8; header=present').attachment(`${job.id}.csv`).send(resultsCsv(results));
+      return;
+    }
     const payload: z.input<typeof resultsResponseSchema> = {
       job_id: job.id,
       status: 'completed',

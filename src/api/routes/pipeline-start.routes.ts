@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { startJobSchema } from '../../domain/job.js';
 import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '../../services/idempotency.service.js';
-import { startJob } from '../../services/jobs.service.js';
+import { checkStartRequest, startJob } from '../../services/jobs.service.js';
 import { jobLinks } from '../../services/job-view.js';
 import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature.js';
 import { defineRoute, problem } from '../route.js';
@@ -20,7 +20,7 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return header;
 }
 
-/** POST /pipeline/start: validate, create the job (idempotently), queue it, answer 202. */
+/** POST /pipeline/start: validate (before the start bucket), create the job (idempotently), queue it, answer 202. */
 export const startJobRoute = defineRoute({
   method: 'post',
   path: '/pipeline/start',
@@ -30,7 +30,9 @@ export const startJobRoute = defineRoute({
   description:
     'Creates the job and queues it. With `Idempotency-Key` (scoped to your key, kept 24 h) a retry with the same body ' +
     'returns the same job (`Idempotent-Replayed: true`); the same key with a different body is 422; while the first ' +
-    `request is still in flight a duplicate gets 409. Limited by the stricter \`start\` bucket and the key's daily quota. ` +
+    `request is still in flight a duplicate gets 409. Limited by the stricter \`start\` bucket and the key's daily quota; ` +
+    'a request refused before a job exists (400/413/415/422) takes no start token. ' +
+    'With `similar_to` (seed creators, alone or with a brief) it is a lookalike job; unknown seeds are a 422 naming them. ' +
     `Webhook: when the job ends, \`webhook_url\` receives a signed POST (headers ${Object.values(WEBHOOK_HEADERS).join(', ')}; ` +
     'signature `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with your webhook secret>`).',
   auth: 'apiKey',
@@ -54,6 +56,10 @@ export const startJobRoute = defineRoute({
     503: problem('accepted but not queued yet (`job_id` in the body; it will be queued), or a backend is down'),
   },
   example: { body: exampleStartJobRequest, response: exampleStartJobResponse },
+  validate: ({ ctx }) => async (req, _res, input) => {
+    idempotencyKeyOf(req.get('idempotency-key'));
+    await checkStartRequest(ctx, input.body);
+  },
   handler: ({ ctx }) => async (req, res, input) => {
     const idempotencyKey = idempotencyKeyOf(req.get('idempotency-key'));
     const { job, replayed } = await startJob(ctx, apiKeyOf(res), input.body, idempotencyKey);

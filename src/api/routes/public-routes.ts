@@ -3,6 +3,7 @@ import { getHealth } from './health.routes.js';
 import { getJobEvents } from './job-events.routes.js';
 import { cancelJobRoute, getJob, getJobArtifact, getJobResults } from './jobs.routes.js';
 import { startJobRoute } from './pipeline-start.routes.js';
+import { searchSimilar } from './search-similar.routes.js';
 import { searchCreators } from './search.routes.js';
 
 /**
@@ -18,4 +19,5 @@ export const publicRoutes: readonly AnyRoute[] = [
   getJobEvents,
   cancelJobRoute,
   searchCreators,
+  searchSimilar,
 ];

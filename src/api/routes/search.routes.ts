@@ -1,5 +1,7 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import { platforms } from '../../domain/creator.js';
+import type { Creator } from '../../domain/creator.js';
 import { filtersSchema, toHardFilters } from '../../domain/job.js';
 import { AppError } from '../../errors.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/index/creator-index.js';
@@ -51,38 +53,13 @@ export const searchCreators = defineRoute({
   example: { body: { query: 'vegan fitness recipes', limit: 10 }, response: exampleSearchResponse },
   handler: ({ ctx }) => async (_req, res, input) => {
     const request = input.body;
-    let hits;
-    try {
-      hits = await ctx.providers.index.hybridSearch(
+    const hits = await indexAnswer(res, () =>
+      ctx.providers.index.hybridSearch(
         { text: request.query, filters: toHardFilters(request.filters, request.platforms), limit: request.limit },
         { jobId: null, signal: AbortSignal.timeout(ctx.config.providers.timeoutMs) },
-      );
-    } catch (err) {
-      if (err instanceof ProviderError || err instanceof IndexEmbedderMismatchError || (err as Error).name === 'TimeoutError') {
-        res.locals.log.error({ err }, 'search backend failed');
-        throw new AppError('service_unavailable', 'the search backend is unavailable right now; retry shortly', { retryAfterSeconds: 5 });
-      }
-      if (err instanceof IndexNichesMissingError) {
-        throw new AppError('validation_failed', err.message, { errors: [{ field: 'filters.niches', message: err.message }] });
-      }
-      throw err;
-    }
-    const results = hits.slice(0, request.limit).map(({ creator: c, score }) => ({
-      platform: c.platform,
-      handle: c.handle,
-      display_name: c.displayName,
-      profile_url: c.profileUrl,
-      score,
-      followers: c.followers,
-      engagement_rate: c.engagementRate,
-      country: c.country,
-      language: c.language,
-      verified: c.verified,
-      categories: c.categories.slice(0, LIST_MAX),
-      niches: c.niches ?? [],
-      topics: c.topics.slice(0, LIST_MAX),
-      bio: c.bio.length > BIO_MAX ? `${c.bio.slice(0, BIO_MAX - 1)}…` : c.bio,
-    }));
+      ),
+    );
+    const results = hits.slice(0, request.limit).map(({ creator, score }) => searchResultView(creator, score));
     const payload: z.input<typeof searchResponseSchema> = {
       query: request.query,
       backend: ctx.providers.index.backend,
@@ -92,3 +69,39 @@ export const searchCreators = defineRoute({
     res.json(payload);
   },
 });
+
+/** An index call answered for a client: backend faults are a 503, a niche filter on an old index a 422. */
+export async function indexAnswer<T>(res: Response, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ProviderError || err instanceof IndexEmbedderMismatchError || (err as Error).name === 'TimeoutError') {
+      res.locals.log.error({ err }, 'search backend failed');
+      throw new AppError('service_unavailable', 'the search backend is unavailable right now; retry shortly', { retryAfterSeconds: 5 });
+    }
+    if (err instanceof IndexNichesMissingError) {
+      throw new AppError('validation_failed', err.message, { errors: [{ field: 'filters.niches', message: err.message }] });
+    }
+    throw err;
+  }
+}
+
+/** A creator as search results show it: normalized fields, lists and bio capped. */
+export function searchResultView(c: Creator, score: number) {
+  return {
+    platform: c.platform,
+    handle: c.handle,
+    display_name: c.displayName,
+    profile_url: c.profileUrl,
+    score,
+    followers: c.followers,
+    engagement_rate: c.engagementRate,
+    country: c.country,
+    language: c.language,
+    verified: c.verified,
+    categories: c.categories.slice(0, LIST_MAX),
+    niches: c.niches ?? [],
+    topics: c.topics.slice(0, LIST_MAX),
+    bio: c.bio.length > BIO_MAX ? `${c.bio.slice(0, BIO_MAX - 1)}…` : c.bio,
+  };
+}

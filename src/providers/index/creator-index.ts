@@ -40,6 +40,11 @@ export interface CreatorIndex {
    * removal at once (no reopen, no optimisation needed).
    */
   remove(selector: RemoveSelector, ctx: CallContext): Promise<number>;
+  /**
+   * The stored vectors of these creators, by key; unknown keys are left out. Lookalike search
+   * starts from its seeds' vectors and says which seed each result is nearest to.
+   */
+  vectors(keys: CreatorKey[], ctx: CallContext): Promise<Map<CreatorKey, number[]>>;
   count(): Promise<number>;
   info(): Promise<IndexInfo>;
   /** What the index holds: counts by source and platform, freshness spread, size on disk. */

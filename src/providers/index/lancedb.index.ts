@@ -183,6 +183,25 @@ export class LanceDbIndex implements CreatorIndex {
     );
   }
 
+  async vectors(keys: CreatorKey[], _ctx: CallContext = noJob): Promise<Map<CreatorKey, number[]>> {
+    const unique = [...new Set(keys)];
+    const out = new Map<CreatorKey, number[]>();
+    if (unique.length === 0) return out;
+    return this.withTable(async (t) => {
+      for (let i = 0; i < unique.length; i += GET_CHUNK) {
+        const chunk = unique.slice(i, i + GET_CHUNK);
+        const rows = await t.query().where(keysWhere(chunk)).select(['key', 'vector']).limit(chunk.length).toArrow();
+        const key = rows.getChild('key');
+        const vector = rows.getChild('vector');
+        for (let r = 0; r < rows.numRows; r++) {
+          const v = vector?.get(r) as { toArray(): ArrayLike<number> } | null;
+          if (v) out.set(key!.get(r) as CreatorKey, Array.from(v.toArray()));
+        }
+      }
+      return out;
+    }, () => out);
+  }
+
   async count(): Promise<number> {
     return this.withTable((t) => t.countRows(), () => 0);
   }

@@ -262,6 +262,35 @@ export class WeaviateIndex implements CreatorIndex {
     return acc.result();
   }
 
+  async vectors(keys: CreatorKey[], ctx: CallContext = noJob): Promise<Map<CreatorKey, number[]>> {
+    const unique = [...new Set(keys)];
+    const out = new Map<CreatorKey, number[]>();
+    for (let i = 0; i < unique.length; i += GET_CHUNK) {
+      const chunk = unique.slice(i, i + GET_CHUNK);
+      const account = (rows: unknown[]): Account => ({
+        units: { queries: 1, objects: rows.length },
+        costUsd: this.prices.weaviateQueryPer1k / 1000,
+      });
+      const rows = await this.call(
+        ctx,
+        'get_vectors',
+        account,
+        async (col) => {
+          const res = await col.query.fetchObjects({
+            filters: keysFilter(chunk),
+            limit: chunk.length,
+            returnProperties: ['key'],
+            includeVector: [VECTOR_NAME],
+          });
+          return res.objects.map((o) => ({ key: o.properties.key as CreatorKey, vector: o.vectors[VECTOR_NAME] as number[] | undefined }));
+        },
+        () => [],
+      );
+      for (const r of rows) if (r.vector) out.set(r.key, Array.from(r.vector));
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     return this.call(
       noJob,

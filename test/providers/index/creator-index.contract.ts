@@ -155,8 +155,9 @@ export function passes(c: Creator, f: HardFilters, exclude: readonly CreatorKey[
   if (f.platforms && !f.platforms.includes(c.platform)) return false;
   if (f.followersMin !== undefined && (c.followers === null || c.followers < f.followersMin)) return false;
   if (f.followersMax !== undefined && (c.followers === null || c.followers > f.followersMax)) return false;
-  if (f.countries && (c.country === null || !f.countries.map((x) => x.toUpperCase()).includes(c.country))) return false;
-  if (f.languages && (c.language === null || !f.languages.map((x) => x.toLowerCase()).includes(c.language))) return false;
+  const unknownPasses = f.includeUnknown === true;
+  if (f.countries && (c.country === null ? !unknownPasses : !f.countries.map((x) => x.toUpperCase()).includes(c.country))) return false;
+  if (f.languages && (c.language === null ? !unknownPasses : !f.languages.map((x) => x.toLowerCase()).includes(c.language))) return false;
   if (f.minEngagementRate !== undefined && (c.engagementRate === null || c.engagementRate < f.minEngagementRate)) {
     return false;
   }
@@ -262,6 +263,9 @@ export function creatorIndexContract(backend: string, setup: () => Promise<Contr
         { filters: { niches: ['fashion'] } },
         { filters: { niches: ['food', 'travel'] } },
         { filters: { niches: ['fitness', 'beauty'], platforms: ['tiktok'] } },
+        { filters: { countries: ['US'], includeUnknown: true } },
+        { filters: { languages: ['de'], includeUnknown: true }, exclude: ['instagram:vegan_lifts'] },
+        { filters: { countries: ['US'], followersMin: 1, includeUnknown: true } },
       ];
       for (const { filters, exclude = [] } of cases) {
         const expected = fixture.filter((c) => passes(c, filters, exclude));
@@ -272,6 +276,31 @@ export function creatorIndexContract(backend: string, setup: () => Promise<Contr
       const unknown = fixture.find((c) => c.country === null)!;
       const all = await search(index, unknown.bio);
       assert.ok(all.some((x) => x.creator.key === unknown.key), 'without a filter the creator with unknown fields is found');
+    });
+
+    it('returns the stored vectors by key; a vector-only search (no text) finds the nearest creators', async () => {
+      const index = await filled();
+      const want = await indexed(embedder, fixture);
+      const keys = [fixture[0]!.key, fixture[2]!.key, 'instagram:nobody' as CreatorKey];
+      const got = await index.vectors(keys, noJob);
+      assert.deepEqual([...got.keys()].sort(), [fixture[0]!.key, fixture[2]!.key].sort());
+      for (const [key, vector] of got) {
+        const stored = want.find((w) => w.creator.key === key)!.vector;
+        assert.equal(vector.length, stored.length);
+        // LanceDB keeps float32: equal to the float64 input within its precision
+        assert.ok(vector.every((x, i) => Math.abs(x - stored[i]!) < 1e-6), `vector of ${key}`);
+      }
+      assert.equal((await index.vectors([], noJob)).size, 0);
+      const seed = got.get(fixture[0]!.key)!;
+      const hits = await index.hybridSearch({ text: '', vector: seed, filters: {}, limit: 3, excludeKeys: [fixture[0]!.key] }, noJob);
+      assert.ok(hits.length > 0 && !hits.some((x) => x.creator.key === fixture[0]!.key), 'the excluded seed is never returned');
+      const cosine = (a: number[], b: number[]) => {
+        let d = 0, na = 0, nb = 0;
+        for (let i = 0; i < a.length; i++) { d += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
+        return d / Math.sqrt(na * nb || 1);
+      };
+      const nearest = want.filter((w) => w.creator.key !== fixture[0]!.key).sort((a, b) => cosine(b.vector, seed) - cosine(a.vector, seed))[0]!;
+      assert.equal(hits[0]!.creator.key, nearest.creator.key);
     });
 
     it('refuses to search or write with another embedder until reset', async () => {

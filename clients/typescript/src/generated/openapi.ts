@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Start a scouting job
-         * @description Creates the job and queues it. With `Idempotency-Key` (scoped to your key, kept 24 h) a retry with the same body returns the same job (`Idempotent-Replayed: true`); the same key with a different body is 422; while the first request is still in flight a duplicate gets 409. Limited by the stricter `start` bucket and the key's daily quota. Webhook: when the job ends, `webhook_url` receives a signed POST (headers Scout-Signature, Scout-Timestamp, Scout-Event, Scout-Delivery; signature `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with your webhook secret>`).
+         * @description Creates the job and queues it. With `Idempotency-Key` (scoped to your key, kept 24 h) a retry with the same body returns the same job (`Idempotent-Replayed: true`); the same key with a different body is 422; while the first request is still in flight a duplicate gets 409. Limited by the stricter `start` bucket and the key's daily quota; a request refused before a job exists (400/413/415/422) takes no start token. With `similar_to` (seed creators, alone or with a brief) it is a lookalike job; unknown seeds are a 422 naming them. Webhook: when the job ends, `webhook_url` receives a signed POST (headers Scout-Signature, Scout-Timestamp, Scout-Event, Scout-Delivery; signature `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with your webhook secret>`).
          */
         post: operations["startJob"];
         delete?: never;
@@ -68,7 +68,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Final ranked creators */
+        /**
+         * Final ranked creators
+         * @description JSON by default; `text/csv` (the shortlist export: a header row, one row per result, RFC 4180 quoting, cells that could run as spreadsheet formulas escaped; columns in docs/api.md) for `Accept: text/csv` or `?format=csv`.
+         */
         get: operations["getJobResults"];
         put?: never;
         post?: never;
@@ -158,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/search/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lookalike search: creators similar to seed creators
+         * @description Creators nearest to the seeds (`platform:handle`, 1–10, all in the index) by their stored vectors, hard filters applied in the index, at most 100; each names the seed it resembles. Unknown seeds are a 422 naming them. For a scored, explained shortlist start a job with `similar_to` instead.
+         */
+        post: operations["searchSimilar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -180,6 +203,8 @@ export interface components {
             countries?: string[];
             languages?: string[];
             min_engagement_rate?: number;
+            /** @description keep creators whose country or language is unknown when filtering by countries or languages (by default they are left out) */
+            include_unknown?: boolean;
             /** @description creators whose inferred probability for at least one of these niches is ≥ 0.4 */
             niches?: ("beauty" | "fashion" | "fitness" | "food" | "travel" | "pet" | "interior" | "family")[];
         };
@@ -204,7 +229,10 @@ export interface components {
          *     }
          */
         StartJobRequest: {
-            brief: string;
+            /** @description what the campaign wants; required unless similar_to names seed creators */
+            brief?: string;
+            /** @description lookalike search: seed creators ("platform:handle") in the index whose lookalikes are wanted, alone or with a brief; the seeds themselves are never results; unknown seeds are refused (422) by name */
+            similar_to?: string[];
             platforms?: ("instagram" | "tiktok" | "youtube")[];
             filters?: components["schemas"]["Filters"];
             /**
@@ -240,6 +268,28 @@ export interface components {
          */
         SearchRequest: {
             query: string;
+            /** @default 25 */
+            limit?: number;
+            platforms?: ("instagram" | "tiktok" | "youtube")[];
+            filters?: components["schemas"]["Filters"];
+        };
+        /**
+         * @example {
+         *       "similar_to": [
+         *         "instagram:veganbulk",
+         *         "instagram:plantpowerlifts"
+         *       ],
+         *       "limit": 10,
+         *       "filters": {
+         *         "countries": [
+         *           "US"
+         *         ],
+         *         "include_unknown": true
+         *       }
+         *     }
+         */
+        SimilarRequest: {
+            similar_to: string[];
             /** @default 25 */
             limit?: number;
             platforms?: ("instagram" | "tiktok" | "youtube")[];
@@ -396,6 +446,8 @@ export interface components {
             } | null;
             request: {
                 brief: string;
+                /** @description the seed creators of a lookalike job */
+                similar_to?: string[];
                 platforms: ("instagram" | "tiktok" | "youtube")[] | null;
                 filters: {
                     [key: string]: unknown;
@@ -802,6 +854,90 @@ export interface components {
                 };
             };
         };
+        /**
+         * @example {
+         *       "similar_to": [
+         *         "instagram:veganbulk",
+         *         "instagram:plantpowerlifts"
+         *       ],
+         *       "backend": "lancedb",
+         *       "count": 1,
+         *       "results": [
+         *         {
+         *           "platform": "tiktok",
+         *           "handle": "veganbulk",
+         *           "display_name": "Vegan Bulk",
+         *           "profile_url": "https://www.tiktok.com/@veganbulk",
+         *           "score": 0.82,
+         *           "followers": 120000,
+         *           "engagement_rate": 0.056,
+         *           "country": "US",
+         *           "language": "en",
+         *           "verified": false,
+         *           "categories": [
+         *             "Fitness"
+         *           ],
+         *           "niches": [
+         *             {
+         *               "niche": "fitness",
+         *               "p": 0.74
+         *             }
+         *           ],
+         *           "topics": [
+         *             "vegan",
+         *             "bulking",
+         *             "meal prep"
+         *           ],
+         *           "bio": "High-protein vegan meals for lifters.",
+         *           "resembles": {
+         *             "seed": "instagram:veganbulk",
+         *             "similarity": 0.87,
+         *             "shared_topics": [
+         *               "vegan",
+         *               "bulking"
+         *             ],
+         *             "shared_niches": [
+         *               "fitness"
+         *             ]
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        SimilarResponse: {
+            similar_to: string[];
+            backend: string;
+            count: number;
+            results: {
+                /** @enum {string} */
+                platform: "instagram" | "tiktok" | "youtube";
+                handle: string;
+                display_name: string | null;
+                profile_url: string;
+                score: number;
+                followers: number | null;
+                engagement_rate: number | null;
+                country: string | null;
+                language: string | null;
+                verified: boolean;
+                categories: string[];
+                /** @description niche probabilities inferred at import, highest first (those ≥ 0.05) */
+                niches: {
+                    niche: string;
+                    p: number;
+                }[];
+                topics: string[];
+                bio: string;
+                resembles: {
+                    /** @description the seed ("platform:handle") this creator is nearest to */
+                    seed: string;
+                    /** @description cosine similarity of their vectors */
+                    similarity: number;
+                    shared_topics: string[];
+                    shared_niches: string[];
+                } | null;
+            }[];
+        };
     };
     responses: {
         /** @description missing, malformed, unknown or revoked API key */
@@ -1108,7 +1244,10 @@ export interface operations {
     };
     getJobResults: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `csv` answers text/csv whatever the Accept header says */
+                format?: "json" | "csv";
+            };
             header?: never;
             path: {
                 jobId: components["parameters"]["JobId"];
@@ -1125,6 +1264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "text/csv": string;
                     /**
                      * @example {
                      *       "job_id": "job_01jd8k3q9x2m7p",
@@ -1511,6 +1651,136 @@ export interface operations {
                 };
             };
             /** @description invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            /** @description search backend unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "similar_to": [
+                 *         "instagram:veganbulk"
+                 *       ],
+                 *       "limit": 10
+                 *     }
+                 */
+                "application/json": components["schemas"]["SimilarRequest"];
+            };
+        };
+        responses: {
+            /** @description lookalike creators */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "similar_to": [
+                     *         "instagram:veganbulk"
+                     *       ],
+                     *       "backend": "lancedb",
+                     *       "count": 1,
+                     *       "results": [
+                     *         {
+                     *           "platform": "tiktok",
+                     *           "handle": "veganbulk",
+                     *           "display_name": "Vegan Bulk",
+                     *           "profile_url": "https://www.tiktok.com/@veganbulk",
+                     *           "score": 0.82,
+                     *           "followers": 120000,
+                     *           "engagement_rate": 0.056,
+                     *           "country": "US",
+                     *           "language": "en",
+                     *           "verified": false,
+                     *           "categories": [
+                     *             "Fitness"
+                     *           ],
+                     *           "niches": [
+                     *             {
+                     *               "niche": "fitness",
+                     *               "p": 0.74
+                     *             }
+                     *           ],
+                     *           "topics": [
+                     *             "vegan",
+                     *             "bulking",
+                     *             "meal prep"
+                     *           ],
+                     *           "bio": "High-protein vegan meals for lifters.",
+                     *           "resembles": {
+                     *             "seed": "instagram:veganbulk",
+                     *             "similarity": 0.87,
+                     *             "shared_topics": [
+                     *               "vegan",
+                     *               "bulking"
+                     *             ],
+                     *             "shared_niches": [
+                     *               "fitness"
+                     *             ]
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SimilarResponse"];
+                };
+            };
+            /** @description malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid field, or unknown seeds (each named in `errors`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -5,18 +5,20 @@ import { nicheColumn } from './arrow.js';
 /**
  * Hard filters as one SQL predicate that LanceDB evaluates inside both search legs (prefilter).
  * SQL three-valued logic does the NULL handling we want: a creator whose country, language,
- * follower count or engagement rate is unknown does not pass a filter on that field.
+ * follower count or engagement rate is unknown does not pass a filter on that field — unless
+ * `includeUnknown` asks to keep unknown countries and languages.
  */
 export function buildWhere(filters: HardFilters, excludeKeys: readonly CreatorKey[] = []): string | null {
   const clauses: string[] = [];
   if (filters.platforms && filters.platforms.length > 0) clauses.push(`platform IN (${list(filters.platforms)})`);
   if (filters.followersMin !== undefined) clauses.push(`followers >= ${int(filters.followersMin)}`);
   if (filters.followersMax !== undefined) clauses.push(`followers <= ${int(filters.followersMax)}`);
+  const orUnknown = (column: string, clause: string) => (filters.includeUnknown ? `${clause} OR ${column} IS NULL` : clause);
   if (filters.countries && filters.countries.length > 0) {
-    clauses.push(`country IN (${list(filters.countries.map((c) => c.toUpperCase()))})`);
+    clauses.push(orUnknown('country', `country IN (${list(filters.countries.map((c) => c.toUpperCase()))})`));
   }
   if (filters.languages && filters.languages.length > 0) {
-    clauses.push(`language IN (${list(filters.languages.map((l) => l.toLowerCase()))})`);
+    clauses.push(orUnknown('language', `language IN (${list(filters.languages.map((l) => l.toLowerCase()))})`));
   }
   if (filters.minEngagementRate !== undefined) clauses.push(`engagement_rate >= ${float(filters.minEngagementRate)}`);
   if (filters.niches && filters.niches.length > 0) {

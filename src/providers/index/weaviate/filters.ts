@@ -9,18 +9,21 @@ const by = (name: string) => weaviate.filter.byProperty(name);
 /**
  * Hard filters as one Weaviate filter, evaluated inside both legs of the hybrid search. A creator
  * whose country, language, follower count or engagement rate is unknown has no value for that
- * property, so it never passes a filter on it (the same answer as SQL NULL in the LanceDB index).
+ * property, so it never passes a filter on it (the same answer as SQL NULL in the LanceDB index),
+ * unless `includeUnknown` keeps unknown countries and languages.
  */
 export function buildFilter(filters: HardFilters, excludeKeys: readonly CreatorKey[] = []): FilterValue | undefined {
   const parts: FilterValue[] = [];
   if (filters.platforms && filters.platforms.length > 0) parts.push(by('platform').containsAny([...filters.platforms]));
   if (filters.followersMin !== undefined) parts.push(by('followers').greaterOrEqual(Math.ceil(finite(filters.followersMin))));
   if (filters.followersMax !== undefined) parts.push(by('followers').lessOrEqual(Math.floor(finite(filters.followersMax))));
+  // an unknown value is a missing property: IsNull finds it (the collection indexes null state)
+  const orUnknown = (name: string, f: FilterValue) => (filters.includeUnknown ? Filters.or(f, by(name).isNull(true)) : f);
   if (filters.countries && filters.countries.length > 0) {
-    parts.push(by('country').containsAny(filters.countries.map((c) => c.toUpperCase())));
+    parts.push(orUnknown('country', by('country').containsAny(filters.countries.map((c) => c.toUpperCase()))));
   }
   if (filters.languages && filters.languages.length > 0) {
-    parts.push(by('language').containsAny(filters.languages.map((l) => l.toLowerCase())));
+    parts.push(orUnknown('language', by('language').containsAny(filters.languages.map((l) => l.toLowerCase()))));
   }
   if (filters.minEngagementRate !== undefined) parts.push(atLeastNumber('engagement_rate', finite(filters.minEngagementRate)));
   if (filters.niches && filters.niches.length > 0) {

@@ -82,6 +82,8 @@ export function collectionConfig(name: string, meta: { embedder: string; dimensi
     name,
     description: describe(meta),
     properties: creatorProperties,
+    // `filters.include_unknown` finds creators without a country/language with IsNull, which needs this
+    invertedIndex: weaviate.configure.invertedIndex({ indexNullState: true }),
     vectorizers: weaviate.configure.vectors.selfProvided({
       name: VECTOR_NAME,
       vectorIndexConfig: weaviate.configure.vectorIndex.hnsw({ distanceMetric: 'cosine' }),

@@ -144,6 +144,9 @@ export async function renderJob({ params: [id], reload }) {
       { class: 'spread' },
       h('h1', { class: 'job-title' }, job.id, badge(job.status)),
       job.status === 'failed' ? retryButton(job, reload) : null,
+      job.status === 'completed'
+        ? h('a', { class: 'button', id: 'download-csv', href: `/admin/api/jobs/${encodeURIComponent(job.id)}/results.csv`, download: `${job.id}.csv` }, 'Download CSV')
+        : null,
     ),
     job.error ? h('p', { class: 'flash flash-error', id: 'job-error' }, `${job.error.code}: ${job.error.message}`) : null,
     h(

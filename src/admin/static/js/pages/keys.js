@@ -3,6 +3,42 @@ import { badge, card, errorBox, fmt, h, table } from '../dom.js';
 
 const intOrNull = (v) => (v === '' || v === null ? null : Number(v));
 
+/** A new webhook secret (of a new key, or rotated), shown once like the CLI shows it. */
+function secretPanel(title, secret) {
+  return h(
+    'section',
+    { class: 'card new-key', id: 'new-webhook-secret' },
+    h('h2', null, title),
+    h('p', null, 'Webhooks to this key are signed with it; copy it now, it is not shown again.'),
+    h('input', { type: 'text', readonly: true, value: secret, id: 'new-webhook-secret-value', 'aria-label': 'Webhook secret' }),
+  );
+}
+
+/** Two clicks, like revoke: the first asks, the second rotates and shows the new secret once. */
+function rotateSecretButton(key) {
+  const b = h('button', { type: 'button', 'data-rotate-secret': key.id }, 'Rotate webhook secret');
+  let armed = false;
+  b.addEventListener('click', async () => {
+    if (!armed) {
+      armed = true;
+      b.textContent = 'Confirm rotate';
+      return;
+    }
+    b.disabled = true;
+    try {
+      const rotated = await api(`/keys/${key.id}/webhook-secret`, { method: 'POST' });
+      document.getElementById('new-key-slot').replaceChildren(secretPanel(`New webhook secret for “${key.name}”`, rotated.webhook_secret));
+      armed = false;
+      b.textContent = 'Rotate webhook secret';
+    } catch (err) {
+      b.after(errorBox(err));
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 /** The new key, shown exactly once: it is not stored anywhere we could show it from again. */
 function newKeyPanel(created) {
   const input = h('input', { type: 'text', readonly: true, value: created.key, id: 'new-key-value', 'aria-label': 'New API key' });
@@ -19,6 +55,8 @@ function newKeyPanel(created) {
     h('p', null, 'Copy it now: this is the only time it is shown. Only its hash is stored.'),
     input,
     copy,
+    h('p', null, 'Its webhook secret (verifies the signature of this key’s webhooks; rotate it from the key list):'),
+    h('input', { type: 'text', readonly: true, value: created.webhook_secret, id: 'new-key-webhook-secret', 'aria-label': 'Webhook secret' }),
   );
 }
 
@@ -120,7 +158,7 @@ export async function renderKeys({ reload }) {
           { label: 'Jobs / day', cell: (k) => limit(k.daily_job_quota, defaults.daily_job_quota), num: true },
           { label: 'Jobs 24 h', cell: (k) => fmt.int(k.jobs_24h), num: true },
           { label: 'Cost 30 d', cell: (k) => fmt.usd(k.cost_30d_usd), num: true },
-          { label: '', cell: (k) => (k.revoked_at ? null : h('div', { class: 'actions' }, limitsEditor(k, defaults, reload), revokeButton(k, reload))) },
+          { label: '', cell: (k) => (k.revoked_at ? null : h('div', { class: 'actions' }, limitsEditor(k, defaults, reload), rotateSecretButton(k), revokeButton(k, reload))) },
         ],
         data.keys,
         { empty: 'No API keys yet.', attrs: { id: 'keys-table' }, rowAttrs: (k) => ({ 'data-key': k.id, 'data-name': k.name }) },

@@ -35,3 +35,31 @@ export interface ProfileFetchResult {
   errors: ProfileFetchError[];
   cacheHits: number;
 }
+
+/** A creator's index record as a profile: what the embedded default serves as "fresh" data. */
+export function profileFromCreator(c: Creator, opts: { stale: boolean }): Profile {
+  return {
+    key: c.key,
+    platform: c.platform,
+    handle: c.handle,
+    displayName: c.displayName,
+    bio: c.bio,
+    categories: c.categories,
+    ...(c.niches ? { niches: c.niches } : {}),
+    topics: c.topics,
+    followers: c.followers,
+    following: c.following,
+    postsCount: c.postsCount,
+    engagementRate: c.engagementRate,
+    country: c.country,
+    language: c.language,
+    verified: c.verified,
+    isPrivate: false,
+    email: null,
+    profileUrl: c.profileUrl,
+    recentPosts: [],
+    dataSource: 'index',
+    stale: opts.stale,
+    fetchedAt: c.updatedAt,
+  };
+}

@@ -287,7 +287,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       retentionDays: env.RETENTION_DAYS,
       retentionIntervalMs: env.RETENTION_INTERVAL_MS,
       retentionBatchSize: env.RETENTION_BATCH_SIZE,
-      webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     webhooks: {
       attempts: env.WEBHOOK_ATTEMPTS,

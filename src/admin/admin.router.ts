@@ -8,12 +8,12 @@ import { labelRoute } from '../metrics/http-metrics.js';
 import { AdminSessionManager, assertCsrfToken, assertSameOrigin, clientIp, requireAdmin } from './admin-auth.js';
 import { adminKeyGateFor } from './admin-key-gate.js';
 import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
-import { creatorRoutes } from './routes/creators.route.js';
-import { jobRoutes } from './routes/jobs.route.js';
-import { keyRoutes } from './routes/keys.route.js';
-import { overviewRoutes } from './routes/overview.route.js';
-import { queueRoutes } from './routes/queue.route.js';
-import { usageRoutes } from './routes/usage.route.js';
+import { creatorRoutes } from './routes/creators.routes.js';
+import { jobRoutes } from './routes/jobs.routes.js';
+import { keyRoutes } from './routes/keys.routes.js';
+import { overviewRoutes } from './routes/overview.routes.js';
+import { queueRoutes } from './routes/queue.routes.js';
+import { usageRoutes } from './routes/usage.routes.js';
 
 export const ADMIN_STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 

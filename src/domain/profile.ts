@@ -1,3 +1,4 @@
+import { isStale } from './creator.js';
 import type { Creator, CreatorKey } from './creator.js';
 
 export type DataSource = 'index' | 'brightdata' | 'cache';
@@ -34,4 +35,37 @@ export interface ProfileFetchResult {
   profiles: Profile[];
   errors: ProfileFetchError[];
   cacheHits: number;
+}
+
+/**
+ * A creator's index record as a profile: what the embedded default serves, and what stands in when
+ * a live fetch fails. It is `stale` when observed longer ago than `maxAgeDays`.
+ */
+export function profileFromCreator(c: Creator, opts: { maxAgeDays: number }): Profile {
+  return {
+    key: c.key,
+    platform: c.platform,
+    handle: c.handle,
+    displayName: c.displayName,
+    bio: c.bio,
+    categories: c.categories,
+    ...(c.niches ? { niches: c.niches } : {}),
+    topics: c.topics,
+    followers: c.followers,
+    following: c.following,
+    postsCount: c.postsCount,
+    engagementRate: c.engagementRate,
+    country: c.country,
+    language: c.language,
+    verified: c.verified,
+    isPrivate: false,
+    email: null,
+    profileUrl: c.profileUrl,
+    recentPosts: [],
+    dataSource: 'index',
+    observedAt: c.observedAt,
+    observedAtBasis: c.observedAtBasis,
+    stale: isStale(c.observedAt, opts.maxAgeDays),
+    fetchedAt: c.updatedAt,
+  };
 }

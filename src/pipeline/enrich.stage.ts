@@ -1,5 +1,5 @@
 import type { Profile, ProfileFetchResult } from '../domain/profile.js';
-import { profileFromCreator } from '../providers/profiles/index.source.js';
+import { profileFromCreator } from '../domain/profile.js';
 import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
 import type { Candidate, StageRun } from './stage-run.js';
 

@@ -1,6 +1,6 @@
 import type { JobMeta, JobStatus, Stage } from '../domain/job.js';
 import { isTerminal, terminalEventTypes } from '../domain/job.js';
-import { profileFromCreator } from '../providers/profiles/index.source.js';
+import { profileFromCreator } from '../domain/profile.js';
 import type { JobRow } from '../repositories/jobs.repository.js';
 import { runEnrichStage } from './enrich.stage.js';
 import type { EnrichOutput } from './enrich.stage.js';

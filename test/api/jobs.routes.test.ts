@@ -90,12 +90,6 @@ describe('job routes: status, results, artifacts, cancel', () => {
     assert.deepEqual(done.body.results.map((r) => r.rank), [1, 2]);
     assert.equal(done.body.count, 2);
 
-    // The pipeline may also store `final` as { results: [...] }.
-    const other = await api.insertJob(owner.id, { status: 'running' });
-    await api.ctx.repos.artifacts.put(other.id, 'final', { results: [ranked(1)], top_k: 1 });
-    await api.ctx.repos.jobs.finish(other.id, 'completed');
-    assert.equal((await api.call<{ count: number }>(`/pipeline/jobs/${other.id}/results`, { key: owner.key })).body.count, 1);
-
     const failed = await api.insertJob(owner.id, { status: 'failed' });
     assert.equal((await api.call(`/pipeline/jobs/${failed.id}/results`, { key: owner.key })).status, 409);
     assert.equal((await api.call(`/pipeline/jobs/${job.id}/results`, { key: stranger })).status, 404);

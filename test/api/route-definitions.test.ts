@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { z } from 'zod';
 import { namedSchemas } from '../../src/api/openapi/components.js';
 import { buildOpenApiDocument } from '../../src/api/openapi/openapi-document.js';
 import { openApiPath } from '../../src/api/route.js';
 import { publicRoutes } from '../../src/api/routes/public-routes.js';
-import { repoRoot } from '../helpers/processes.js';
 
 type Json = Record<string, unknown>;
 type Doc = {
@@ -15,6 +15,8 @@ type Doc = {
   components: { schemas: Record<string, { examples?: unknown[] }> };
 };
 
+// not helpers/processes.js: that imports child_process, which would take this file out of the unit tier
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const doc = buildOpenApiDocument() as unknown as Doc;
 
 describe('route definitions → OpenAPI', () => {

@@ -4,7 +4,7 @@ import { runEnrichStage } from '../../src/pipeline/enrich.stage.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
 import type { Candidate, PipelineDeps, StageRun } from '../../src/pipeline/stage-run.js';
 import { JobCancelledError } from '../../src/errors.js';
-import { IndexProfileSource } from '../../src/providers/profiles/index.source.js';
+import { IndexProfileSource } from '../../src/providers/profiles/index-profile.source.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { FlakyProfileSource, withProviders } from './doubles.js';

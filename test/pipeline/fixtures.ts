@@ -5,7 +5,7 @@ import { newJobId } from '../../src/domain/ids.js';
 import { emptyMeta, toJobParams, startJobSchema } from '../../src/domain/job.js';
 import type { Profile } from '../../src/domain/profile.js';
 import { creatorDocument } from '../../src/providers/embeddings/embedder.js';
-import { profileFromCreator } from '../../src/providers/profiles/index.source.js';
+import { profileFromCreator } from '../../src/providers/profiles/index-profile.source.js';
 import { noJob } from '../../src/providers/ledger.js';
 
 /** A creator with sensible defaults; tests override what they care about. */

@@ -8,7 +8,7 @@ import { JobRuntime } from '../../src/pipeline/job-runtime.js';
 import { reconcileScores, runScoreStage } from '../../src/pipeline/score.stage.js';
 import type { PipelineDeps } from '../../src/pipeline/stage-run.js';
 import { expandBriefText } from '../../src/providers/llm/heuristic-expand.js';
-import { profileFromCreator } from '../../src/providers/profiles/index.source.js';
+import { profileFromCreator } from '../../src/providers/profiles/index-profile.source.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { ScriptedLlm, withProviders } from './doubles.js';

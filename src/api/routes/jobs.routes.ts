@@ -14,9 +14,8 @@ import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
 type PublicKind = (typeof publicArtifactKinds)[number];
 const isPublicKind = (k: string): k is PublicKind => (publicArtifactKinds as readonly string[]).includes(k);
 
-/** The `final` artifact is the ranked list (or an object holding it under `results`). */
-function rankedFrom(data: unknown): RankedResult[] {
-  const list = Array.isArray(data) ? data : (data as { results?: unknown } | null)?.results;
+/** The `final` artifact is the ranked list, as the rank stage writes it. */
+function rankedFrom(list: unknown): RankedResult[] {
   if (!Array.isArray(list)) throw new Error('final artifact has no result list');
   // results stored before breakdowns existed have none
   return (list as (Omit<RankedResult, 'score_breakdown'> & { score_breakdown?: RankedResult['score_breakdown'] })[]).map((r) => ({

@@ -406,8 +406,7 @@ export function scoreProfile(b: PreparedBrief, p: Profile): FitScore {
   parts.push(eng.note, aud.note);
   if (fresh.note) parts.push(fresh.note);
   const place = [p.country, p.language].filter((x): x is string => x !== null).join(', ');
-  const filterNotes = notes.filter((n) => !n.startsWith('platform'));
-  if (filterNotes.length > 0) parts.push(...filterNotes);
+  if (notes.length > 0) parts.push(...notes);
   else if (place.length > 0) parts.push(place);
 
   return { key: p.key, score, rationale: capitalise(parts.join('; ')), matchedTopics, breakdown };

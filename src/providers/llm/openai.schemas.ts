@@ -115,7 +115,6 @@ export const fitScoresAnswer = z.object({
     }),
   ),
 });
-export type FitScoresAnswer = z.infer<typeof fitScoresAnswer>;
 
 export const briefExpansionAnswer = z.object({
   queries: z.array(z.string()),

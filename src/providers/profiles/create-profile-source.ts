@@ -3,7 +3,7 @@ import type { Logger } from '../../app/logger.js';
 import type { Config } from '../../config.js';
 import type { CreatorIndex } from '../index/creator-index.js';
 import type { Ledger } from '../ledger.js';
-import { IndexProfileSource } from './index.source.js';
+import { IndexProfileSource } from './index-profile.source.js';
 import type { ProfileSource } from './profile-source.js';
 import type { BrightDataCacheRepository } from '../../repositories/brightdata-cache.repository.js';
 import { createBrightDataSource } from './brightdata/create-brightdata-source.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { IndexProfileSource } from '../../../src/providers/profiles/index.source.js';
+import { IndexProfileSource } from '../../../src/providers/profiles/index-profile.source.js';
 import { createTestContext } from '../../helpers/test-env.js';
 import type { TestContext } from '../../helpers/test-env.js';
 import { createJob, makeCreator, seedIndex } from '../../pipeline/fixtures.js';

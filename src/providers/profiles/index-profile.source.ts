@@ -1,42 +1,12 @@
-import { isStale } from '../../domain/creator.js';
 import type { Creator } from '../../domain/creator.js';
+import { profileFromCreator } from '../../domain/profile.js';
 import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../domain/profile.js';
 import type { CreatorIndex } from '../index/creator-index.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import type { ProfileSource } from './profile-source.js';
 
-/**
- * A creator's index record as a profile: what the embedded default serves, and what stands in when
- * a live fetch fails. It is `stale` when observed longer ago than `maxAgeDays`.
- */
-export function profileFromCreator(c: Creator, opts: { maxAgeDays: number }): Profile {
-  return {
-    key: c.key,
-    platform: c.platform,
-    handle: c.handle,
-    displayName: c.displayName,
-    bio: c.bio,
-    categories: c.categories,
-    ...(c.niches ? { niches: c.niches } : {}),
-    topics: c.topics,
-    followers: c.followers,
-    following: c.following,
-    postsCount: c.postsCount,
-    engagementRate: c.engagementRate,
-    country: c.country,
-    language: c.language,
-    verified: c.verified,
-    isPrivate: false,
-    email: null,
-    profileUrl: c.profileUrl,
-    recentPosts: [],
-    dataSource: 'index',
-    observedAt: c.observedAt,
-    observedAtBasis: c.observedAtBasis,
-    stale: isStale(c.observedAt, opts.maxAgeDays),
-    fetchedAt: c.updatedAt,
-  };
-}
+// Moved to domain/profile.ts (stages use it without depending on this provider); re-exported for existing imports.
+export { profileFromCreator };
 
 /**
  * The embedded profile source: re-reads each creator's current record from the index (an import may

@@ -32,8 +32,13 @@ export function stem(token: string): string {
 
 /** Word tokens of a text, folded and stemmed, in order ('#' and punctuation dropped). */
 export function tokens(text: string): string[] {
+  return foldedTokens(foldText(text));
+}
+
+/** `tokens` of a text already folded with `foldText` (folding is the costly part; do it once). */
+function foldedTokens(folded: string): string[] {
   const out: string[] = [];
-  for (const raw of foldText(text).split(/[^\p{L}\p{N}']+/u)) {
+  for (const raw of folded.split(/[^\p{L}\p{N}']+/u)) {
     const t = raw.replace(/^'+|'+$/g, '');
     if (t.length === 0 || (t.length === 1 && !isUnspaced(t))) continue;
     out.push(stem(t));
@@ -49,6 +54,8 @@ export interface TextView {
   /** tokens joined by single spaces, with a space at both ends, for phrase look-ups */
   sequence: string;
   folded: string;
+  /** whether the text has any letter of an unspaced script (else no unspaced term can match) */
+  unspaced: boolean;
 }
 
 /**
@@ -56,7 +63,8 @@ export interface TextView {
  * ("dogsofinstagram" adds "dog", "of", "instagram" as tokens), so a lexicon word matches inside them.
  */
 export function textView(text: string, segment?: (token: string) => string[]): TextView {
-  const list = tokens(text);
+  const folded = foldText(text);
+  const list = foldedTokens(folded);
   const set = new Set(list);
   if (segment) {
     for (const t of list) {
@@ -64,7 +72,7 @@ export function textView(text: string, segment?: (token: string) => string[]): T
       for (const part of segment(t)) set.add(stem(part));
     }
   }
-  return { tokens: set, sorted: [...set].sort(), sequence: ` ${list.join(' ')} `, folded: foldText(text) };
+  return { tokens: set, sorted: [...set].sort(), sequence: ` ${list.join(' ')} `, folded, unspaced: isUnspaced(folded) };
 }
 
 /** A lexicon or brief term in matchable form: one token, two tokens (a phrase) or unspaced text. */
@@ -76,7 +84,24 @@ export interface Term {
   key: string;
 }
 
+/**
+ * Terms by display string. The scorer turns the same lexicon and evidence words into terms for
+ * every candidate (concept keys, handle checks, rationale words), and folding is the costly part;
+ * a term depends on its string alone. Cleared when full, like the hashtag segment cache.
+ */
+const termCache = new Map<string, Term>();
+const TERM_CACHE_MAX = 20_000;
+
 export function term(display: string): Term {
+  const cached = termCache.get(display);
+  if (cached) return { ...cached };
+  const t = makeTerm(display);
+  if (termCache.size >= TERM_CACHE_MAX) termCache.clear();
+  termCache.set(display, t);
+  return { ...t };
+}
+
+function makeTerm(display: string): Term {
   const d = display.trim();
   if (isUnspaced(d)) return { display: d, kind: 'unspaced', key: foldText(d) };
   const t = tokens(d);
@@ -84,14 +109,22 @@ export function term(display: string): Term {
   return { display: d, kind: 'token', key: t[0] ?? foldText(d) };
 }
 
+/**
+ * Scoring matches every lexicon term against every candidate's text, so the substring scans come
+ * last: a phrase can only be in the token sequence when its first token is one of the text's
+ * tokens, and an unspaced term only in a text with some unspaced letter. Same answers, fewer scans.
+ */
 export function matches(view: TextView, t: Term): boolean {
   switch (t.kind) {
     case 'token':
       return view.tokens.has(t.key);
-    case 'phrase':
-      return view.sequence.includes(` ${t.key} `) || view.tokens.has(t.key.replaceAll(' ', ''));
+    case 'phrase': {
+      const joined = t.key.replaceAll(' ', '');
+      if (view.tokens.has(joined)) return true;
+      return view.tokens.has(t.key.slice(0, t.key.indexOf(' '))) && view.sequence.includes(` ${t.key} `);
+    }
     case 'unspaced':
-      return view.folded.includes(t.key);
+      return view.unspaced && view.folded.includes(t.key);
   }
 }
 

@@ -163,9 +163,11 @@ async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: C
   const resembles = new Map(candidates.flatMap((c) => (c.resembles ? [[c.creator.key, c.resembles] as const] : [])));
   const standIns = candidates.map((c) => profileFromCreator(c.creator, { maxAgeDays: run.deps.config.profiles.maxAgeDays }));
   const scoring = await ScoreStream.start(run, expand, standIns, resembles);
+  const span = (name: Stage) => ({ 'scout.job_id': rt.jobId, 'scout.stage': name });
   let enriched: EnrichOutput;
   try {
-    enriched = await runEnrichStage(run, candidates, (profiles) => scoring.push(profiles));
+    // score batches started while enrichment runs are traced under the enrich stage they overlap
+    enriched = await traced('stage enrich', span('enrich'), () => runEnrichStage(run, candidates, (profiles) => scoring.push(profiles)));
   } catch (err) {
     await scoring.abort(err);
     throw err;
@@ -175,7 +177,7 @@ async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: C
   await rt.leaveStage('enrich', enrichTiming);
   // no safe point between the two: the scorers check before each batch, and a cancel they see is reported as `score`
   await rt.enterStage('score');
-  const scored = await scoring.finish();
+  const scored = await traced('stage score', span('score'), () => scoring.finish());
   const scoreTiming: StageTiming = { duration_ms: scoring.spanMs, scored: scored.scores.size, fallback_batches: scored.fallbackBatches, resumed: scored.resumed };
   timings.score = scoreTiming;
   await rt.leaveStage('score', scoreTiming);

@@ -2,7 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AppContext } from '../app/app-context.js';
 import { jobStatuses } from '../domain/job.js';
-import { RedisRateGuard } from '../providers/profiles/brightdata/rate-guard.js';
+import { brightDataRateGuard } from '../providers/profiles/brightdata/rate-guard.js';
 import { readHeartbeats } from '../worker/heartbeat.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
@@ -76,8 +76,7 @@ export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'lo
     },
   });
   // The BrightData 429 guard's shared window (rate-guard.ts): closed when the count reaches the limit.
-  const bd = ctx.config.profiles.brightdata;
-  const guard = new RedisRateGuard(ctx.redis, { prefix: ctx.config.redis.prefix, max429: bd.max429Per5Min, leaseMs: bd.timeoutMs, maxWaitMs: 0 });
+  const guard = brightDataRateGuard(ctx.redis, ctx.config);
   new Gauge({
     name: 'scout_brightdata_429_window',
     help: 'BrightData 429 answers in the guard\'s 5-minute window (all processes); sending stops at scout_brightdata_429_limit',
@@ -95,5 +94,5 @@ export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'lo
     name: 'scout_brightdata_429_limit',
     help: 'BRIGHTDATA_MAX_429_PER_5MIN: the 429 count at which the guard stops sending',
     registers: [registry],
-  }).set(bd.max429Per5Min);
+  }).set(ctx.config.profiles.brightdata.max429Per5Min);
 }

@@ -6,7 +6,7 @@ import { breakerFrom, retryPolicyFrom } from '../../http/policy.js';
 import type { Ledger } from '../../ledger.js';
 import { BrightDataClient } from './brightdata.client.js';
 import { BrightDataProfileSource } from './brightdata.source.js';
-import { RedisRateGuard } from './rate-guard.js';
+import { brightDataRateGuard } from './rate-guard.js';
 
 /** The BrightData source wired from config: client, shared 429 guard in Redis, breaker, cache. */
 export function createBrightDataSource(
@@ -16,12 +16,7 @@ export function createBrightDataSource(
   const bd = config.profiles.brightdata;
   const apiKey = bd.apiKey;
   if (!apiKey) throw new Error('BRIGHTDATA_API_KEY is required when PROFILE_SOURCE=brightdata');
-  const gate = new RedisRateGuard(deps.redis, {
-    prefix: config.redis.prefix,
-    max429: bd.max429Per5Min,
-    leaseMs: bd.timeoutMs + 10_000,
-    maxWaitMs: bd.timeoutMs,
-  });
+  const gate = brightDataRateGuard(deps.redis, config);
   const client = new BrightDataClient(
     {
       baseUrl: bd.baseUrl ?? 'https://api.brightdata.com',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Config } from '../../../config.js';
 import { ProviderError } from '../../../errors.js';
 import { sleep } from '../../http/abort.js';
 import type { GateLease, RequestGate } from '../../http/http-client.js';
@@ -130,4 +131,18 @@ export class RedisRateGuard implements RequestGate {
       });
     }
   }
+}
+
+/**
+ * The one shared 429 guard of a deployment, from config: the BrightData source sends through it and
+ * the API's metrics read its window (every process sees the same Redis keys).
+ */
+export function brightDataRateGuard(redis: Redis, config: Pick<Config, 'redis' | 'profiles'>): RedisRateGuard {
+  const bd = config.profiles.brightdata;
+  return new RedisRateGuard(redis, {
+    prefix: config.redis.prefix,
+    max429: bd.max429Per5Min,
+    leaseMs: bd.timeoutMs + 10_000,
+    maxWaitMs: bd.timeoutMs,
+  });
 }

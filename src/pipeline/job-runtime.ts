@@ -30,6 +30,11 @@ export class JobRuntime {
   private overall = 0;
   private stopped: Stage | null = null;
   private readonly counters: Partial<JobMeta> = {};
+  /**
+   * Enrich and score run side by side and both report; each report (row update + event) runs after
+   * the previous one has finished, so events and the row see progress in the order it was reached.
+   */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -66,27 +71,42 @@ export class JobRuntime {
     return { ...this.counters };
   }
 
-  async emit(type: EventType, data: Record<string, unknown> = {}): Promise<void> {
-    await this.deps.jobEvents.emit(this.jobId, type, data);
+  /** Runs one report after every report before it has finished (a failed one doesn't block the next). */
+  private inTurn(report: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(report, report);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
-  async enterStage(stage: Stage): Promise<void> {
+  emit(type: EventType, data: Record<string, unknown> = {}): Promise<void> {
+    return this.inTurn(async () => {
+      await this.deps.jobEvents.emit(this.jobId, type, data);
+    });
+  }
+
+  enterStage(stage: Stage): Promise<void> {
     this.current = stage;
-    this.overall = Math.max(this.overall, stageSpan[stage][0]);
-    await this.deps.repos.jobs.updateProgress(this.jobId, { stage, progress: this.overall });
-    await this.emit('stage_started', { stage });
+    return this.inTurn(async () => {
+      this.overall = Math.max(this.overall, stageSpan[stage][0]);
+      await this.deps.repos.jobs.updateProgress(this.jobId, { stage, progress: this.overall });
+      await this.deps.jobEvents.emit(this.jobId, 'stage_started', { stage });
+    });
   }
 
-  async leaveStage(stage: Stage, summary: Record<string, unknown>): Promise<void> {
-    this.overall = Math.max(this.overall, stageSpan[stage][1]);
-    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: this.overall, meta: this.meta });
-    await this.emit('stage_completed', { stage, ...summary });
+  leaveStage(stage: Stage, summary: Record<string, unknown>): Promise<void> {
+    return this.inTurn(async () => {
+      this.overall = Math.max(this.overall, stageSpan[stage][1]);
+      await this.deps.repos.jobs.updateProgress(this.jobId, { progress: this.overall, meta: this.meta });
+      await this.deps.jobEvents.emit(this.jobId, 'stage_completed', { stage, ...summary });
+    });
   }
 
   /** Sets counters (absolute values, so a re-run never double counts) without an event. */
-  async setCounters(patch: Partial<JobMeta>): Promise<void> {
+  setCounters(patch: Partial<JobMeta>): Promise<void> {
     Object.assign(this.counters, patch);
-    await this.deps.repos.jobs.updateProgress(this.jobId, { meta: patch });
+    return this.inTurn(async () => {
+      await this.deps.repos.jobs.updateProgress(this.jobId, { meta: patch });
+    });
   }
 
   /**
@@ -94,14 +114,16 @@ export class JobRuntime {
    * the overall progress and the given counters. `null` keeps the overall progress where it is
    * (work of a later stage overlapping the current one reports only its counters).
    */
-  async progress(fraction: number | null, patch: Partial<JobMeta> = {}, data: Record<string, unknown> = {}): Promise<void> {
+  progress(fraction: number | null, patch: Partial<JobMeta> = {}, data: Record<string, unknown> = {}): Promise<void> {
     Object.assign(this.counters, patch);
     const stage = this.current ?? 'expand';
-    const [start, end] = stageSpan[stage];
-    if (fraction !== null) this.overall = Math.max(this.overall, round3(start + (end - start) * Math.min(1, Math.max(0, fraction))));
-    const overall = this.overall;
-    await this.deps.repos.jobs.updateProgress(this.jobId, { progress: overall, meta: patch });
-    await this.emit('progress', { stage, progress: overall, ...patch, ...data });
+    return this.inTurn(async () => {
+      const [start, end] = stageSpan[stage];
+      if (fraction !== null) this.overall = Math.max(this.overall, round3(start + (end - start) * Math.min(1, Math.max(0, fraction))));
+      const overall = this.overall;
+      await this.deps.repos.jobs.updateProgress(this.jobId, { progress: overall, meta: patch });
+      await this.deps.jobEvents.emit(this.jobId, 'progress', { stage, progress: overall, ...patch, ...data });
+    });
   }
 
   /** Throws if the run must stop here: interrupted (hand back, timeout), cancelled by the client, or its API key revoked. */

@@ -20,6 +20,14 @@ import type { TestEnv } from '../helpers/test-env.js';
  * is provoked until Prometheus reports it firing: failing jobs and provider errors (the embeddings
  * fake answers 500), the BrightData 429 window filled, the worker stopped, the queue flooded.
  * The rules are the committed ones with `for:` shortened to 2 s. `npm run test:ops`.
+ *
+ * Prometheus only sees what a scrape catches, and increase()/rate() need a sample from before an
+ * increment and one after it. Prometheus 2.42 scrapes a static target for the first time 5–10 s after
+ * it reports ready (service discovery hands targets over on a 5 s tick, the scrape manager reloads on
+ * another), so jobs run right after /-/ready can finish before the first scrape and their increments
+ * are never seen: every rate() panel stays empty and the failure alerts never fire, however long one
+ * waits. Hence each phase below starts only after Prometheus has stored a scrape of both processes
+ * taken after the previous phase ended (`scrapedAfter`), instead of sleeping for a guessed time.
  */
 const SHORT_FOR = '2s';
 let env: TestEnv;
@@ -41,6 +49,30 @@ async function query(expr: string): Promise<{ metric: Record<string, string>; va
   assert.equal(body.status, 'success', `${expr}: ${body.error}`);
   return body.data.result;
 }
+
+/** Prometheus's own clock (`time()`): scrape timestamps are compared with it, not with ours. */
+async function promTime(): Promise<number> {
+  const res = await fetch(`${promUrl}/api/v1/query?query=time()`);
+  const body = (await res.json()) as { data: { result: [number, string] } };
+  return body.data.result[0];
+}
+
+/**
+ * Waits until Prometheus holds a successful scrape of both the API and the worker that started
+ * after `since` (Prometheus time), so everything the processes counted before `since` is stored.
+ */
+async function scrapedAfter(since: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { metric: Record<string, string>; value: [number, string] }[] = [];
+  while (Date.now() < deadline) {
+    last = await query('timestamp(up{job=~"scout-api|scout-worker"} == 1)');
+    if (new Set(last.filter((r) => Number(r.value[1]) > since).map((r) => r.metric.job)).size === 2) return;
+    await sleep(250);
+  }
+  throw new Error(`no scrape of both targets after ${since} within ${timeoutMs} ms (last: ${JSON.stringify(last)})\n${promOut.slice(-3000)}`);
+}
+
+const nextScrape = async () => scrapedAfter(await promTime());
 
 async function firing(): Promise<Set<string>> {
   const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: { labels: { alertname: string }; state: string }[] } };
@@ -136,6 +168,8 @@ before(async () => {
   await waitForHttp(`${promUrl}/-/ready`, { timeoutMs: 60_000 }).catch((err: Error) => {
     throw new Error(`${err.message}\n${promOut}`);
   });
+  // Ready is not scraping yet (see the top): the zero-initialised counters must be stored first.
+  await scrapedAfter(0);
 });
 
 after(async () => {
@@ -161,12 +195,17 @@ test('promtool accepts the alert rules', async () => {
 test('every dashboard query returns data once jobs ran, some failing', async () => {
   // Healthy jobs, then jobs whose query embedding fails (embeddings answer 500): completed and failed
   // jobs, stage durations, priced calls and provider errors.
-  for (const brief of ['fitness coach promoting protein snacks', 'travel photographer for a hotel chain']) assert.equal(await finish(await startJob(brief)), 'completed');
+  // A scrape after each phase: series born in one phase (a route's histogram, a stage's, a priced
+  // operation's cost, the embeddings error series at 0) are stored before the next one moves them.
+  for (const brief of ['fitness coach promoting protein snacks', 'travel photographer for a hotel chain']) {
+    assert.equal(await finish(await startJob(brief)), 'completed');
+    await nextScrape();
+  }
   embeddings.options.errorRate = 1;
   const failed = await Promise.all(Array.from({ length: 4 }, (_, i) => startJob(`vegan recipes blogger ${i}`)));
   for (const id of failed) assert.equal(await finish(id), 'failed');
   embeddings.options.errorRate = 0;
-  await sleep(4000); // a few scrapes
+  await nextScrape();
 
   const dashboard = JSON.parse(await readFile(path.join(repoRoot, 'deploy/grafana/influencer-scout.json'), 'utf8')) as {
     panels: { title: string; type: string; targets?: { expr: string }[] }[];

@@ -131,6 +131,8 @@ const envSchema = z.object({
   EMBEDDINGS_BATCH_SIZE: int(64, 1, 2048),
   EMBEDDINGS_SEND_DIMENSIONS: bool.default(false),
   EMBEDDINGS_ENCODING: z.enum(['float', 'base64']).default('float'),
+  /** wordvec: the directory of the converted word-vector table (default DATA_DIR/wordvec; the image ships one, read-only) */
+  WORDVEC_DIR: optionalString,
   /** wordvec: dimensions of the hashing component for words the vectors do not know (0 = ignore them) */
   WORDVEC_FALLBACK_DIM: z.coerce.number().int().refine((n) => n === 0 || (n >= 8 && n <= 1024), 'must be 0 or 8..1024').default(64),
 
@@ -323,8 +325,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       batchSize: env.EMBEDDINGS_BATCH_SIZE,
       sendDimensions: env.EMBEDDINGS_SEND_DIMENSIONS,
       encoding: env.EMBEDDINGS_ENCODING,
-      /** wordvec: where the converted word-vector table lives */
-      wordvecDir: path.join(dataDir, 'wordvec'),
+      /** wordvec: where the converted word-vector table lives (converted there on first use if missing) */
+      wordvecDir: path.resolve(env.WORDVEC_DIR ?? path.join(dataDir, 'wordvec')),
       wordvecFallbackDim: env.WORDVEC_FALLBACK_DIM,
     },
     llm: {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -105,6 +105,22 @@ describe('word-vector conversion', () => {
     assert.ok((await loadWordVectors(a)).size > 0);
     await ensureWordVectors(dir, logger, source);
     assert.equal(messages.filter((m) => m.startsWith('converting')).length, 1);
+  });
+
+  it('uses a table converted ahead of time as it is: no source needed, nothing written next to it', async () => {
+    // The image's case: /app/wordvec holds the table converted at build time, read-only, no source JSON.
+    const dir = path.join(root, 'prebuilt');
+    const converted = await ensureWordVectors(path.join(root, 'ensure'), quietLogger, path.join(root, 'source.json'));
+    await mkdir(dir);
+    await copyFile(converted, path.join(dir, path.basename(converted)));
+    const messages: string[] = [];
+    const logger = { info: (_o: object, msg: string) => messages.push(msg), warn: (_o: object, msg: string) => messages.push(msg) };
+    const file = await ensureWordVectors(dir, logger, path.join(root, 'no-such-source.json'));
+    assert.equal(file, path.join(dir, path.basename(converted)));
+    assert.deepEqual(messages, []);
+    assert.deepEqual(await readdir(dir), [path.basename(converted)], 'no lock taken');
+    // without the table the missing source is an error, not an empty table
+    await assert.rejects(ensureWordVectors(path.join(root, 'empty'), logger, path.join(root, 'no-such-source.json')), /ENOENT/);
   });
 
   it('fails clearly on a source that is cut off', async () => {
@@ -233,6 +249,7 @@ describe('WordVecEmbedder', () => {
   it('is the default embedder, keeping its table under DATA_DIR/wordvec; hashing stays selectable', () => {
     const config = loadConfig({ DATA_DIR: root });
     assert.equal(config.embeddings.wordvecDir, path.join(root, 'wordvec'));
+    assert.equal(loadConfig({ DATA_DIR: root, WORDVEC_DIR: '/app/wordvec' }).embeddings.wordvecDir, '/app/wordvec', 'the image points it at its own table');
     const e = createEmbedder(config, kit.ledger, quietLogger);
     assert.ok(e instanceof WordVecEmbedder);
     assert.equal(e.id, 'wordvec-v1:wink-sg100d-v1:100+h64');

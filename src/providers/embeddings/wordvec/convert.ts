@@ -183,6 +183,8 @@ const POLL_MS = 200;
 export async function ensureWordVectors(dir: string, logger: EnsureLogger, source?: string): Promise<string> {
   const target = path.join(dir, `${CONVERSION_ID}.bin`);
   const lock = `${target}.lock`;
+  // A table converted ahead of time (the image's, in a read-only directory) needs no lock, no mkdir.
+  if (await exists(target)) return target;
   await mkdir(dir, { recursive: true });
   for (;;) {
     if (await exists(target)) return target;
@@ -197,7 +199,7 @@ export async function ensureWordVectors(dir: string, logger: EnsureLogger, sourc
     }
     try {
       if (await exists(target)) return target;
-      source ??= sourceFile();
+      source ??= sourceFileOrExplain(target);
       // warn, not info: CLI commands log at warn, and they should say why they pause
       logger.warn({ source, target }, 'converting pretrained word vectors once (10–30 s)');
       const t0 = performance.now();
@@ -207,6 +209,19 @@ export async function ensureWordVectors(dir: string, logger: EnsureLogger, sourc
     } finally {
       await rm(lock, { recursive: true, force: true });
     }
+  }
+}
+
+/** The installed source JSON; when the package is not there (the image drops it), say what is missing. */
+function sourceFileOrExplain(target: string): string {
+  try {
+    return sourceFile();
+  } catch (err) {
+    throw new Error(
+      `word vectors: no converted table at ${target} and the package ${SOURCE_PACKAGE} to convert it from is not installed ` +
+        '(the container image ships the table converted at build time in /app/wordvec: leave WORDVEC_DIR at that, or use EMBEDDINGS_PROVIDER=hashing)',
+      { cause: err },
+    );
   }
 }
 

@@ -193,7 +193,7 @@ try {
     loads.push(loadAvg().split(' ')[0]!);
     pairSeconds = Math.max(pairSeconds, (performance.now() - t0) / 1000);
     log(
-      `pair ${p + 1} (${order.join('→')}): ` +
+      `pair ${p + 1} (ran ${order.join(' then ')}; figures off→on): ` +
         METRICS.map((m) => `${m.key} ${fmt(pair.off[m.key])}→${fmt(pair.on[m.key])}`).join(', '),
     );
   }

@@ -13,7 +13,7 @@
  * (worker; API, which includes the status polls). CPU time barely moves with machine load, so it is
  * the figure to trust on a busy machine; wall time is what a caller sees on a quiet one.
  *
- *   npm run bench:tracing [-- --pairs=12 --jobs=4 --requests=300 --max-seconds=200 --creators=1500]
+ *   npm run bench:tracing [-- --pairs=10 --jobs=4 --requests=300 --max-seconds=200 --creators=1500]
  *
  * --max-seconds bounds the run from its start (setup included): no pair is started that would end
  * after it, judged by the slowest pair so far, so a run stays within ~4 minutes on any machine.
@@ -31,14 +31,19 @@ import type { BenchProcess } from './lib/procs.js';
 import { flag, machineInfo, machineLine, sleep, writeSection } from './lib/results.js';
 import { fmt, percentile, table } from './lib/stats.js';
 
-const pairs = flag('pairs', 12);
+const pairs = flag('pairs', 10);
 const jobsPerBlock = flag('jobs', 4);
 const requestsPerBlock = flag('requests', 300);
 const maxSeconds = flag('max-seconds', 200);
 const creators = flag('creators', 1500);
-/** the on pair's batch exporter sends every 100 ms, so a block's spans are exported (and their CPU counted) before it ends */
-const BSP_DELAY_MS = 100;
-const SETTLE_MS = 400;
+/**
+ * The on side's batch exporter sends every second (the default is 5 s, batches then only get bigger,
+ * so the cost per span is if anything lower), and each phase waits a little longer than that before
+ * its CPU is read, so the export of a block's spans is counted in that block. A 100 ms delay was
+ * tried first: with batches of two or three spans the per-export cost made the API look ×1.44 per job.
+ */
+const BSP_DELAY_MS = 1000;
+const SETTLE_MS = 1100;
 const POLL_MS = 50;
 
 const started = performance.now();
@@ -140,7 +145,7 @@ async function block(side: Side): Promise<Block> {
   let [a0, w0] = [cpuMs(api.pid), cpuMs(worker.pid)];
   const walls: number[] = [];
   for (let j = 0; j < jobsPerBlock; j++) walls.push(await runJob(side));
-  await sleep(SETTLE_MS); // the on side's last spans leave the batch exporter
+  await sleep(SETTLE_MS); // the on side's spans of this phase leave the batch exporter
   let [a1, w1] = [cpuMs(api.pid), cpuMs(worker.pid)];
   const jobCpu = { api: (a1 - a0) / jobsPerBlock, worker: (w1 - w0) / jobsPerBlock };
 

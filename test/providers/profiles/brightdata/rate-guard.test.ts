@@ -6,7 +6,7 @@ import { ProviderError } from '../../../../src/errors.js';
 import { BrightDataClient } from '../../../../src/providers/profiles/brightdata/brightdata.client.js';
 import { RedisRateGuard } from '../../../../src/providers/profiles/brightdata/rate-guard.js';
 import type { RateGuardOptions } from '../../../../src/providers/profiles/brightdata/rate-guard.js';
-import { FakeBrightData } from '../../../fakes/brightdata.fake.js';
+import { FakeBrightData } from '../../../fakes/brightdata/server.js';
 import { REDIS_URL, deleteRedisPrefix } from '../../../helpers/test-env.js';
 import { ledgerKit } from '../../provider-kit.js';
 import type { LedgerKit } from '../../provider-kit.js';

@@ -1,8 +1,16 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// The browser JavaScript the server ships as static files: the admin dashboard (ES modules) and the
+// /docs page's renderer (a classic script). No type information: they are not part of a tsconfig.
+const browserModules = ['src/admin/static/**/*.js'];
+const browserScripts = ['src/api/docs/static/**/*.js'];
+
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'test-output/', 'bench/out/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'data/', 'test-output/', 'bench/out/', '**/*.js', '**/*.mjs', ...[...browserModules, ...browserScripts].map((p) => `!${p}`)],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,4 +27,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    files: [...browserModules, ...browserScripts],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.browser, ecmaVersion: 2022 },
+  },
+  { files: browserModules, languageOptions: { sourceType: 'module' } },
+  { files: browserScripts, languageOptions: { sourceType: 'script' } },
 );

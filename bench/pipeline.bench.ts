@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { ExternalCallRow } from '../src/repositories/external-calls.repository.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
-import { FakeBrightData, freshProfilesOf } from '../test/fakes/brightdata.fake.js';
+import { FakeBrightData } from '../test/fakes/brightdata/server.js';
+import { freshProfilesOf } from '../test/fakes/brightdata/profiles.js';
 import { FakeOpenAi } from '../test/fakes/openai.fake.js';
 import { createJob, nicheCorpus, seedIndex } from '../test/pipeline/fixtures.js';
 import { benchContext, briefs } from './lib/bench-env.js';

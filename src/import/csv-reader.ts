@@ -1,8 +1,14 @@
+import { setImmediate as turn } from 'node:timers/promises';
+import { CsvError, parse } from 'csv-parse';
+import type { Options } from 'csv-parse';
+
 /**
- * Streaming RFC 4180 CSV: comma-separated, fields optionally in double quotes, `""` is a quote
- * inside a quoted field, quoted fields may hold commas and line breaks, records end in LF or CRLF.
- * A leading UTF-8 BOM is dropped. Each record carries the physical line it starts on, so bad rows
- * can be reported by the line number an editor shows.
+ * Streaming RFC 4180 CSV through csv-parse: comma-separated, fields optionally in double quotes,
+ * `""` is a quote inside a quoted field, quoted fields may hold commas and line breaks, records end
+ * in LF, CRLF or CR (mixed in one file too). A leading UTF-8 BOM is dropped; a stray quote inside an
+ * unquoted field is kept as is; a record may have any number of fields (the caller checks them
+ * against the header, so one bad row does not stop the import). Each record carries the physical
+ * line it starts on, so bad rows can be reported by the line number an editor shows.
  */
 
 export interface CsvRecord {
@@ -21,130 +27,59 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-const QUOTE = 34;
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
+const OPTIONS: Options = {
+  bom: true,
+  relax_quotes: true,
+  relax_column_count: true,
+  skip_empty_lines: false,
+  // listed, not auto-detected: auto-detection keeps the first delimiter it sees for the whole file
+  record_delimiter: ['\r\n', '\n', '\r'],
+};
 
 /**
- * Parses text chunks as they arrive; only the unfinished tail of the last record is kept between
- * chunks, so memory stays flat whatever the file size.
+ * Parses text chunks as they arrive; csv-parse keeps only the unfinished tail of the last record
+ * between chunks, so memory stays flat whatever the file size. Records are taken in `on_record`,
+ * synchronously as each chunk is parsed, rather than read from the stream's side: a stream that
+ * fails drops what it buffered, and the records before a syntax error must still be imported.
  */
 export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<CsvRecord> {
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  /** inside a quoted field (between the opening and the closing quote) */
-  let inQuotes = false;
-  /** the previous chunk ended on a quote inside a quoted field: closing quote or first half of "" */
-  let pendingQuote = false;
+  const parsed: CsvRecord[] = [];
+  /** the line the next record starts on: csv-parse's `lines` is the line a record ends on */
   let line = 1;
-  let recordLine = 1;
-  let atRecordStart = true;
-  let first = true;
-  let afterCr = false;
+  const parser = parse({
+    ...OPTIONS,
+    on_record: (fields: string[], { lines }) => {
+      parsed.push({ line, fields });
+      line = lines + 1;
+      return null; // taken here, not pushed to the stream
+    },
+  });
+  let failure: unknown = null;
+  parser.on('error', (err) => (failure ??= err));
+  const closed = new Promise((resolve) => parser.once('close', resolve));
+  parser.resume(); // nothing reaches the readable side; flowing lets the stream end and close
 
-  const endField = () => {
-    fields.push(field);
-    field = '';
-    quoted = false;
-  };
-
-  for await (let text of chunks) {
-    if (first) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = text.length === 0;
-    }
-    let i = 0;
-    const n = text.length;
-    if (pendingQuote && n > 0) {
-      pendingQuote = false;
-      if (text.charCodeAt(0) === QUOTE) {
-        field += '"';
-        i = 1;
-      } else {
-        inQuotes = false;
-      }
-    }
-    while (i < n) {
-      if (inQuotes) {
-        const q = text.indexOf('"', i);
-        if (q === -1) {
-          const part = text.slice(i);
-          line += countNewlines(part);
-          field += part;
-          i = n;
-          break;
-        }
-        const part = text.slice(i, q);
-        line += countNewlines(part);
-        field += part;
-        if (q + 1 >= n) {
-          pendingQuote = true;
-          i = n;
-          break;
-        }
-        if (text.charCodeAt(q + 1) === QUOTE) {
-          field += '"';
-          i = q + 2;
-        } else {
-          inQuotes = false;
-          i = q + 1;
-        }
-        continue;
-      }
-      const c = text.charCodeAt(i);
-      if (afterCr) {
-        afterCr = false;
-        if (c === LF) {
-          i++;
-          continue;
-        }
-      }
-      if (atRecordStart) {
-        recordLine = line;
-        atRecordStart = false;
-      }
-      if (c === QUOTE && field.length === 0 && !quoted) {
-        inQuotes = true;
-        quoted = true;
-        i++;
-      } else if (c === COMMA) {
-        endField();
-        i++;
-      } else if (c === LF || c === CR) {
-        endField();
-        yield { line: recordLine, fields };
-        fields = [];
-        line++;
-        atRecordStart = true;
-        afterCr = c === CR;
-        i++;
-      } else {
-        // plain run up to the next delimiter; a stray quote inside an unquoted field is kept as is
-        let j = i + 1;
-        while (j < n) {
-          const d = text.charCodeAt(j);
-          if (d === COMMA || d === LF || d === CR) break;
-          j++;
-        }
-        field += text.slice(i, j);
-        i = j;
-      }
-    }
+  /** Hands over what the last write parsed, then its error (raised on the next tick) if any. */
+  async function* settle(): AsyncGenerator<CsvRecord> {
+    await turn();
+    yield* parsed.splice(0);
+    if (failure === null) return;
+    if (!(failure instanceof CsvError)) throw failure;
+    const why = failure.code === 'CSV_QUOTE_NOT_CLOSED' ? 'quoted field is not closed before the end of the file' : failure.message;
+    throw new CsvSyntaxError(line, why);
   }
-  if (pendingQuote) inQuotes = false;
-  if (inQuotes) throw new CsvSyntaxError(recordLine, 'quoted field is not closed before the end of the file');
-  if (!atRecordStart) {
-    endField();
-    yield { line: recordLine, fields };
-  }
-}
 
-function countNewlines(s: string): number {
-  let count = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) count++;
-  return count;
+  try {
+    for await (const chunk of chunks) {
+      parser.write(chunk);
+      yield* settle();
+    }
+    parser.end();
+    await closed;
+    yield* settle();
+  } finally {
+    parser.destroy();
+  }
 }
 
 /** Header names made comparable: whitespace (incl. the line breaks some exports put in names) collapsed, lowercase. */

@@ -59,24 +59,33 @@ export async function runRetention(deps: RetentionDeps, opts: { signal?: AbortSi
   }
 }
 
+/** Calls `fn` once after `ms` and returns what cancels it; tests pass one they drive by hand. */
+export type Wait = (ms: number, fn: () => void) => () => void;
+
+const unrefTimeout: Wait = (ms, fn) => {
+  const timer = setTimeout(fn, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
 /**
  * Runs retention shortly after start and then every RETENTION_INTERVAL_MS. Passes never overlap
  * within a process (the next one is scheduled when the last ends) nor across processes (the lock).
  * `close()` stops scheduling, asks a running pass to stop after its current batch and waits for it.
  */
-export function startRetentionTimer(ctx: Pick<AppContext, 'pool' | 'config' | 'logger'>): { close(): Promise<void> } {
+export function startRetentionTimer(ctx: Pick<AppContext, 'pool' | 'config' | 'logger'>, wait: Wait = unrefTimeout): { close(): Promise<void> } {
   const interval = ctx.config.worker.retentionIntervalMs;
   const abort = new AbortController();
-  let timer: NodeJS.Timeout | null = null;
+  let cancel: (() => void) | null = null;
   let running: Promise<void> | null = null;
 
   const schedule = (delay: number) => {
     if (abort.signal.aborted) return;
-    timer = setTimeout(tick, delay);
-    timer.unref();
+    cancel = wait(delay, tick);
   };
   const tick = () => {
-    timer = null;
+    cancel = null;
+    if (abort.signal.aborted) return; // a wait that fired as close() ran
     const started = performance.now();
     running = runRetention(ctx, { signal: abort.signal })
       .then((r) => {
@@ -97,8 +106,8 @@ export function startRetentionTimer(ctx: Pick<AppContext, 'pool' | 'config' | 'l
   return {
     async close() {
       abort.abort();
-      if (timer) clearTimeout(timer);
-      timer = null;
+      cancel?.();
+      cancel = null;
       await running;
     },
   };

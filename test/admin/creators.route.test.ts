@@ -27,13 +27,7 @@ const backends: { name: string; env: () => Record<string, string> }[] = [
   { name: 'lancedb', env: () => ({}) },
   {
     name: 'weaviate',
-    env: () => ({
-      SEARCH_BACKEND: 'weaviate',
-      WEAVIATE_URL: fake.url,
-      WEAVIATE_GRPC_URL: fake.grpcUrl,
-      WEAVIATE_API_KEY: fake.apiKey,
-      WEAVIATE_COLLECTION: `Ingest_${process.pid}`,
-    }),
+    env: () => fake.env(`Ingest_${process.pid}`),
   },
 ];
 

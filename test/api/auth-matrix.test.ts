@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { generateApiKey } from '../../src/services/api-keys.service.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { CallOptions, TestApi } from '../helpers/api-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 type Who = 'none' | 'malformed' | 'revoked' | 'tenant' | 'valid' | 'admin';
 const WHO: Who[] = ['none', 'malformed', 'revoked', 'tenant', 'valid', 'admin'];
@@ -124,8 +125,7 @@ describe('auth matrix: every route × every kind of caller', () => {
     const idle = await api.newKey({ name: 'idle' });
     assert.equal(fresh.row.lastUsedAt, null);
     assert.equal((await api.call('/pipeline/jobs/job_x', { key: fresh.key })).status, 404);
-    for (let i = 0; i < 50 && !(await api.ctx.repos.apiKeys.get(fresh.row.id))?.lastUsedAt; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok((await api.ctx.repos.apiKeys.get(fresh.row.id))?.lastUsedAt);
+    await waitUntil(async () => Boolean((await api.ctx.repos.apiKeys.get(fresh.row.id))?.lastUsedAt), 1_000);
     assert.equal((await api.ctx.repos.apiKeys.get(idle.row.id))?.lastUsedAt, null);
   });
 

@@ -45,6 +45,22 @@ describe('OpenAPI document and /docs', () => {
     }
   });
 
+  test('/docs and its script and style are static files, revalidated on every load; nothing else is', async () => {
+    const page = await fetch(`${api.base}/docs`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.match(await page.text(), /<script src="\/docs\/docs\.js" defer><\/script>/);
+    for (const [file, type] of [['docs.js', /^(text|application)\/javascript/], ['docs.css', /^text\/css/]] as const) {
+      const res = await fetch(`${api.base}/docs/${file}`);
+      assert.equal(res.status, 200, file);
+      assert.match(res.headers.get('content-type') ?? '', type, file);
+      assert.equal(res.headers.get('cache-control'), 'no-cache', file);
+    }
+    assert.equal((await fetch(`${api.base}/docs/nothing.js`)).status, 404);
+    assert.equal((await fetch(`${api.base}/docs/%2e%2e/routes/docs.routes.ts`)).status, 404);
+  });
+
   test('/docs renders the document in a real browser, offline, under its CSP', async () => {
     const profile = await mkdtemp(path.join(os.tmpdir(), 'scout-docs-'));
     const browser = await chromium.launchPersistentContext(profile, {

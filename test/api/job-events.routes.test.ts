@@ -84,8 +84,7 @@ describe('GET /pipeline/jobs/:id/events', () => {
       [['1', 'stage_started']],
     );
     assert.deepEqual(JSON.parse(es.events[0]!.data).data, { stage: 'expand' });
-    await sleep(200);
-    assert.ok(es.comments.filter((c) => c === 'heartbeat').length >= 2, `heartbeats: ${es.comments.join('|')}`);
+    await waitUntil(() => es.comments.filter((c) => c === 'heartbeat').length >= 2, 2_000);
 
     await api.emit(job.id, 'progress', { progress: 0.5 });
     await api.ctx.repos.jobs.finish(job.id, 'completed');

@@ -2,32 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { z } from 'zod';
 import { artifactResponseSchema, jobViewSchema, problemSchema, resultsResponseSchema } from '../../src/api/schemas.js';
-import type { RankedResult } from '../../src/domain/job.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
-
-function ranked(rank: number): RankedResult {
-  return {
-    rank,
-    platform: 'instagram',
-    handle: `creator${rank}`,
-    display_name: `Creator ${rank}`,
-    profile_url: `https://www.instagram.com/creator${rank}/`,
-    fit_score: 90 - rank,
-    score_breakdown: { niche: 50, topics: 15 - rank, audience: 10, engagement: 12, freshness: 3 },
-    rationale: 'posts about protein snacks',
-    matched_topics: ['protein'],
-    followers: 50_000,
-    engagement_rate: 0.031,
-    country: 'US',
-    language: 'en',
-    data_source: 'index',
-    stale: false,
-    fetched_at: new Date().toISOString(),
-    score_fallback: false,
-  niches: [],
-  };
-}
+import { rankedResult as ranked } from '../helpers/ranked-result.js';
 
 describe('job routes: status, results, artifacts, cancel', () => {
   let api: TestApi;

@@ -12,6 +12,7 @@ import type { WorkerHandle } from '../../src/worker/start-worker.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { CLOSED, TestEventSource } from '../helpers/event-source.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 /** The API and the real pipeline worker in one process: a job from start to webhook, watched live. */
 describe('a live job through the API and the real worker', () => {
@@ -52,9 +53,7 @@ describe('a live job through the API and the real worker', () => {
 
     const es = new TestEventSource(`${api.base}/pipeline/jobs/${jobId}/events`, { headers: { 'X-API-Key': key }, maxReconnectMs: 50 });
     try {
-      const deadline = Date.now() + 60_000;
-      while (es.readyState !== CLOSED && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(es.readyState, CLOSED, 'the stream ended');
+      await waitUntil(() => es.readyState === CLOSED, 60_000);
     } finally {
       es.close();
     }
@@ -80,9 +79,7 @@ describe('a live job through the API and the real worker', () => {
     }
 
     const deliveries = new WebhookDeliveriesRepository(api.ctx.pool);
-    const deadline = Date.now() + 15_000;
-    while ((await deliveries.listForJob(jobId)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const [delivery] = await deliveries.listForJob(jobId);
+    const [delivery] = await waitFor(() => deliveries.listForJob(jobId), (rows) => rows.length > 0, { what: 'the webhook delivery', ms: 15_000 });
     assert.equal(delivery?.outcome, 'delivered');
     const hook = hooks.find((h) => h.body.includes(jobId))!;
     assert.equal(hook.headers['scout-event'], 'job.completed');

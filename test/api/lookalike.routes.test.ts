@@ -32,17 +32,8 @@ for (const backend of ['lancedb', 'weaviate'] as const) {
     let fake: WeaviateFake | null = null;
     let key: string;
     before(async () => {
-      const env: Record<string, string> = {};
-      if (backend === 'weaviate') {
-        fake = await startWeaviateFake();
-        Object.assign(env, {
-          SEARCH_BACKEND: 'weaviate',
-          WEAVIATE_URL: fake.url,
-          WEAVIATE_GRPC_URL: fake.grpcUrl,
-          WEAVIATE_API_KEY: fake.apiKey,
-          WEAVIATE_COLLECTION: `Similar_${process.pid}`,
-        });
-      }
+      if (backend === 'weaviate') fake = await startWeaviateFake();
+      const env = fake ? fake.env(`Similar_${process.pid}`) : {};
       api = await startTestApi(env);
       await api.ctx.providers.index.open();
       await seedIndex(api.ctx, corpus);

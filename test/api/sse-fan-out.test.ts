@@ -6,7 +6,6 @@ import type { TestApi } from '../helpers/api-server.js';
 import { CLOSED, OPEN, TestEventSource } from '../helpers/event-source.js';
 import { sleep, waitUntil } from '../helpers/wait.js';
 
-
 /** The SSE streams of one job share one Postgres read per announcement (the hub's feed). */
 describe('SSE fan-out: many streams of one job', () => {
   let api: TestApi;
@@ -106,8 +105,10 @@ describe('SSE fan-out: many streams of one job', () => {
     await api.ctx.pool.query('alter table pipeline_job_events rename to pipeline_job_events_away');
     let restored = false;
     try {
+      const readsBefore = api.sse.feed.reads;
       await api.ctx.redis.publish(api.ctx.jobEvents.channel, `${job.id} 2`);
-      await sleep(600); // at least two failed reads (after 0 and 250 ms)
+      // at least two failed reads: the one the announcement starts and the streams' first retry
+      await waitUntil(() => api.sse.feed.reads >= readsBefore + 2);
       await api.ctx.pool.query('alter table pipeline_job_events_away rename to pipeline_job_events');
       restored = true;
     } finally {

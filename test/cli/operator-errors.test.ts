@@ -54,11 +54,7 @@ describe('operator errors: one clear line naming the variable, no stack trace', 
 
   const weaviateEnv = (over: Record<string, string>) => ({
     ...env.env,
-    SEARCH_BACKEND: 'weaviate',
-    WEAVIATE_URL: weaviate.url,
-    WEAVIATE_GRPC_URL: weaviate.grpcUrl,
-    WEAVIATE_API_KEY: weaviate.apiKey,
-    WEAVIATE_COLLECTION: `Boot_${process.pid}`,
+    ...weaviate.env(`Boot_${process.pid}`),
     PROVIDER_MAX_RETRIES: '0',
     PROVIDER_TIMEOUT_MS: '3000',
     ...over,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FakeBrightData } from './brightdata.fake.js';
+import { FakeBrightData } from './brightdata/server.js';
 import { FakeOpenAi } from './openai.fake.js';
 import { startWeaviateFake } from './weaviate.fake.js';
 import type { WeaviateFake } from './weaviate.fake.js';

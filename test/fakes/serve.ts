@@ -19,8 +19,9 @@ import { LanceDbIndex } from '../../src/providers/index/lancedb.index.js';
 import { creatorUuid, fromProperties } from '../../src/providers/index/weaviate/schema.js';
 import { Ledger } from '../../src/providers/ledger.js';
 import type { ExternalCallsRepository } from '../../src/repositories/external-calls.repository.js';
-import { FakeBrightData, freshProfilesOf } from './brightdata.fake.js';
-import type { FakeCreatorProfile } from './brightdata.fake.js';
+import { FakeBrightData } from './brightdata/server.js';
+import { freshProfilesOf } from './brightdata/profiles.js';
+import type { FakeCreatorProfile } from './brightdata/profiles.js';
 import { FakeOpenAi } from './openai.fake.js';
 import { startWeaviateFake } from './weaviate.fake.js';
 

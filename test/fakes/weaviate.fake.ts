@@ -40,6 +40,8 @@ export interface WeaviateFake {
   grpcPort: number;
   /** the first allowed key ('' when anonymous) */
   apiKey: string;
+  /** The configuration that points the app at this fake, using `collection` (SEARCH_BACKEND=weaviate and WEAVIATE_*). */
+  env(collection: string): Record<string, string>;
   store: FakeStore;
   /** every call received, in order (for assertions on what the client sent) */
   calls: FakeCall[];
@@ -62,12 +64,22 @@ export async function startWeaviateFake(opts: WeaviateFakeOptions = {}): Promise
     opts.httpPort ?? 0,
   );
   const grpc = await startGrpc({ store, faults, apiKeys, calls }, host, opts.grpcPort ?? 0);
+  const url = `http://${host}:${rest.port}`;
+  const grpcUrl = `http://${host}:${grpc.port}`;
+  const apiKey = apiKeys[0] ?? '';
   return {
-    url: `http://${host}:${rest.port}`,
-    grpcUrl: `http://${host}:${grpc.port}`,
+    url,
+    grpcUrl,
     httpPort: rest.port,
     grpcPort: grpc.port,
-    apiKey: apiKeys[0] ?? '',
+    apiKey,
+    env: (collection) => ({
+      SEARCH_BACKEND: 'weaviate',
+      WEAVIATE_URL: url,
+      WEAVIATE_GRPC_URL: grpcUrl,
+      WEAVIATE_API_KEY: apiKey,
+      WEAVIATE_COLLECTION: collection,
+    }),
     store,
     calls,
     inject: (rule) => faults.add(rule),

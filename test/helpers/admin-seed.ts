@@ -7,6 +7,7 @@ import { emptyMeta, toJobParams, startJobSchema } from '../../src/domain/job.js'
 import type { JobStatus } from '../../src/domain/job.js';
 import type { ApiKeyRow } from '../../src/repositories/api-keys.repository.js';
 import { createApiKey } from '../../src/services/api-keys.service.js';
+import { waitFor } from './wait.js';
 
 /**
  * Seeds dashboard data through the real repositories (the same writes the API and worker make),
@@ -90,11 +91,7 @@ export async function failQueueEntry(ctx: AppContext, jobId: string, reason = 't
     { connection: { ...bullConnection(ctx.config), maxRetriesPerRequest: null }, prefix: ctx.config.redis.prefix },
   );
   try {
-    const deadline = Date.now() + 10_000;
-    while ((await ctx.queue.queue.getJobState(jobId)) !== 'failed') {
-      if (Date.now() > deadline) throw new Error(`queue entry ${jobId} never failed`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(() => ctx.queue.queue.getJobState(jobId), (state) => state === 'failed', { what: `queue entry ${jobId} to fail` });
   } finally {
     await worker.close();
   }

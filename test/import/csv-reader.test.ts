@@ -40,12 +40,28 @@ describe('readCsv', () => {
     for (const size of [1, 2, 3, 5, 7, 11]) assert.deepEqual(await parse(tricky, size), whole, `chunk size ${size}`);
   });
 
-  it('reports an unclosed quote with the line where its record started', async () => {
-    await assert.rejects(parse('a,b\n1,2\n3,"never closed\nmore\n'), (err: unknown) => {
-      assert.ok(err instanceof CsvSyntaxError);
-      assert.equal(err.line, 3);
-      return true;
-    });
+  it('reports an unclosed quote with the line where its record started, after the records before it', async () => {
+    for (const size of [3, 100]) {
+      const seen: CsvRecord[] = [];
+      async function* chunks() {
+        const text = 'a,b\r1,2\n3,"never closed\nmore\n';
+        for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+      }
+      await assert.rejects(
+        (async () => {
+          for await (const r of readCsv(chunks())) seen.push(r);
+        })(),
+        (err: unknown) => {
+          assert.ok(err instanceof CsvSyntaxError);
+          assert.equal(err.line, 3);
+          return true;
+        },
+      );
+      assert.deepEqual(seen, [
+        { line: 1, fields: ['a', 'b'] },
+        { line: 2, fields: ['1', '2'] },
+      ], `chunk size ${size}`);
+    }
   });
 
   it('makes header names comparable and unique', () => {

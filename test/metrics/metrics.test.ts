@@ -8,6 +8,7 @@ import { raw, startApp } from '../helpers/admin-http.js';
 import type { RunningApp } from '../helpers/admin-http.js';
 import { seedJob, seedKey } from '../helpers/admin-seed.js';
 import { freePort } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The value of one sample line `name{labels} value`, labels matched as given (order-insensitive). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -154,14 +155,9 @@ describe('METRICS_ALLOW and the internal listener', () => {
     const first = startWorkerMetrics(workerCtx);
     try {
       const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 5_000;
-      let res = await raw(base, '/metrics').catch(() => null);
-      while (!res && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        res = await raw(base, '/metrics').catch(() => null);
-      }
-      assert.equal(res?.status, 200);
-      assert.match(res!.body, /role="worker"/);
+      const res = await waitFor(() => raw(base, '/metrics'), () => true, { what: 'the worker /metrics listener', ms: 5_000 });
+      assert.equal(res.status, 200);
+      assert.match(res.body, /role="worker"/);
       const second = startWorkerMetrics(workerCtx);
       await second.close();
     } finally {

@@ -55,17 +55,8 @@ for (const backend of ['lancedb', 'weaviate'] as const) {
     let t: TestContext;
     let fake: WeaviateFake | null = null;
     before(async () => {
-      const env: Record<string, string> = {};
-      if (backend === 'weaviate') {
-        fake = await startWeaviateFake();
-        Object.assign(env, {
-          SEARCH_BACKEND: 'weaviate',
-          WEAVIATE_URL: fake.url,
-          WEAVIATE_GRPC_URL: fake.grpcUrl,
-          WEAVIATE_API_KEY: fake.apiKey,
-          WEAVIATE_COLLECTION: `Lookalike_${process.pid}`,
-        });
-      }
+      if (backend === 'weaviate') fake = await startWeaviateFake();
+      const env = fake ? fake.env(`Lookalike_${process.pid}`) : {};
       t = await createTestContext(env);
       await t.ctx.providers.index.open();
       await seedIndex(t.ctx, corpus);

@@ -9,7 +9,8 @@ import { retryPolicyFrom } from '../../src/providers/http/policy.js';
 import { worstCaseCallMs } from '../../src/providers/http/retry.js';
 import { pipelineJobOptions } from '../../src/queue/pipeline.queue.js';
 import { startWorker } from '../../src/worker/start-worker.js';
-import { FakeBrightData, freshProfilesOf } from '../fakes/brightdata.fake.js';
+import { FakeBrightData } from '../fakes/brightdata/server.js';
+import { freshProfilesOf } from '../fakes/brightdata/profiles.js';
 import { FakeOpenAi } from '../fakes/openai.fake.js';
 import { startWeaviateFake } from '../fakes/weaviate.fake.js';
 import type { WeaviateFake } from '../fakes/weaviate.fake.js';
@@ -82,11 +83,7 @@ async function stack(): Promise<Stack> {
     BRIGHTDATA_TIMEOUT_MS: '1500',
     BRIGHTDATA_RETRY_BASE_MS: '50',
     BRIGHTDATA_POLL_INTERVAL_MS: '10',
-    SEARCH_BACKEND: 'weaviate',
-    WEAVIATE_URL: weaviate.url,
-    WEAVIATE_GRPC_URL: weaviate.grpcUrl,
-    WEAVIATE_API_KEY: weaviate.apiKey,
-    WEAVIATE_COLLECTION: `Outage_${process.pid}_${++seq}`,
+    ...weaviate.env(`Outage_${process.pid}_${++seq}`),
     PROVIDER_TIMEOUT_MS: '1500',
     PROVIDER_RETRY_BASE_MS: '50',
     PROVIDER_RETRY_MAX_DELAY_MS: '1000',

@@ -7,6 +7,7 @@ import { kimProfilesCsv } from '../helpers/shared-data.js';
 import { createTestEnv } from '../helpers/test-env.js';
 import type { TestEnv } from '../helpers/test-env.js';
 import { contextFrom, startTracing, traceCarrier, traced, tracingEnabled } from '../../src/tracing/tracing.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * One job's trace, end to end: real API and worker processes export to a collector stand-in
@@ -64,13 +65,12 @@ test('a job is one trace: request → enqueue → worker run → stages → prov
   const { job_id: jobId } = (await start.json()) as { job_id: string };
   const requestId = start.headers.get('x-request-id');
 
-  let spans = collector.spans;
-  for (let i = 0; i < 300; i++) {
-    spans = collector.spans;
+  const ranked = (spans: typeof collector.spans) => {
     const run = spans.find((s) => s.name === 'pipeline.run' && s.attributes['scout.job_id'] === jobId);
-    if (run && spans.some((s) => s.name === 'stage rank' && s.traceId === run.traceId)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return Boolean(run && spans.some((s) => s.name === 'stage rank' && s.traceId === run.traceId));
+  };
+  // (on timeout the assertions below say which spans are missing)
+  const spans = await waitFor(() => collector.spans, ranked, { ms: 30_000, everyMs: 100 }).catch(() => collector.spans);
   const server = spans.find((s) => s.name === 'POST /pipeline/start');
   assert.ok(server, `a server span for the start request (${[...new Set(spans.map((s) => s.name))].join(', ')})`);
   assert.equal(server.service, 'influencer-scout-api');

@@ -10,6 +10,7 @@ import { enqueueJobWebhook } from '../../src/queue/webhook.queue.js';
 import { startWebhookWorker } from '../../src/worker/webhook.worker.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Received {
   path: string;
@@ -43,16 +44,6 @@ async function receiver(answer: (req: Received, n: number) => number | 'hang') {
   };
 }
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('webhooks: queue, signed delivery, retries, records', () => {
   let api: TestApi;
   let worker: { close(): Promise<void> };
@@ -68,7 +59,7 @@ describe('webhooks: queue, signed delivery, retries, records', () => {
     await api.cleanup();
   });
 
-  const rowsOf = (jobId: string, n: number) => waitFor(() => deliveries.listForJob(jobId), (r: WebhookDeliveryRow[]) => r.length >= n);
+  const rowsOf = (jobId: string, n: number) => waitFor(() => deliveries.listForJob(jobId), (r: WebhookDeliveryRow[]) => r.length >= n, { ms: 15_000 });
 
   test('a finished job is announced once, signed with the key secret; failures are retried with backoff and recorded', async () => {
     const rx = await receiver((_r, n) => (n < 3 ? 503 : 204));
@@ -178,7 +169,7 @@ describe('webhooks: private targets are refused at delivery time too', () => {
       // Written directly: the API would have refused this URL at start.
       const job = await api.insertJob(row.id, { status: 'completed', webhookUrl: rx.url('/internal') });
       await enqueueJobWebhook(api.ctx, job.id);
-      const rows = await waitFor(() => new WebhookDeliveriesRepository(api.ctx.pool).listForJob(job.id), (r) => r.length >= 1);
+      const rows = await waitFor(() => new WebhookDeliveriesRepository(api.ctx.pool).listForJob(job.id), (r) => r.length >= 1, { ms: 15_000 });
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await new WebhookDeliveriesRepository(api.ctx.pool).listForJob(job.id)).length, 1, 'not retried');
       assert.equal(rows[0]!.outcome, 'gave_up');

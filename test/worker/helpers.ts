@@ -1,15 +1,10 @@
 import type { AppContext, Providers } from '../../src/app/context.js';
 import type { JobEvent } from '../../src/repositories/events.repository.js';
+import { waitFor as waitForValue } from '../helpers/wait.js';
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitForValue(check, Boolean, { what, ms: timeoutMs, everyMs: 50 })) as T;
 }
 
 /**

@@ -6,6 +6,7 @@ import { RETENTION_LOCK_ID, runRetention, startRetentionTimer } from '../../src/
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { seedJob, seedKey } from '../helpers/admin-seed.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 let t: TestContext;
@@ -111,17 +112,29 @@ test('each delete statement is bounded by the batch size', async () => {
 
 test('the timer runs passes on its interval and close() stops it', async () => {
   await seedCache(0, 4);
-  const timer = startRetentionTimer(t.ctx);
+  // The timer's waits are handed to the test, which fires them: no waiting for the interval.
+  const waits: { ms: number; fire: () => void; cancelled: boolean }[] = [];
+  const timer = startRetentionTimer(t.ctx, (ms, fire) => {
+    const w = { ms, fire, cancelled: false };
+    waits.push(w);
+    return () => (w.cancelled = true);
+  });
   try {
-    const deadline = Date.now() + 15_000;
-    while ((await count('select 1 from brightdata_cache where expires_at <= now()')) > 0) {
-      assert.ok(Date.now() < deadline, 'the timer never ran a pass');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    assert.equal(waits.length, 1);
+    assert.ok(waits[0]!.ms <= 1_000, `first pass after ${waits[0]!.ms} ms, not later than the interval`);
+    waits[0]!.fire();
+    await waitUntil(() => waits.length === 2); // the next pass is scheduled when this one has ended
+    assert.equal(await count('select 1 from brightdata_cache where expires_at <= now()'), 0, 'the pass deleted the expired rows');
+    assert.equal(waits[1]!.ms, 1_000, 'then every RETENTION_INTERVAL_MS');
+    waits[1]!.fire();
+    await waitUntil(() => waits.length === 3);
   } finally {
     await timer.close();
   }
+  assert.equal(waits[2]!.cancelled, true, 'close() cancels the pending wait');
   await seedCache(0, 2);
-  await new Promise((r) => setTimeout(r, 1_500));
+  waits[2]!.fire(); // even a wait that fires late after close() runs no pass
+  await timer.close(); // (and would wait for one)
+  assert.equal(waits.length, 3, 'nothing is scheduled after close()');
   assert.equal(await count('select 1 from brightdata_cache where expires_at <= now()'), 2, 'no pass after close()');
 });

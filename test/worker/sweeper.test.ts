@@ -10,6 +10,7 @@ import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { createJob, nicheCorpus, seedIndex } from '../pipeline/fixtures.js';
 import { waitFor, waitForStatus } from './helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('pending-job sweeper', () => {
   let t: TestContext;
@@ -105,8 +106,7 @@ describe('pending-job sweeper', () => {
     };
     const sweeper = startSweeper(flaky, { intervalMs: 50, firstDelayMs: 0 });
     try {
-      for (let i = 0; i < 100 && calls < 3; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(calls >= 3, `sweeps so far: ${calls}`);
+      await waitUntil(() => calls >= 3, 2_000);
     } finally {
       await sweeper.close();
     }

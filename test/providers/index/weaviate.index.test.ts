@@ -319,11 +319,7 @@ describe('WeaviateIndex against the Weaviate fake', () => {
   it('is selected by configuration alone (SEARCH_BACKEND=weaviate)', async () => {
     const config = loadConfig({
       NODE_ENV: 'test',
-      SEARCH_BACKEND: 'weaviate',
-      WEAVIATE_URL: fake.url,
-      WEAVIATE_GRPC_URL: fake.grpcUrl,
-      WEAVIATE_API_KEY: fake.apiKey,
-      WEAVIATE_COLLECTION: `Configured_${++seq}`,
+      ...fake.env(`Configured_${++seq}`),
       EMBEDDINGS_DIM: '64',
     });
     const index = createCreatorIndex(config, embedder, kit.ledger);

@@ -4,7 +4,7 @@ import { ProviderError } from '../../../../src/errors.js';
 import { CircuitBreaker } from '../../../../src/providers/http/circuit-breaker.js';
 import { BrightDataClient } from '../../../../src/providers/profiles/brightdata/brightdata.client.js';
 import type { BrightDataClientOptions } from '../../../../src/providers/profiles/brightdata/brightdata.client.js';
-import { FakeBrightData } from '../../../fakes/brightdata.fake.js';
+import { FakeBrightData } from '../../../fakes/brightdata/server.js';
 import { ledgerKit, sumCost, sumUnits } from '../../provider-kit.js';
 import type { LedgerKit } from '../../provider-kit.js';
 

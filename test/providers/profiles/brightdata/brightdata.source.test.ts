@@ -9,7 +9,7 @@ import { BrightDataClient } from '../../../../src/providers/profiles/brightdata/
 import { BrightDataProfileSource } from '../../../../src/providers/profiles/brightdata/brightdata.source.js';
 import { RedisRateGuard } from '../../../../src/providers/profiles/brightdata/rate-guard.js';
 import { BrightDataCacheRepository } from '../../../../src/repositories/brightdata-cache.repository.js';
-import { FakeBrightData } from '../../../fakes/brightdata.fake.js';
+import { FakeBrightData } from '../../../fakes/brightdata/server.js';
 import { REDIS_URL, deleteRedisPrefix } from '../../../helpers/test-env.js';
 import { ledgerKit, sumCost, sumUnits } from '../../provider-kit.js';
 import type { LedgerKit } from '../../provider-kit.js';

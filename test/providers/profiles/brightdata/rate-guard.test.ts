@@ -6,10 +6,11 @@ import { ProviderError } from '../../../../src/errors.js';
 import { BrightDataClient } from '../../../../src/providers/profiles/brightdata/brightdata.client.js';
 import { RedisRateGuard } from '../../../../src/providers/profiles/brightdata/rate-guard.js';
 import type { RateGuardOptions } from '../../../../src/providers/profiles/brightdata/rate-guard.js';
-import { FakeBrightData } from '../../../fakes/brightdata.fake.js';
+import { FakeBrightData } from '../../../fakes/brightdata/server.js';
 import { REDIS_URL, deleteRedisPrefix } from '../../../helpers/test-env.js';
 import { ledgerKit } from '../../provider-kit.js';
 import type { LedgerKit } from '../../provider-kit.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const IG = 'gd_l1vikfch901nx3by4';
 const ctx = { jobId: null };
@@ -68,8 +69,9 @@ describe('RedisRateGuard (BrightData 429 budget shared through Redis)', () => {
     const g = guard({ max429: 1, windowMs: 300 });
     await (await g.acquire()).release({ status: 429 });
     await assert.rejects(g.acquire(), /stopped sending/);
-    await new Promise((r) => setTimeout(r, 350));
-    await (await g.acquire()).release({ status: 200 });
+    // acquire refuses until the 429 is older than the window (Redis's clock, so no mocked time here)
+    const lease = await waitFor(() => g.acquire(), () => true, { what: 'the guard to open', ms: 3_000, everyMs: 25 });
+    await lease.release({ status: 200 });
   });
 
   it('a lease whose holder died expires and frees its slot', async () => {

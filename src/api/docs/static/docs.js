@@ -1,41 +1,3 @@
-/**
- * The /docs page: a small self-contained renderer of /openapi.json (no CDN, works offline). It is
- * served as three same-origin files so the page's CSP can forbid inline script and style.
- */
-export const DOCS_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Influencer Scout API — reference</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/docs/docs.css">
-<script src="/docs/docs.js" defer></script>
-</head>
-<body>
-<header><h1 id="title">Influencer Scout API</h1><p id="version"></p></header>
-<main id="content"><p class="muted">Loading the API description…</p></main>
-<noscript><p>This page renders <a href="/openapi.json">/openapi.json</a>; enable JavaScript or read that file directly.</p></noscript>
-</body>
-</html>
-`;
-
-export const DOCS_CSS = `
-:root { color-scheme: light dark; --muted: #667; --line: #ccd; --get: #1f7a3d; --post: #1d4f91; }
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
-header { border-bottom: 1px solid var(--line); margin-bottom: 1rem; }
-h1 { margin: .5rem 0 0; } h2 { margin-top: 2.5rem; border-bottom: 1px solid var(--line); }
-.muted { color: var(--muted); }
-.op { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; padding: .5rem 1rem; }
-.op > summary { cursor: pointer; font-weight: 600; list-style: none; }
-.method { display: inline-block; min-width: 3.5rem; font: 600 12px monospace; color: #fff; border-radius: 3px; padding: 2px 6px; margin-right: .5rem; text-align: center; }
-.method.get { background: var(--get); } .method.post { background: var(--post); }
-code, pre { font: 13px ui-monospace, monospace; }
-pre { background: rgba(127,127,127,.12); padding: .75rem; border-radius: 4px; overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0; } td, th { text-align: left; border-bottom: 1px solid var(--line); padding: .25rem .5rem; vertical-align: top; }
-`;
-
-export const DOCS_JS = `
 'use strict';
 (function () {
   function el(tag, attrs, children) {
@@ -47,7 +9,7 @@ export const DOCS_JS = `
   function resolve(doc, schema) {
     var seen = 0;
     while (schema && schema.$ref && seen++ < 20) {
-      var path = schema.$ref.replace(/^#\\//, '').split('/');
+      var path = schema.$ref.replace(/^#\//, '').split('/');
       schema = path.reduce(function (o, k) { return o && o[k]; }, doc);
     }
     return schema || {};
@@ -121,4 +83,3 @@ export const DOCS_JS = `
     document.getElementById('content').textContent = 'Could not load /openapi.json: ' + err;
   });
 })();
-`;

@@ -1,9 +1,9 @@
 import type { CreatorKey } from '../domain/creator.js';
 import type { FitScore } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
-import { scoreProfiles } from '../providers/llm/heuristic-score.js';
 import { resemblanceText } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
+import { checkFitScores } from '../providers/llm/llm.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
 import { SerialQueue } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
@@ -25,20 +25,6 @@ interface SavedScores {
 }
 
 const PARTIAL_TOP = 5;
-
-/**
- * Keeps an LLM answer to the batch it was asked about: one score per profile, 0–100. Profiles the
- * answer left out get the rule-based score, flagged as fallback.
- */
-export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: FitScore[]): FitScore[] {
-  const byKey = new Map(answer.map((s) => [s.key, s]));
-  const missing = batch.filter((p) => !byKey.has(p.key));
-  const filled = new Map(scoreProfiles(brief, missing).map((s) => [s.key, { ...s, fallback: true }]));
-  return batch.map((p) => {
-    const s = byKey.get(p.key) ?? filled.get(p.key)!;
-    return { ...s, key: p.key, score: Math.round(Math.min(100, Math.max(0, Number.isFinite(s.score) ? s.score : 0))) };
-  });
-}
 
 /**
  * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time, for a list of profiles
@@ -192,7 +178,9 @@ export class ScoreStream {
   private async scoreBatch(batch: Profile[], no: number): Promise<void> {
     const { deps, rt } = this.run;
     await rt.checkpoint();
-    const answer = reconcileScores(this.brief, batch, await deps.providers.llm.scoreFit(this.brief, batch, rt.call)).map((s) => this.withResemblance(s));
+    // one whole 0–100 score per profile, a failed batch already answered by the rule-based scorer (the Llm contract)
+    const { llm } = deps.providers;
+    const answer = checkFitScores(llm.name, batch, await llm.scoreFit(this.brief, batch, rt.call)).map((s) => this.withResemblance(s));
     // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
     await this.serial.run(async () => {
       for (const s of answer) this.scores.set(s.key, s);

@@ -23,6 +23,7 @@ import type { IdempotencyStore } from '../services/idempotency.service.js';
 import type { JobEventsService } from '../services/job-events.service.js';
 import type { RateLimiter } from '../services/rate-limiter.service.js';
 import type { WebhookQueue } from '../queue/webhook.queue.js';
+import type { AdminKeyGate } from '../admin/admin-key-gate.js';
 
 // The shape of the composition root, as types only: code that receives a context imports this
 // file, never app/context.ts (which builds it and so imports everything).
@@ -47,6 +48,8 @@ export interface Repositories {
 export interface Stores {
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  /** every admin-key check (admin sign-in, X-Admin-Key, /metrics, detailed /health) counts here first */
+  adminKeyGate: AdminKeyGate;
 }
 
 export interface Providers {

@@ -26,7 +26,9 @@ import { IdempotencyStore } from '../services/idempotency.service.js';
 import { JobEventsService } from '../services/job-events.service.js';
 import { RateLimiter } from '../services/rate-limiter.service.js';
 import { WebhookQueue } from '../queue/webhook.queue.js';
-import type { AppContext, Providers, Repositories, Role } from './app-context.js';
+import { AdminKeyGate } from '../admin/admin-key-gate.js';
+import { LoginLimiter } from '../admin/login-limiter.js';
+import type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
 
 // The types live in app-context.ts; re-exported so existing imports keep working.
 export type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
@@ -70,9 +72,12 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     adminStats: new AdminStatsRepository(pool),
     adminJobs: new AdminJobsRepository(pool),
   };
-  const stores = {
+  const { admin } = config;
+  const loginLimiter = new LoginLimiter(redis, config.redis.prefix, admin.loginMaxAttempts, admin.loginWindowSeconds, admin.loginGlobalMaxAttempts);
+  const stores: Stores = {
     idempotency: new IdempotencyStore(redis, config.redis.prefix),
     rateLimiter: new RateLimiter(redis, config.redis.prefix),
+    adminKeyGate: new AdminKeyGate(loginLimiter, config.adminKey),
   };
   const ledger = new Ledger(repos.calls, config.prices, logger);
   const embedder = createEmbedder(config, ledger, logger);

@@ -1,4 +1,6 @@
 import type { HardFilters, Platform } from '../../domain/creator.js';
+import { tierNamed } from '../../domain/follower-tiers.js';
+import type { FollowerTierName } from '../../domain/follower-tiers.js';
 import { foldText, tokens } from './text-features.js';
 
 /**
@@ -119,12 +121,13 @@ const peopleWords = new Set(
 const placeCues = new Set(tokens('in from across within throughout inside located living residing'));
 const languageCues = new Set(tokens('speaking speaker speakers language languages content captions posts videos'));
 
-const tiers = new Map<string, [number, number | undefined]>([
-  ['nano', [1_000, 10_000]],
-  ['micro', [10_000, 100_000]],
-  ['mid', [100_000, 500_000]],
-  ['macro', [500_000, 1_000_000]],
-  ['mega', [1_000_000, undefined]],
+/** The words a brief names a size tier by ("mid" only as "mid tier" / "mid-sized", see inferFollowerBand). */
+const tierWords = new Map<string, FollowerTierName>([
+  ['nano', 'nano'],
+  ['micro', 'micro'],
+  ['midtier', 'mid-tier'],
+  ['macro', 'macro'],
+  ['mega', 'mega'],
 ]);
 
 const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -267,17 +270,15 @@ function inferFollowerBand(brief: string, words: string[], consumed: Set<string>
   let open = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    let tier: string | undefined;
-    if (tiers.has(w) && w !== 'mid') tier = w;
-    else if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid';
-    else if (w === 'midtier') tier = 'mid';
-    else {
+    let tier = tierWords.get(w);
+    if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid-tier';
+    else if (!tier) {
       const m = /^(nano|micro|macro|mega)(influencer|creator)$/.exec(w);
-      if (m) tier = m[1];
+      if (m) tier = tierWords.get(m[1]!);
     }
     if (!tier) continue;
     consumed.add(w);
-    const [tlo, thi] = tiers.get(tier)!;
+    const { min: tlo, max: thi } = tierNamed(tier);
     lo = lo === undefined ? tlo : Math.min(lo, tlo);
     if (thi === undefined) open = true;
     else hi = hi === undefined ? thi : Math.max(hi, thi);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { TABLE_NAME } from '../../src/providers/index/lancedb/arrow.js';
 import { legParams } from '../../src/providers/index/lancedb.index.js';
-import { reciprocalRankFusion } from '../../src/providers/index/lancedb/rrf.js';
+import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
 import { replyJson } from './child.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';

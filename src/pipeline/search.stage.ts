@@ -1,4 +1,5 @@
 import { inferredNiches } from '../domain/creator.js';
+import { fuseRankings } from '../domain/rank-fusion.js';
 import type { CreatorKey, SearchHit } from '../domain/creator.js';
 import { loadSeeds, resemblances, searchSeedLegs } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
@@ -6,8 +7,6 @@ import { forEachConcurrent } from './concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import type { Candidate, StageRun } from './stage-run.js';
 
-/** Reciprocal-rank-fusion constant: the usual 60 keeps one list's top hit from drowning the others. */
-const RRF_K = 60;
 const QUERY_CONCURRENCY = 4;
 /** how much a creator's inferred probability for the brief's niches multiplies its fused score (see boostBriefNiches) */
 const NICHE_BOOST = 2;
@@ -38,26 +37,14 @@ export interface CandidateSummary {
  */
 export function fuseHits(lists: SearchHit[][], excludeKeys: readonly CreatorKey[], limit: number): Candidate[] {
   const excluded = new Set<string>(excludeKeys);
-  const byKey = new Map<string, Candidate & { best: number }>();
-  lists.forEach((hits, q) => {
-    hits.forEach((hit, rank) => {
-      const key = hit.creator.key;
-      if (excluded.has(key)) return;
-      const gain = 1 / (RRF_K + rank + 1);
-      const c = byKey.get(key);
-      if (!c) byKey.set(key, { creator: hit.creator, score: gain, queries: [q], best: rank });
-      else if (!c.queries.includes(q)) {
-        c.score += gain;
-        c.queries.push(q);
-        c.best = Math.min(c.best, rank);
-      }
-    });
-  });
-  return [...byKey.values()]
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.creator.key.localeCompare(b.creator.key))
+  // ranks count before exclusion: an excluded creator still took its place in the query's list
+  return fuseRankings(lists, (hit) => hit.creator.key, { tieBreak: byCreatorKey })
+    .filter((f) => !excluded.has(f.key))
     .slice(0, Math.max(0, limit))
-    .map(({ creator, score, queries }) => ({ creator, score, queries }));
+    .map((f) => ({ creator: f.item.creator, score: f.score, queries: f.lists }));
 }
+
+const byCreatorKey = (a: SearchHit, b: SearchHit) => a.creator.key.localeCompare(b.creator.key);
 
 export function summariseCandidates(candidates: Candidate[]): CandidateSummary[] {
   return candidates.map((c, i) => ({

@@ -1,6 +1,6 @@
 import type { Profile, ProfileFetchResult } from '../domain/profile.js';
 import { profileFromCreator } from '../domain/profile.js';
-import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
+import { chunk, forEachConcurrent, SerialQueue } from '../domain/concurrency.js';
 import type { Candidate, StageRun } from './stage-run.js';
 
 export interface EnrichOutput {

@@ -5,7 +5,7 @@ import { resemblanceText } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
 import { checkFitScores } from '../providers/llm/llm.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
-import { SerialQueue } from './concurrency.js';
+import { SerialQueue } from '../domain/concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import { pendingSummary, rankProfiles } from './results.js';
 import type { StageRun } from './stage-run.js';

@@ -3,7 +3,7 @@ import { fuseRankings } from '../domain/rank-fusion.js';
 import type { CreatorKey, SearchHit } from '../domain/creator.js';
 import { loadSeeds, resemblances, searchSeedLegs } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
-import { forEachConcurrent } from './concurrency.js';
+import { forEachConcurrent } from '../domain/concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import type { Candidate, StageRun } from './stage-run.js';
 

@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from './logger.js';
 import type { Ledger } from '../providers/ledger.js';
 import type { Embedder } from '../providers/embeddings/embedder.js';
-import type { CreatorIndex } from '../providers/index/creator-index.js';
+import type { CreatorIndex } from '../providers/search-index/creator-index.js';
 import type { Llm } from '../providers/llm/llm.js';
 import type { ProfileSource } from '../providers/profiles/profile-source.js';
 import type { PipelineQueue } from '../queue/pipeline.queue.js';

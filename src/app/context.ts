@@ -6,7 +6,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Ledger } from '../providers/ledger.js';
 import { createEmbedder } from '../providers/embeddings/create-embedder.js';
-import { createCreatorIndex } from '../providers/index/create-index.js';
+import { createCreatorIndex } from '../providers/search-index/create-index.js';
 import { createLlm } from '../providers/llm/create-llm.js';
 import { createProfileSource } from '../providers/profiles/create-profile-source.js';
 import { bullConnection } from '../queue/connection.js';

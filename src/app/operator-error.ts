@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig } from '../config.js';
 import type { Config } from '../config.js';
 import { NETWORK_ERROR_CODES, ProviderError } from '../errors.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
-import { endpoints } from '../providers/index/weaviate/connect.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
+import { endpoints } from '../providers/search-index/weaviate/connect.js';
 
 /**
  * Turns a failure at boot or in a CLI command into one line an operator can act on — what failed

@@ -1,5 +1,5 @@
 import { isTransientBackendError, JobCancelledError, ProviderError } from '../errors.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
 
 /** The worker is shutting down: the job goes back to the queue and resumes elsewhere. */
 export class JobHandBackError extends Error {

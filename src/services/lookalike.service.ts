@@ -4,7 +4,7 @@ import type { AudienceNiche, BriefExpansion } from '../domain/job.js';
 import { keysOf } from '../domain/job.js';
 import { fuseRankings } from '../domain/rank-fusion.js';
 import { AppError, ProviderError } from '../errors.js';
-import type { CreatorIndex } from '../providers/index/creator-index.js';
+import type { CreatorIndex } from '../providers/search-index/creator-index.js';
 import type { CallContext } from '../providers/ledger.js';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CreatorKey } from '../../../src/domain/creator.js';
-import { buildWhere } from '../../../src/providers/index/lancedb/filters.js';
+import { buildWhere } from '../../../src/providers/search-index/lancedb/filters.js';
 
 describe('LanceDB filter SQL', () => {
   it('is null without filters and ANDs one clause per filter', () => {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { AppError } from '../errors.js';
 import { adminKeyMatches, clientIp } from './admin-auth.js';
-import type { LoginLimiter } from './login-limiter.js';
+import type { LoginLimiter } from '../stores/login-limiter.store.js';
 
 /**
  * The one path for every admin-key check (POST /admin/login, X-Admin-Key on /admin/api, /metrics,

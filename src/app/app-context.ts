@@ -19,9 +19,9 @@ import type { EventsRepository } from '../repositories/events.repository.js';
 import type { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
 import type { JobsRepository } from '../repositories/jobs.repository.js';
 import type { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
-import type { IdempotencyStore } from '../services/idempotency.service.js';
-import type { JobEventsService } from '../services/job-events.service.js';
-import type { RateLimiter } from '../services/rate-limiter.service.js';
+import type { IdempotencyStore } from '../stores/idempotency.store.js';
+import type { JobEventsService } from '../stores/job-events.store.js';
+import type { RateLimiter } from '../stores/rate-limiter.store.js';
 import type { WebhookQueue } from '../queue/webhook.queue.js';
 import type { AdminKeyGate } from '../admin/admin-key-gate.js';
 

@@ -22,12 +22,12 @@ import { ExternalCallsRepository } from '../repositories/external-calls.reposito
 import { IndexStateRepository } from '../repositories/index-state.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
 import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
-import { IdempotencyStore } from '../services/idempotency.service.js';
-import { JobEventsService } from '../services/job-events.service.js';
-import { RateLimiter } from '../services/rate-limiter.service.js';
+import { IdempotencyStore } from '../stores/idempotency.store.js';
+import { JobEventsService } from '../stores/job-events.store.js';
+import { RateLimiter } from '../stores/rate-limiter.store.js';
 import { WebhookQueue } from '../queue/webhook.queue.js';
 import { AdminKeyGate } from '../admin/admin-key-gate.js';
-import { LoginLimiter } from '../admin/login-limiter.js';
+import { LoginLimiter } from '../stores/login-limiter.store.js';
 import type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
 
 // The types live in app-context.ts; re-exported so existing imports keep working.

@@ -1,7 +1,7 @@
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { parseOrThrow } from './problem.js';
-import type { RouteDeps } from './routes/route-deps.js';
+import type { RouteDeps } from './routes/request-helpers.js';
 
 /**
  * One public route, defined once: the Express registration (registerRoutes) and the OpenAPI

@@ -7,7 +7,7 @@ import { jobLinks } from '../../presenters/job-view.js';
 import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature.js';
 import { defineRoute, problem } from '../route.js';
 import { exampleStartJobRequest, exampleStartJobResponse, idempotencyKeyHeader, startJobResponseSchema } from '../schemas.js';
-import { apiKeyOf } from './route-deps.js';
+import { apiKeyOf } from './request-helpers.js';
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

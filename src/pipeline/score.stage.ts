@@ -90,12 +90,12 @@ export class ScoreStream {
   /** Loads the scores of an interrupted attempt and publishes the artifacts as they stand. */
   static async start(run: StageRun, expand: ExpandOutput, universe: Profile[], resembles?: ReadonlyMap<CreatorKey, Resemblance>): Promise<ScoreStream> {
     const s = new ScoreStream(run, expand, universe, resembles);
-    const saved = await run.deps.repos.artifacts.get<SavedScores>(run.rt.jobId, 'scores');
+    const saved = await run.deps.repos.artifacts.get<SavedScores>(run.runtime.jobId, 'scores');
     for (const x of saved?.data.scores ?? []) if (s.profiles.has(x.key)) s.scores.set(x.key, x);
     s.fallbackBatches = saved?.data.fallback_batches ?? 0;
     s.resumed = s.scores.size;
     await s.publish();
-    await run.rt.setCounters({ scored: s.scores.size, fallback_batches: s.fallbackBatches });
+    await run.runtime.setCounters({ scored: s.scores.size, fallback_batches: s.fallbackBatches });
     return s;
   }
 
@@ -163,7 +163,7 @@ export class ScoreStream {
       this.firstStartedAt ??= performance.now();
       void this.scoreBatch(batch, no)
         .catch((err: unknown) => {
-          if (!this.failed) this.run.rt.stopIn('score');
+          if (!this.failed) this.run.runtime.stopIn('score');
           this.fail(err);
         })
         .finally(() => {
@@ -176,11 +176,11 @@ export class ScoreStream {
   }
 
   private async scoreBatch(batch: Profile[], no: number): Promise<void> {
-    const { deps, rt } = this.run;
-    await rt.checkpoint();
+    const { deps, runtime } = this.run;
+    await runtime.checkpoint();
     // one whole 0–100 score per profile, a failed batch already answered by the rule-based scorer (the Llm contract)
     const { llm } = deps.providers;
-    const answer = checkFitScores(llm.name, batch, await llm.scoreFit(this.brief, batch, rt.call)).map((s) => this.withResemblance(s));
+    const answer = checkFitScores(llm.name, batch, await llm.scoreFit(this.brief, batch, runtime.call)).map((s) => this.withResemblance(s));
     // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
     await this.serial.run(async () => {
       for (const s of answer) this.scores.set(s.key, s);
@@ -188,7 +188,7 @@ export class ScoreStream {
       if (fellBack) this.fallbackBatches++;
       const top = await this.publish();
       if (fellBack) {
-        await rt.emit('warning', {
+        await runtime.emit('warning', {
           stage: 'score',
           code: 'score_fallback',
           message: `LLM scoring failed for batch ${no}; rule-based scores stand in for its ${batch.length} profiles`,
@@ -196,13 +196,13 @@ export class ScoreStream {
       }
       const total = this.profiles.size;
       const counters = { scored: this.scores.size, fallback_batches: this.fallbackBatches };
-      await rt.emit('partial_results', {
+      await runtime.emit('partial_results', {
         scored: this.scores.size,
         total,
         top: top.slice(0, PARTIAL_TOP).map((r) => ({ rank: r.rank, platform: r.platform, handle: r.handle, fit_score: r.fit_score })),
       });
       // while enrichment still runs, the overall progress is its; scoring only adds its counters
-      await rt.progress(rt.stage === 'score' ? this.scores.size / total : null, counters, { total });
+      await runtime.progress(runtime.stage === 'score' ? this.scores.size / total : null, counters, { total });
     });
   }
 
@@ -212,11 +212,11 @@ export class ScoreStream {
   }
 
   private async publish() {
-    const { deps, params, rt } = this.run;
+    const { deps, params, runtime } = this.run;
     const all = [...this.profiles.values()];
     const top = rankProfiles(all, this.scores, params.topK, params.minFitScore ?? 0);
     const remaining = all.filter((p) => !this.scores.has(p.key)).map(pendingSummary);
-    await deps.repos.artifacts.putMany(rt.jobId, {
+    await deps.repos.artifacts.putMany(runtime.jobId, {
       scores: { scores: [...this.scores.values()], fallback_batches: this.fallbackBatches } satisfies SavedScores,
       progressive: top,
       remaining,

@@ -72,33 +72,33 @@ export function summariseCandidates(candidates: Candidate[]): CandidateSummary[]
  * showed the client (re-read from the index).
  */
 export async function runSearchStage(run: StageRun, expand: ExpandOutput): Promise<Candidate[]> {
-  const { deps, params, rt } = run;
-  const saved = await deps.repos.artifacts.get<CandidateSummary[]>(rt.jobId, 'candidates');
+  const { deps, params, runtime } = run;
+  const saved = await deps.repos.artifacts.get<CandidateSummary[]>(runtime.jobId, 'candidates');
   if (saved) return reloadCandidates(run, saved.data);
 
   const index = deps.providers.index;
   const queries = expand.expansion.queries;
   const lists: SearchHit[][] = new Array(queries.length);
-  const seeds = params.similarTo ? (await loadSeeds(index, params.similarTo, rt.call)).seeds : [];
+  const seeds = params.similarTo ? (await loadSeeds(index, params.similarTo, runtime.call)).seeds : [];
   const excludeKeys = [...new Set([...params.excludeKeys, ...(params.similarTo ?? [])])];
   await forEachConcurrent(queries, QUERY_CONCURRENCY, async (text, i) => {
-    lists[i] = await index.hybridSearch({ text, filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call);
+    lists[i] = await index.hybridSearch({ text, filters: expand.filters, limit: params.candidateLimit, excludeKeys }, runtime.call);
   });
   if (seeds.length > 0) {
-    lists.push(...(await searchSeedLegs(index, seeds, { filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call)));
+    lists.push(...(await searchSeedLegs(index, seeds, { filters: expand.filters, limit: params.candidateLimit, excludeKeys }, runtime.call)));
   }
   // every creator any query found is a candidate until the niche boost has had its say
   const pool = fuseHits(lists, excludeKeys, Number.MAX_SAFE_INTEGER).map((c) => ({ ...c, queries: c.queries.filter((q) => q < queries.length) }));
   const nicheFiltered = expand.filters.niches !== undefined;
   let candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
   if (seeds.length > 0) {
-    const near = await resemblances(index, seeds, candidates.map((c) => c.creator), rt.call);
+    const near = await resemblances(index, seeds, candidates.map((c) => c.creator), runtime.call);
     candidates = candidates.map((c) => {
       const r = near.get(c.creator.key);
       return r ? { ...c, resembles: r } : c;
     });
   }
-  await deps.repos.artifacts.put(rt.jobId, 'candidates', summariseCandidates(candidates));
+  await deps.repos.artifacts.put(runtime.jobId, 'candidates', summariseCandidates(candidates));
   return candidates;
 }
 
@@ -120,7 +120,7 @@ export function boostBriefNiches(candidates: Candidate[], briefNiches: readonly 
 }
 
 async function reloadCandidates(run: StageRun, saved: CandidateSummary[]): Promise<Candidate[]> {
-  const creators = await run.deps.providers.index.get(saved.map((s) => s.key), run.rt.call);
+  const creators = await run.deps.providers.index.get(saved.map((s) => s.key), run.runtime.call);
   const byKey = new Map(creators.map((c) => [c.key, c]));
   return saved.flatMap((s) => {
     const creator = byKey.get(s.key);

@@ -34,9 +34,9 @@ describe('runScoreStage', () => {
     const jobId = await createJob(t.ctx, { brief: BRIEF, top_k: topK, min_fit_score: minFitScore });
     await t.ctx.repos.jobs.markRunning(jobId);
     const job = (await t.ctx.repos.jobs.get(jobId))!;
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
-    await rt.enterStage('score');
-    return { jobId, job, run: { deps, params: job.params, rt } };
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await runtime.enterStage('score');
+    return { jobId, job, run: { deps, params: job.params, runtime } };
   }
 
   it('scores in batches and rewrites progressive and remaining after every batch', async () => {

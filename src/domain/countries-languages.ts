@@ -143,14 +143,7 @@ for (const c of COUNTRIES) for (const n of c.names) tableCountries.set(nameKey(n
 for (const [abbr, code] of ABBREVIATIONS) tableCountries.set(nameKey(abbr), code);
 
 /** The table's names plus ICU's English name of every other two-letter region code. */
-const allCountries = new Map<string, string>();
-for (let a = 65; a <= 90; a++) {
-  for (let b = 65; b <= 90; b++) {
-    const code = String.fromCharCode(a, b);
-    const name = countryName(code);
-    if (name) allCountries.set(nameKey(name), code);
-  }
-}
+const allCountries = icuNames((a, b) => `${a}${b}`.toUpperCase(), countryName);
 for (const [k, code] of tableCountries) allCountries.set(k, code);
 
 /**
@@ -245,14 +238,7 @@ export function languageName(code: string): string | undefined {
 }
 
 /** The table's words plus ICU's English name of every other two-letter language code. */
-const allLanguages = new Map<string, string>();
-for (let a = 97; a <= 122; a++) {
-  for (let b = 97; b <= 122; b++) {
-    const code = String.fromCharCode(a, b);
-    const name = languageName(code);
-    if (name) allLanguages.set(nameKey(name), code);
-  }
-}
+const allLanguages = icuNames((a, b) => `${a}${b}`, languageName);
 for (const l of LANGUAGES) for (const n of l.names) allLanguages.set(nameKey(n), l.code);
 
 /** ISO 639-1 for a language as a data set spells it: a two-letter code as given, or a name ("German" → de). Null when unknown. */
@@ -260,6 +246,20 @@ export function languageCode(value: string): string | null {
   const v = value.trim().toLowerCase();
   if (/^[a-z]{2}$/.test(v)) return v;
   return allLanguages.get(nameKey(v)) ?? null;
+}
+
+/** Folded English name → code, for every two-letter code ICU names (676 lookups, once at load). */
+function icuNames(codeOf: (a: string, b: string) => string, nameOf: (code: string) => string | undefined): Map<string, string> {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const out = new Map<string, string>();
+  for (const a of letters) {
+    for (const b of letters) {
+      const code = codeOf(a, b);
+      const name = nameOf(code);
+      if (name) out.set(nameKey(name), code);
+    }
+  }
+  return out;
 }
 
 function unique(xs: string[]): string[] {

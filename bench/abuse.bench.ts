@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { generateApiKey } from '../src/services/api-keys.service.js';
+import { generateApiKey } from '../src/domain/api-key.js';
 import { enqueueJobWebhook } from '../src/queue/webhook.queue.js';
 import { startWebhookWorker } from '../src/worker/webhook.worker.js';
 import { newJobId } from '../src/domain/ids.js';

@@ -7,7 +7,7 @@ import { createLogger } from '../src/app/logger.js';
 import type { Config } from '../src/config.js';
 import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
-import { legParams } from '../src/providers/index/lancedb.index.js';
+import { legParams } from '../src/providers/search-index/lancedb.index.js';
 import { noJob } from '../src/providers/ledger.js';
 import { seededRandom } from '../src/import/seeded-random.js';
 import { createTestEnv } from '../test/helpers/test-env.js';

@@ -13,10 +13,10 @@ const src = path.join(root, 'src');
 /** Lowest first. The first matching prefix (relative to src/) decides a file's layer. */
 export const LAYERS: { name: string; prefixes: string[] }[] = [
   { name: 'foundation', prefixes: ['errors.ts', 'config.ts', 'domain/', 'app/logger.ts', 'tracing/', 'export/'] },
-  { name: 'storage', prefixes: ['db/', 'repositories/'] },
+  { name: 'storage', prefixes: ['db/', 'repositories/', 'stores/'] },
   { name: 'adapters', prefixes: ['providers/', 'queue/', 'webhooks/'] },
   { name: 'use cases', prefixes: ['services/', 'pipeline/', 'import/', 'eval/', 'app/operator-error.ts', 'app/process.ts'] },
-  { name: 'delivery', prefixes: ['api/', 'admin/', 'metrics/', 'worker/', 'cli/'] },
+  { name: 'delivery', prefixes: ['api/', 'admin/', 'metrics/', 'worker/', 'cli/', 'presenters/'] },
   { name: 'root', prefixes: ['app/context.ts', 'app/app-context.ts', 'bin/'] },
 ];
 

@@ -72,3 +72,30 @@ export class JobCancelledError extends Error {
     this.name = 'JobCancelledError';
   }
 }
+
+/** Node's codes for a network peer that is gone, unreachable or not answering (DNS included). */
+export const NETWORK_ERROR_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'] as const;
+
+/**
+ * Postgres SQLSTATEs that a later attempt can get past: the server shutting down or not yet taking
+ * connections (57P01–57P03), too many connections (53300), a lost connection (class 08), and the
+ * serialization failures and deadlocks that concurrent transactions are expected to retry (40001, 40P01).
+ */
+export const TRANSIENT_SQLSTATES = ['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '40001', '40P01'] as const;
+
+const transientCodes = new Set<string>([...NETWORK_ERROR_CODES, ...TRANSIENT_SQLSTATES]);
+
+/** What pg and ioredis say, without a code, when a connection went away or never came. */
+const TRANSIENT_MESSAGE = /connection terminated|connection (is )?closed|timeout exceeded when trying to connect|stream isn't writeable|is not queryable/i;
+
+/**
+ * A backing service (Postgres, Redis, the network to them) failed in a way that may pass: the API
+ * answers 503 with Retry-After instead of 500, and the worker lets the queue retry the job. The one
+ * rule for both, so they cannot drift apart.
+ */
+export function isTransientBackendError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && transientCodes.has(code)) return true;
+  return TRANSIENT_MESSAGE.test(err.message);
+}

@@ -1,15 +1,15 @@
 import type { Request } from 'express';
-import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import { adminKeyMatches, clientIp } from './admin-auth.js';
-import { LoginLimiter } from './login-limiter.js';
+import type { LoginLimiter } from '../stores/login-limiter.store.js';
 
 /**
  * The one path for every admin-key check (POST /admin/login, X-Admin-Key on /admin/api, /metrics,
  * the detailed /health): count the attempt in Redis first, then compare. An address over the limit
  * is refused for the rest of the window even with the right key (ADMIN_LOGIN_WINDOW_SECONDS, 15
  * minutes by default): the short lockout is the price of never comparing a guess past the limit.
- * Dashboard sessions already signed in are not affected.
+ * Dashboard sessions already signed in are not affected. The composition root builds one per context
+ * (`ctx.stores.adminKeyGate`), so every path shares its counters.
  */
 export class AdminKeyGate {
   constructor(
@@ -33,24 +33,4 @@ export class AdminKeyGate {
     const settle = opts.onSuccess === 'reset' ? this.limiter.reset(ip) : this.limiter.refund(ip);
     await settle.catch(() => {});
   }
-}
-
-const gates = new WeakMap<object, AdminKeyGate>();
-
-/** One gate (and so one set of counters) per application context. */
-export function adminKeyGateFor(ctx: Pick<AppContext, 'config' | 'redis'>): AdminKeyGate {
-  let gate = gates.get(ctx);
-  if (!gate) {
-    const { config } = ctx;
-    const limiter = new LoginLimiter(
-      ctx.redis,
-      config.redis.prefix,
-      config.admin.loginMaxAttempts,
-      config.admin.loginWindowSeconds,
-      config.admin.loginGlobalMaxAttempts,
-    );
-    gate = new AdminKeyGate(limiter, config.adminKey);
-    gates.set(ctx, gate);
-  }
-  return gate;
 }

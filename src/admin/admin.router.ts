@@ -6,7 +6,6 @@ import type { AppContext } from '../app/app-context.js';
 import { AppError } from '../errors.js';
 import { labelRoute } from '../metrics/http-metrics.js';
 import { AdminSessionManager, assertCsrfToken, assertSameOrigin, clientIp, requireAdmin } from './admin-auth.js';
-import { adminKeyGateFor } from './admin-key-gate.js';
 import { ADMIN_CSP, loginPage, shellPage } from './admin-pages.js';
 import { creatorRoutes } from './routes/creators.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
@@ -31,7 +30,7 @@ const wantsJson = (req: Request) => Boolean(req.is('application/json'));
 export function createAdminRouter(ctx: AppContext): express.Router {
   const { config } = ctx;
   const sessions = new AdminSessionManager(ctx.repos.adminSessions, config.admin, config.adminKey);
-  const gate = adminKeyGateFor(ctx);
+  const gate = ctx.stores.adminKeyGate;
   const stats = ctx.repos.adminStats;
   const adminJobs = ctx.repos.adminJobs;
   const extraOrigins = config.http.publicBaseUrl ? [config.http.publicBaseUrl] : [];

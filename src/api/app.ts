@@ -13,7 +13,7 @@ import { securityHeaders } from './middleware/security-headers.middleware.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { registerRoutes } from './route.js';
 import { publicRoutes } from './routes/public-routes.js';
-import type { RouteDeps } from './routes/route-deps.js';
+import type { RouteDeps } from './route.js';
 import { SseHub } from './sse/sse-hub.js';
 
 const hubs = new WeakMap<express.Express, SseHub>();

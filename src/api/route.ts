@@ -1,7 +1,8 @@
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { parseOrThrow } from './problem.js';
-import type { RouteDeps } from './routes/route-deps.js';
+import type { AppContext } from '../app/app-context.js';
+import type { SseHub } from './sse/sse-hub.js';
 
 /**
  * One public route, defined once: the Express registration (registerRoutes) and the OpenAPI
@@ -10,6 +11,17 @@ import type { RouteDeps } from './routes/route-deps.js';
  * routes/public-routes.ts (+ its test). Modelled on unkey's createRoute.
  */
 export type RateBucket = 'default' | 'start';
+
+/** What every route factory gets: the context and the shared middleware instances. */
+export interface RouteDeps {
+  ctx: AppContext;
+  /** requireApiKey */
+  auth: RequestHandler;
+  limit: { default: RequestHandler; start: RequestHandler };
+  /** strict JSON body parser (two handlers) */
+  body: RequestHandler[];
+  sse: SseHub;
+}
 
 /** A documented response: JSON (`body`), other media types (`content`), or a problem+json error. */
 export type ResponseSpec =

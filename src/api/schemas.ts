@@ -10,8 +10,8 @@ import {
   stages,
 } from '../domain/job.js';
 import type { RankedResult } from '../domain/job.js';
-import type { JobView } from '../services/job-view.js';
-import { IDEMPOTENCY_KEY_MAX } from '../services/idempotency.service.js';
+import type { JobView } from '../presenters/job-view.js';
+import { IDEMPOTENCY_KEY_MAX } from '../stores/idempotency.store.js';
 import { parameterComponents, requestComponent, responseComponent } from './openapi/components.js';
 
 /**

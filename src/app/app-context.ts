@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from './logger.js';
 import type { Ledger } from '../providers/ledger.js';
 import type { Embedder } from '../providers/embeddings/embedder.js';
-import type { CreatorIndex } from '../providers/index/creator-index.js';
+import type { CreatorIndex } from '../providers/search-index/creator-index.js';
 import type { Llm } from '../providers/llm/llm.js';
 import type { ProfileSource } from '../providers/profiles/profile-source.js';
 import type { PipelineQueue } from '../queue/pipeline.queue.js';
@@ -19,10 +19,11 @@ import type { EventsRepository } from '../repositories/events.repository.js';
 import type { ExternalCallsRepository } from '../repositories/external-calls.repository.js';
 import type { JobsRepository } from '../repositories/jobs.repository.js';
 import type { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
-import type { IdempotencyStore } from '../services/idempotency.service.js';
-import type { JobEventsService } from '../services/job-events.service.js';
-import type { RateLimiter } from '../services/rate-limiter.service.js';
+import type { IdempotencyStore } from '../stores/idempotency.store.js';
+import type { JobEventsService } from '../stores/job-events.store.js';
+import type { RateLimiter } from '../stores/rate-limiter.store.js';
 import type { WebhookQueue } from '../queue/webhook.queue.js';
+import type { AdminKeyGate } from '../admin/admin-key-gate.js';
 
 // The shape of the composition root, as types only: code that receives a context imports this
 // file, never app/context.ts (which builds it and so imports everything).
@@ -47,6 +48,8 @@ export interface Repositories {
 export interface Stores {
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  /** every admin-key check (admin sign-in, X-Admin-Key, /metrics, detailed /health) counts here first */
+  adminKeyGate: AdminKeyGate;
 }
 
 export interface Providers {

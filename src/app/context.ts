@@ -6,7 +6,7 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Ledger } from '../providers/ledger.js';
 import { createEmbedder } from '../providers/embeddings/create-embedder.js';
-import { createCreatorIndex } from '../providers/index/create-index.js';
+import { createCreatorIndex } from '../providers/search-index/create-index.js';
 import { createLlm } from '../providers/llm/create-llm.js';
 import { createProfileSource } from '../providers/profiles/create-profile-source.js';
 import { bullConnection } from '../queue/connection.js';
@@ -22,11 +22,13 @@ import { ExternalCallsRepository } from '../repositories/external-calls.reposito
 import { IndexStateRepository } from '../repositories/index-state.repository.js';
 import { JobsRepository } from '../repositories/jobs.repository.js';
 import { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
-import { IdempotencyStore } from '../services/idempotency.service.js';
-import { JobEventsService } from '../services/job-events.service.js';
-import { RateLimiter } from '../services/rate-limiter.service.js';
+import { IdempotencyStore } from '../stores/idempotency.store.js';
+import { JobEventsService } from '../stores/job-events.store.js';
+import { RateLimiter } from '../stores/rate-limiter.store.js';
 import { WebhookQueue } from '../queue/webhook.queue.js';
-import type { AppContext, Providers, Repositories, Role } from './app-context.js';
+import { AdminKeyGate } from '../admin/admin-key-gate.js';
+import { LoginLimiter } from '../stores/login-limiter.store.js';
+import type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
 
 // The types live in app-context.ts; re-exported so existing imports keep working.
 export type { AppContext, Providers, Repositories, Role, Stores } from './app-context.js';
@@ -70,9 +72,12 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     adminStats: new AdminStatsRepository(pool),
     adminJobs: new AdminJobsRepository(pool),
   };
-  const stores = {
+  const { admin } = config;
+  const loginLimiter = new LoginLimiter(redis, config.redis.prefix, admin.loginMaxAttempts, admin.loginWindowSeconds, admin.loginGlobalMaxAttempts);
+  const stores: Stores = {
     idempotency: new IdempotencyStore(redis, config.redis.prefix),
     rateLimiter: new RateLimiter(redis, config.redis.prefix),
+    adminKeyGate: new AdminKeyGate(loginLimiter, config.adminKey),
   };
   const ledger = new Ledger(repos.calls, config.prices, logger);
   const embedder = createEmbedder(config, ledger, logger);

@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig } from '../config.js';
 import type { Config } from '../config.js';
-import { ProviderError } from '../errors.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
-import { endpoints } from '../providers/index/weaviate/connect.js';
+import { NETWORK_ERROR_CODES, ProviderError } from '../errors.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
+import { endpoints } from '../providers/search-index/weaviate/connect.js';
 
 /**
  * Turns a failure at boot or in a CLI command into one line an operator can act on — what failed
@@ -76,7 +76,7 @@ function findPgError(err: unknown): PgLike | null {
   return null;
 }
 
-const connCodes = 'ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN';
+const connCodes = NETWORK_ERROR_CODES.join('|');
 
 function findConnectionError(err: unknown): { code: string; host: string; port: number | null } | null {
   for (const e of chain(err)) {

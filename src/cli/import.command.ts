@@ -7,7 +7,7 @@ import { importFile, nicheModelPath } from '../import/importer.js';
 import { formatSummary, ImportProgressReporter } from '../import/progress.js';
 import { ImportFormatError } from '../import/records.js';
 import { timestamp } from '../import/values.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
 import { parseCommandArgs, UsageError } from './command.js';
 import type { Command } from './command.js';
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { parseCreatorKey } from '../domain/creator.js';
 import type { CreatorKey } from '../domain/creator.js';
 import { DEMO_SOURCE } from '../import/demo-source.js';
-import { ageBands } from '../providers/index/index-stats.js';
+import { ageBands } from '../providers/search-index/index-stats.js';
 import { indexStatus, optimizeIndex, removeCreators } from '../services/creator-index.service.js';
 import type { IndexStatus } from '../services/creator-index.service.js';
 import { parseCommandArgs, UsageError } from './command.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { CreatorKey } from '../domain/creator.js';
 import { newJobId } from '../domain/ids.js';
 import { emptyMeta } from '../domain/job.js';

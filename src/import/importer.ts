@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Creator } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
 import { noJob } from '../providers/ledger.js';
 import type { FormatId } from './formats/index.js';
 import { nicheDoc, nicheScores, parseNicheModel, significantNiches, trainNicheModel } from './niche-classifier.js';

@@ -6,7 +6,6 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppContext } from '../app/app-context.js';
 import { ConfigError } from '../config.js';
 import { AppError } from '../errors.js';
-import { adminKeyGateFor } from '../admin/admin-key-gate.js';
 import { httpDurationHistogram, httpMetricsMiddleware } from './http-metrics.js';
 import { attachPipelineMetrics } from './pipeline-metrics.js';
 import { attachStateMetrics } from './state-metrics.js';
@@ -18,7 +17,7 @@ export interface ProcessMetrics {
 }
 
 type MetricsDeps = Pick<AppContext, 'role' | 'config' | 'logger' | 'pool' | 'repos' | 'queue' | 'ledger' | 'jobEvents' | 'redis'>;
-type EndpointDeps = MetricsDeps;
+type EndpointDeps = MetricsDeps & Pick<AppContext, 'stores'>;
 
 const perContext = new WeakMap<object, ProcessMetrics>();
 
@@ -71,9 +70,9 @@ export function peerAllowed(list: BlockList, address: string | undefined): boole
  * every other admin-key check, so this is no side door for guessing). A request relayed by Caddy,
  * whose address may well be on the allowlisted network, still needs the key.
  */
-export function operatorAccess(ctx: Pick<AppContext, 'config' | 'redis'>): (req: Request) => Promise<'allowlisted' | 'admin-key' | 'none'> {
+export function operatorAccess(ctx: Pick<AppContext, 'config' | 'stores'>): (req: Request) => Promise<'allowlisted' | 'admin-key' | 'none'> {
   const allow = parseAllowList(ctx.config.metrics.allow);
-  const gate = adminKeyGateFor(ctx);
+  const gate = ctx.stores.adminKeyGate;
   return async (req) => {
     const proxied = req.get('x-forwarded-for') !== undefined || req.get('forwarded') !== undefined;
     if (!proxied && peerAllowed(allow, req.socket.remoteAddress)) return 'allowlisted';

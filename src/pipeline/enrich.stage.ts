@@ -1,6 +1,6 @@
 import type { Profile, ProfileFetchResult } from '../domain/profile.js';
 import { profileFromCreator } from '../domain/profile.js';
-import { chunk, forEachConcurrent, SerialQueue } from './concurrency.js';
+import { chunk, forEachConcurrent, SerialQueue } from '../domain/concurrency.js';
 import type { Candidate, StageRun } from './stage-run.js';
 
 export interface EnrichOutput {
@@ -26,7 +26,7 @@ export async function runEnrichStage(
   candidates: Candidate[],
   onBatch?: (profiles: Profile[]) => Promise<void>,
 ): Promise<EnrichOutput> {
-  const { deps, rt } = run;
+  const { deps, runtime } = run;
   const { batchSize, concurrency } = deps.config.enrich;
   const got = new Map<string, Profile>();
   let enriched = 0;
@@ -42,10 +42,10 @@ export async function runEnrichStage(
     async (batch) => {
       let result: ProfileFetchResult;
       try {
-        result = await deps.providers.profiles.fetch(batch.map((c) => c.creator), rt.call);
+        result = await deps.providers.profiles.fetch(batch.map((c) => c.creator), runtime.call);
       } catch (err) {
-        rt.throwIfInterrupted();
-        rt.logger.warn({ err, profiles: batch.length }, 'profile fetch failed; using index data');
+        runtime.throwIfInterrupted();
+        runtime.logger.warn({ err, profiles: batch.length }, 'profile fetch failed; using index data');
         const message = err instanceof Error ? err.message : String(err);
         result = { profiles: [], errors: batch.map((c) => ({ key: c.creator.key, code: 'provider_error', message })), cacheHits: 0 };
       }
@@ -68,14 +68,14 @@ export async function runEnrichStage(
         if (staleInBatch > 0) await warnStale(run, batchNo, batch.length, staleInBatch, result);
         cacheHits += result.cacheHits;
         done += batch.length;
-        await rt.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
+        await runtime.progress(done / candidates.length, { enriched, cache_hits: cacheHits, stale_profiles: stale });
         await onBatch?.(batch.map((c) => withIndexNiches(got.get(c.creator.key)!, c)));
       });
     },
-    () => rt.checkpoint(),
+    () => runtime.checkpoint(),
   );
 
-  await rt.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
+  await runtime.setCounters({ enriched, cache_hits: cacheHits, stale_profiles: stale });
   const profiles = candidates.map((c) => withIndexNiches(got.get(c.creator.key)!, c));
   return { profiles, enriched, cacheHits, stale };
 }
@@ -96,7 +96,7 @@ async function warnStale(run: StageRun, batchNo: number, size: number, staleCoun
   const why = Object.entries(reasons)
     .map(([code, n]) => `${code} ×${n}`)
     .join(', ');
-  await run.rt.emit('warning', {
+  await run.runtime.emit('warning', {
     stage: 'enrich',
     code: 'profiles_stale',
     message: `fresh profiles unavailable for ${staleCount} of ${size} creators in batch ${batchNo}${why ? ` (${why})` : ''}; index data stands in (data_source "index")`,

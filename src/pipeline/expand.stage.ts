@@ -57,13 +57,13 @@ export function normaliseExpansion(e: BriefExpansion, brief: string): BriefExpan
  * topics; without a brief they are the whole expansion (no LLM call). A re-run reuses the saved one.
  */
 export async function runExpandStage(run: StageRun): Promise<ExpandOutput> {
-  const { deps, params, rt } = run;
-  const saved = await deps.repos.artifacts.get<SavedExpansion>(rt.jobId, 'expansion');
+  const { deps, params, runtime } = run;
+  const saved = await deps.repos.artifacts.get<SavedExpansion>(runtime.jobId, 'expansion');
   if (saved) return { brief: saved.data.brief ?? params.brief, expansion: saved.data.expansion, filters: saved.data.filters, reused: true };
 
-  const seeds = params.similarTo ? await loadSeeds(deps.providers.index, params.similarTo, rt.call) : null;
+  const seeds = params.similarTo ? await loadSeeds(deps.providers.index, params.similarTo, runtime.call) : null;
   if (seeds && seeds.missing.length > 0) {
-    await rt.emit('warning', {
+    await runtime.emit('warning', {
       stage: 'expand',
       code: 'seeds_missing',
       message: `seed creator(s) no longer in the index, left out: ${seeds.missing.join(', ')}`,
@@ -74,15 +74,15 @@ export async function runExpandStage(run: StageRun): Promise<ExpandOutput> {
   if (params.brief === '' && seeds) {
     ({ brief, expansion } = seedExpansion(seeds.seeds));
   } else {
-    expansion = normaliseExpansion(await deps.providers.llm.expandBrief(params.brief, rt.call), params.brief);
+    expansion = normaliseExpansion(await deps.providers.llm.expandBrief(params.brief, runtime.call), params.brief);
     if (seeds && seeds.seeds.length > 0) expansion = withSeeds(expansion, seeds.seeds);
   }
   const filters = mergeFilters(params.filters, expansion.filters, params.platforms);
-  await deps.repos.artifacts.put(rt.jobId, 'expansion', { expansion, filters, brief } satisfies SavedExpansion);
+  await deps.repos.artifacts.put(runtime.jobId, 'expansion', { expansion, filters, brief } satisfies SavedExpansion);
   if (expansion.fallback) {
-    await rt.emit('warning', { stage: 'expand', code: 'expand_fallback', message: 'the LLM could not expand the brief; the rule-based expansion stands in' });
+    await runtime.emit('warning', { stage: 'expand', code: 'expand_fallback', message: 'the LLM could not expand the brief; the rule-based expansion stands in' });
   }
   // parts of the brief the data cannot honour as asked ("men's": no creator gender in the index)
-  for (const note of expansion.notes ?? []) await rt.emit('warning', { stage: 'expand', code: 'brief_not_applied', message: note });
+  for (const note of expansion.notes ?? []) await runtime.emit('warning', { stage: 'expand', code: 'brief_not_applied', message: note });
   return { brief, expansion, filters, reused: false };
 }

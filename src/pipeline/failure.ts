@@ -1,5 +1,5 @@
-import { JobCancelledError, ProviderError } from '../errors.js';
-import { IndexEmbedderMismatchError } from '../providers/index/creator-index.js';
+import { isTransientBackendError, JobCancelledError, ProviderError } from '../errors.js';
+import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
 
 /** The worker is shutting down: the job goes back to the queue and resumes elsewhere. */
 export class JobHandBackError extends Error {
@@ -29,15 +29,6 @@ export interface FailureDescription {
   retryable: boolean;
 }
 
-const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P03', '53300', '40001', '40P01']);
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && transientCodes.has(code)) return true;
-  return /connection terminated|connection (is )?closed|timeout exceeded when trying to connect|Stream isn't writeable/i.test(err.message);
-}
-
 /** Strips anything that looks like a credential from a message that leaves the worker. */
 export function redactSecrets(message: string): string {
   return message
@@ -55,7 +46,7 @@ export function describeFailure(err: unknown, stage: string | null): FailureDesc
   if (err instanceof ProviderError) {
     return { code: 'provider_failed', message: redactSecrets(err.message), retryable: err.options.retryable !== false };
   }
-  if (isTransient(err)) {
+  if (isTransientBackendError(err)) {
     return { code: 'unavailable', message: `a backing service was unavailable during the ${stage ?? 'start'} stage`, retryable: true };
   }
   return { code: 'internal', message: `internal error during the ${stage ?? 'start'} stage`, retryable: false };

@@ -30,20 +30,20 @@ export async function runRankStage(
     attempt: number;
   },
 ): Promise<RankedResult[]> {
-  const { deps, params, rt } = run;
+  const { deps, params, runtime } = run;
   const started = performance.now();
   const minFitScore = params.minFitScore ?? 0;
   const results = rankProfiles(input.profiles, input.scores, params.topK, minFitScore);
   const match = matchQuality(input.expansion, results, { topK: params.topK, minFitScore, candidates: input.profiles.length });
-  await deps.repos.artifacts.putMany(rt.jobId, { final: results, match: match satisfies MatchQuality });
+  await deps.repos.artifacts.putMany(runtime.jobId, { final: results, match: match satisfies MatchQuality });
   if (match.level !== 'strong') {
-    await rt.emit('warning', { stage: 'rank', code: match.level === 'none' ? 'no_match' : 'weak_match', match_quality: match.level, message: match.reason });
+    await runtime.emit('warning', { stage: 'rank', code: match.level === 'none' ? 'no_match' : 'weak_match', match_quality: match.level, message: match.reason });
   }
   const timing: TimingArtifact = {
     total_ms: Math.round(performance.now() - input.startedAt),
     attempt: input.attempt,
     stages: { ...input.timings, rank: { duration_ms: Math.round(performance.now() - started), results: results.length } },
   };
-  await deps.repos.artifacts.put(rt.jobId, 'timing', timing);
+  await deps.repos.artifacts.put(runtime.jobId, 'timing', timing);
   return results;
 }

@@ -64,42 +64,42 @@ export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOp
   const timer = setTimeout(() => control.abort(new JobTimeoutError(jobId, timeoutMs)), timeoutMs);
   timer.unref();
 
-  const rt = new JobRuntime(deps, jobId, control.signal, logger);
-  const run: StageRun = { deps, params: job.params, rt };
+  const runtime = new JobRuntime(deps, jobId, control.signal, logger);
+  const run: StageRun = { deps, params: job.params, runtime };
   const startedAt = performance.now();
   try {
     if (job.attempts > 1) {
-      await rt.emit('warning', { code: 'resumed', message: `resumed after an interruption (attempt ${job.attempts})`, attempt: job.attempts });
+      await runtime.emit('warning', { code: 'resumed', message: `resumed after an interruption (attempt ${job.attempts})`, attempt: job.attempts });
     }
     const results = await runStages(run, startedAt, job.attempts);
     const durationMs = Math.round(performance.now() - startedAt);
-    if (!(await deps.repos.jobs.finish(jobId, 'completed', { meta: rt.meta }))) {
+    if (!(await deps.repos.jobs.finish(jobId, 'completed', { meta: runtime.meta }))) {
       return { status: 'skipped', reason: 'job finished meanwhile' };
     }
-    await rt.emit('completed', { results, duration_ms: durationMs });
-    logger.info({ results, durationMs, ...rt.meta }, 'job completed');
+    await runtime.emit('completed', { results, duration_ms: durationMs });
+    logger.info({ results, durationMs, ...runtime.meta }, 'job completed');
     await notify(deps, jobId, 'completed', opts);
     return { status: 'completed', results };
   } catch (err) {
     const cause: unknown = control.signal.aborted ? control.signal.reason : err;
     if (isCancellation(cause)) {
-      await finishAs(deps, jobId, 'cancelled', { stage: rt.stoppedIn, ...(cause.reason ? { reason: cause.reason } : {}) }, opts, rt.meta);
-      logger.info({ stage: rt.stoppedIn, reason: cause.reason }, 'job cancelled');
+      await finishAs(deps, jobId, 'cancelled', { stage: runtime.stoppedIn, ...(cause.reason ? { reason: cause.reason } : {}) }, opts, runtime.meta);
+      logger.info({ stage: runtime.stoppedIn, reason: cause.reason }, 'job cancelled');
       return { status: 'cancelled' };
     }
     if (cause instanceof JobHandBackError) {
-      await rt.emit('warning', { code: 'handed_back', stage: rt.stoppedIn, message: 'the worker is shutting down; the job will resume on another worker' });
-      logger.info({ stage: rt.stoppedIn }, 'job handed back');
+      await runtime.emit('warning', { code: 'handed_back', stage: runtime.stoppedIn, message: 'the worker is shutting down; the job will resume on another worker' });
+      logger.info({ stage: runtime.stoppedIn }, 'job handed back');
       return { status: 'handed_back' };
     }
-    const failure = describeFailure(cause, rt.stoppedIn);
-    logger.error({ err: cause, stage: rt.stoppedIn, code: failure.code }, 'job run failed');
+    const failure = describeFailure(cause, runtime.stoppedIn);
+    logger.error({ err: cause, stage: runtime.stoppedIn, code: failure.code }, 'job run failed');
     if (failure.retryable && opts.finalAttempt === false) {
-      await rt.emit('warning', { code: 'retrying', stage: rt.stoppedIn, message: `${failure.message}; the job will be retried` });
+      await runtime.emit('warning', { code: 'retrying', stage: runtime.stoppedIn, message: `${failure.message}; the job will be retried` });
       throw err;
     }
     const error = { code: failure.code, message: failure.message };
-    await finishAs(deps, jobId, 'failed', { stage: rt.stoppedIn, ...error }, opts, rt.meta, error);
+    await finishAs(deps, jobId, 'failed', { stage: runtime.stoppedIn, ...error }, opts, runtime.meta, error);
     return { status: 'failed', error };
   } finally {
     clearTimeout(timer);
@@ -108,16 +108,16 @@ export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOp
 }
 
 async function runStages(run: StageRun, startedAt: number, attempt: number): Promise<number> {
-  const { rt } = run;
+  const { runtime } = run;
   const timings: Partial<Record<Stage, StageTiming>> = {};
   const stage = async <T>(name: Stage, fn: () => Promise<T>, summary: (out: T) => Record<string, number | boolean>): Promise<T> => {
-    await rt.checkpoint();
-    await rt.enterStage(name);
+    await runtime.checkpoint();
+    await runtime.enterStage(name);
     const t0 = performance.now();
-    const out = await traced(`stage ${name}`, { 'scout.job_id': run.rt.jobId, 'scout.stage': name }, fn);
+    const out = await traced(`stage ${name}`, { 'scout.job_id': run.runtime.jobId, 'scout.stage': name }, fn);
     const timing: StageTiming = { duration_ms: Math.round(performance.now() - t0), ...summary(out) };
     timings[name] = timing;
-    await rt.leaveStage(name, timing);
+    await runtime.leaveStage(name, timing);
     return out;
   };
 
@@ -131,13 +131,13 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
     'search',
     async () => {
       const found = await runSearchStage(run, expand);
-      await rt.setCounters({ candidates: found.length });
+      await runtime.setCounters({ candidates: found.length });
       return found;
     },
     (c) => ({ candidates: c.length }),
   );
   if (candidates.length === 0) {
-    await rt.emit('warning', { code: 'no_candidates', stage: 'search', message: 'no creator in the index matched the brief and its filters' });
+    await runtime.emit('warning', { code: 'no_candidates', stage: 'search', message: 'no creator in the index matched the brief and its filters' });
   }
   const { enriched, scored } = await enrichAndScore(run, expand, candidates, timings);
   const final = await stage(
@@ -156,14 +156,14 @@ async function runStages(run: StageRun, startedAt: number, attempt: number): Pro
  * The score stage's `duration_ms` is the span of the scoring itself (first batch start → last end).
  */
 async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: Candidate[], timings: Partial<Record<Stage, StageTiming>>) {
-  const { rt } = run;
-  await rt.checkpoint();
-  await rt.enterStage('enrich');
+  const { runtime } = run;
+  await runtime.checkpoint();
+  await runtime.enterStage('enrich');
   const t0 = performance.now();
   const resembles = new Map(candidates.flatMap((c) => (c.resembles ? [[c.creator.key, c.resembles] as const] : [])));
   const standIns = candidates.map((c) => profileFromCreator(c.creator, { maxAgeDays: run.deps.config.profiles.maxAgeDays }));
   const scoring = await ScoreStream.start(run, expand, standIns, resembles);
-  const span = (name: Stage) => ({ 'scout.job_id': rt.jobId, 'scout.stage': name });
+  const span = (name: Stage) => ({ 'scout.job_id': runtime.jobId, 'scout.stage': name });
   let enriched: EnrichOutput;
   try {
     // score batches started while enrichment runs are traced under the enrich stage they overlap
@@ -174,13 +174,13 @@ async function enrichAndScore(run: StageRun, expand: ExpandOutput, candidates: C
   }
   const enrichTiming: StageTiming = { duration_ms: Math.round(performance.now() - t0), enriched: enriched.enriched, cache_hits: enriched.cacheHits, stale_profiles: enriched.stale };
   timings.enrich = enrichTiming;
-  await rt.leaveStage('enrich', enrichTiming);
+  await runtime.leaveStage('enrich', enrichTiming);
   // no safe point between the two: the scorers check before each batch, and a cancel they see is reported as `score`
-  await rt.enterStage('score');
+  await runtime.enterStage('score');
   const scored = await traced('stage score', span('score'), () => scoring.finish());
   const scoreTiming: StageTiming = { duration_ms: scoring.spanMs, scored: scored.scores.size, fallback_batches: scored.fallbackBatches, resumed: scored.resumed };
   timings.score = scoreTiming;
-  await rt.leaveStage('score', scoreTiming);
+  await runtime.leaveStage('score', scoreTiming);
   return { enriched, scored };
 }
 

@@ -1,11 +1,11 @@
 import type { CreatorKey } from '../domain/creator.js';
 import type { FitScore } from '../domain/job.js';
 import type { Profile } from '../domain/profile.js';
-import { scoreProfiles } from '../providers/llm/heuristic-score.js';
 import { resemblanceText } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
+import { checkFitScores } from '../providers/llm/llm.js';
 import type { ScoringBrief } from '../providers/llm/llm.js';
-import { SerialQueue } from './concurrency.js';
+import { SerialQueue } from '../domain/concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import { pendingSummary, rankProfiles } from './results.js';
 import type { StageRun } from './stage-run.js';
@@ -25,20 +25,6 @@ interface SavedScores {
 }
 
 const PARTIAL_TOP = 5;
-
-/**
- * Keeps an LLM answer to the batch it was asked about: one score per profile, 0–100. Profiles the
- * answer left out get the rule-based score, flagged as fallback.
- */
-export function reconcileScores(brief: ScoringBrief, batch: Profile[], answer: FitScore[]): FitScore[] {
-  const byKey = new Map(answer.map((s) => [s.key, s]));
-  const missing = batch.filter((p) => !byKey.has(p.key));
-  const filled = new Map(scoreProfiles(brief, missing).map((s) => [s.key, { ...s, fallback: true }]));
-  return batch.map((p) => {
-    const s = byKey.get(p.key) ?? filled.get(p.key)!;
-    return { ...s, key: p.key, score: Math.round(Math.min(100, Math.max(0, Number.isFinite(s.score) ? s.score : 0))) };
-  });
-}
 
 /**
  * Fit scores in batches of SCORE_BATCH_SIZE, SCORE_CONCURRENCY at a time, for a list of profiles
@@ -104,12 +90,12 @@ export class ScoreStream {
   /** Loads the scores of an interrupted attempt and publishes the artifacts as they stand. */
   static async start(run: StageRun, expand: ExpandOutput, universe: Profile[], resembles?: ReadonlyMap<CreatorKey, Resemblance>): Promise<ScoreStream> {
     const s = new ScoreStream(run, expand, universe, resembles);
-    const saved = await run.deps.repos.artifacts.get<SavedScores>(run.rt.jobId, 'scores');
+    const saved = await run.deps.repos.artifacts.get<SavedScores>(run.runtime.jobId, 'scores');
     for (const x of saved?.data.scores ?? []) if (s.profiles.has(x.key)) s.scores.set(x.key, x);
     s.fallbackBatches = saved?.data.fallback_batches ?? 0;
     s.resumed = s.scores.size;
     await s.publish();
-    await run.rt.setCounters({ scored: s.scores.size, fallback_batches: s.fallbackBatches });
+    await run.runtime.setCounters({ scored: s.scores.size, fallback_batches: s.fallbackBatches });
     return s;
   }
 
@@ -177,7 +163,7 @@ export class ScoreStream {
       this.firstStartedAt ??= performance.now();
       void this.scoreBatch(batch, no)
         .catch((err: unknown) => {
-          if (!this.failed) this.run.rt.stopIn('score');
+          if (!this.failed) this.run.runtime.stopIn('score');
           this.fail(err);
         })
         .finally(() => {
@@ -190,9 +176,11 @@ export class ScoreStream {
   }
 
   private async scoreBatch(batch: Profile[], no: number): Promise<void> {
-    const { deps, rt } = this.run;
-    await rt.checkpoint();
-    const answer = reconcileScores(this.brief, batch, await deps.providers.llm.scoreFit(this.brief, batch, rt.call)).map((s) => this.withResemblance(s));
+    const { deps, runtime } = this.run;
+    await runtime.checkpoint();
+    // one whole 0–100 score per profile, a failed batch already answered by the rule-based scorer (the Llm contract)
+    const { llm } = deps.providers;
+    const answer = checkFitScores(llm.name, batch, await llm.scoreFit(this.brief, batch, runtime.call)).map((s) => this.withResemblance(s));
     // Batches finish in any order; their bookkeeping runs one at a time so artifacts stay consistent.
     await this.serial.run(async () => {
       for (const s of answer) this.scores.set(s.key, s);
@@ -200,7 +188,7 @@ export class ScoreStream {
       if (fellBack) this.fallbackBatches++;
       const top = await this.publish();
       if (fellBack) {
-        await rt.emit('warning', {
+        await runtime.emit('warning', {
           stage: 'score',
           code: 'score_fallback',
           message: `LLM scoring failed for batch ${no}; rule-based scores stand in for its ${batch.length} profiles`,
@@ -208,13 +196,13 @@ export class ScoreStream {
       }
       const total = this.profiles.size;
       const counters = { scored: this.scores.size, fallback_batches: this.fallbackBatches };
-      await rt.emit('partial_results', {
+      await runtime.emit('partial_results', {
         scored: this.scores.size,
         total,
         top: top.slice(0, PARTIAL_TOP).map((r) => ({ rank: r.rank, platform: r.platform, handle: r.handle, fit_score: r.fit_score })),
       });
       // while enrichment still runs, the overall progress is its; scoring only adds its counters
-      await rt.progress(rt.stage === 'score' ? this.scores.size / total : null, counters, { total });
+      await runtime.progress(runtime.stage === 'score' ? this.scores.size / total : null, counters, { total });
     });
   }
 
@@ -224,11 +212,11 @@ export class ScoreStream {
   }
 
   private async publish() {
-    const { deps, params, rt } = this.run;
+    const { deps, params, runtime } = this.run;
     const all = [...this.profiles.values()];
     const top = rankProfiles(all, this.scores, params.topK, params.minFitScore ?? 0);
     const remaining = all.filter((p) => !this.scores.has(p.key)).map(pendingSummary);
-    await deps.repos.artifacts.putMany(rt.jobId, {
+    await deps.repos.artifacts.putMany(runtime.jobId, {
       scores: { scores: [...this.scores.values()], fallback_batches: this.fallbackBatches } satisfies SavedScores,
       progressive: top,
       remaining,

@@ -1,13 +1,12 @@
 import { inferredNiches } from '../domain/creator.js';
+import { fuseRankings } from '../domain/rank-fusion.js';
 import type { CreatorKey, SearchHit } from '../domain/creator.js';
 import { loadSeeds, resemblances, searchSeedLegs } from '../services/lookalike.service.js';
 import type { Resemblance } from '../services/lookalike.service.js';
-import { forEachConcurrent } from './concurrency.js';
+import { forEachConcurrent } from '../domain/concurrency.js';
 import type { ExpandOutput } from './expand.stage.js';
 import type { Candidate, StageRun } from './stage-run.js';
 
-/** Reciprocal-rank-fusion constant: the usual 60 keeps one list's top hit from drowning the others. */
-const RRF_K = 60;
 const QUERY_CONCURRENCY = 4;
 /** how much a creator's inferred probability for the brief's niches multiplies its fused score (see boostBriefNiches) */
 const NICHE_BOOST = 2;
@@ -38,26 +37,14 @@ export interface CandidateSummary {
  */
 export function fuseHits(lists: SearchHit[][], excludeKeys: readonly CreatorKey[], limit: number): Candidate[] {
   const excluded = new Set<string>(excludeKeys);
-  const byKey = new Map<string, Candidate & { best: number }>();
-  lists.forEach((hits, q) => {
-    hits.forEach((hit, rank) => {
-      const key = hit.creator.key;
-      if (excluded.has(key)) return;
-      const gain = 1 / (RRF_K + rank + 1);
-      const c = byKey.get(key);
-      if (!c) byKey.set(key, { creator: hit.creator, score: gain, queries: [q], best: rank });
-      else if (!c.queries.includes(q)) {
-        c.score += gain;
-        c.queries.push(q);
-        c.best = Math.min(c.best, rank);
-      }
-    });
-  });
-  return [...byKey.values()]
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.creator.key.localeCompare(b.creator.key))
+  // ranks count before exclusion: an excluded creator still took its place in the query's list
+  return fuseRankings(lists, (hit) => hit.creator.key, { tieBreak: byCreatorKey })
+    .filter((f) => !excluded.has(f.key))
     .slice(0, Math.max(0, limit))
-    .map(({ creator, score, queries }) => ({ creator, score, queries }));
+    .map((f) => ({ creator: f.item.creator, score: f.score, queries: f.lists }));
 }
+
+const byCreatorKey = (a: SearchHit, b: SearchHit) => a.creator.key.localeCompare(b.creator.key);
 
 export function summariseCandidates(candidates: Candidate[]): CandidateSummary[] {
   return candidates.map((c, i) => ({
@@ -85,33 +72,33 @@ export function summariseCandidates(candidates: Candidate[]): CandidateSummary[]
  * showed the client (re-read from the index).
  */
 export async function runSearchStage(run: StageRun, expand: ExpandOutput): Promise<Candidate[]> {
-  const { deps, params, rt } = run;
-  const saved = await deps.repos.artifacts.get<CandidateSummary[]>(rt.jobId, 'candidates');
+  const { deps, params, runtime } = run;
+  const saved = await deps.repos.artifacts.get<CandidateSummary[]>(runtime.jobId, 'candidates');
   if (saved) return reloadCandidates(run, saved.data);
 
   const index = deps.providers.index;
   const queries = expand.expansion.queries;
   const lists: SearchHit[][] = new Array(queries.length);
-  const seeds = params.similarTo ? (await loadSeeds(index, params.similarTo, rt.call)).seeds : [];
+  const seeds = params.similarTo ? (await loadSeeds(index, params.similarTo, runtime.call)).seeds : [];
   const excludeKeys = [...new Set([...params.excludeKeys, ...(params.similarTo ?? [])])];
   await forEachConcurrent(queries, QUERY_CONCURRENCY, async (text, i) => {
-    lists[i] = await index.hybridSearch({ text, filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call);
+    lists[i] = await index.hybridSearch({ text, filters: expand.filters, limit: params.candidateLimit, excludeKeys }, runtime.call);
   });
   if (seeds.length > 0) {
-    lists.push(...(await searchSeedLegs(index, seeds, { filters: expand.filters, limit: params.candidateLimit, excludeKeys }, rt.call)));
+    lists.push(...(await searchSeedLegs(index, seeds, { filters: expand.filters, limit: params.candidateLimit, excludeKeys }, runtime.call)));
   }
   // every creator any query found is a candidate until the niche boost has had its say
   const pool = fuseHits(lists, excludeKeys, Number.MAX_SAFE_INTEGER).map((c) => ({ ...c, queries: c.queries.filter((q) => q < queries.length) }));
   const nicheFiltered = expand.filters.niches !== undefined;
   let candidates = (nicheFiltered ? pool : boostBriefNiches(pool, expand.expansion.niches)).slice(0, params.candidateLimit);
   if (seeds.length > 0) {
-    const near = await resemblances(index, seeds, candidates.map((c) => c.creator), rt.call);
+    const near = await resemblances(index, seeds, candidates.map((c) => c.creator), runtime.call);
     candidates = candidates.map((c) => {
       const r = near.get(c.creator.key);
       return r ? { ...c, resembles: r } : c;
     });
   }
-  await deps.repos.artifacts.put(rt.jobId, 'candidates', summariseCandidates(candidates));
+  await deps.repos.artifacts.put(runtime.jobId, 'candidates', summariseCandidates(candidates));
   return candidates;
 }
 
@@ -133,7 +120,7 @@ export function boostBriefNiches(candidates: Candidate[], briefNiches: readonly 
 }
 
 async function reloadCandidates(run: StageRun, saved: CandidateSummary[]): Promise<Candidate[]> {
-  const creators = await run.deps.providers.index.get(saved.map((s) => s.key), run.rt.call);
+  const creators = await run.deps.providers.index.get(saved.map((s) => s.key), run.runtime.call);
   const byKey = new Map(creators.map((c) => [c.key, c]));
   return saved.flatMap((s) => {
     const creator = byKey.get(s.key);

@@ -11,7 +11,7 @@ export type PipelineDeps = Pick<AppContext, 'config' | 'logger' | 'repos' | 'pro
 export interface StageRun {
   deps: PipelineDeps;
   params: JobParams;
-  rt: JobRuntime;
+  runtime: JobRuntime;
 }
 
 /** A creator found by search, with its fused relevance and the queries (by index) that found it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PIPELINE_JOB, PIPELINE_QUEUE, pipelineJobOptions } from './pipeline.queue.js';
-import { WEBHOOK_JOB, WEBHOOK_QUEUE, webhookJobOptions } from './webhook.queue.js';
+import { PIPELINE_BULLMQ_JOB_NAME, PIPELINE_QUEUE, pipelineJobOptions } from './pipeline.queue.js';
+import { WEBHOOK_BULLMQ_JOB_NAME, WEBHOOK_QUEUE, webhookJobOptions } from './webhook.queue.js';
 
 /**
  * Every BullMQ queue of the service: its name, the one job name on it, the payload (as a zod
@@ -22,6 +22,6 @@ export const webhookPayloadSchema = z.object({
 });
 
 export const queueCatalog = {
-  pipeline: { name: PIPELINE_QUEUE, job: PIPELINE_JOB, payload: pipelinePayloadSchema, options: pipelineJobOptions },
-  webhooks: { name: WEBHOOK_QUEUE, job: WEBHOOK_JOB, payload: webhookPayloadSchema, options: webhookJobOptions },
+  pipeline: { name: PIPELINE_QUEUE, job: PIPELINE_BULLMQ_JOB_NAME, payload: pipelinePayloadSchema, options: pipelineJobOptions },
+  webhooks: { name: WEBHOOK_QUEUE, job: WEBHOOK_BULLMQ_JOB_NAME, payload: webhookPayloadSchema, options: webhookJobOptions },
 } as const;

@@ -6,7 +6,12 @@ import { traceCarrier, traced } from '../tracing/tracing.js';
 
 /** The pipeline queue: one job name, one payload shape, one retry policy (listed in queue/catalog.ts). */
 export const PIPELINE_QUEUE = 'pipeline';
-export const PIPELINE_JOB = 'scout';
+/**
+ * The BullMQ job name every pipeline job is added under (BullMQ's `job.name`, not our job id). The
+ * value stays 'scout', as it was when the constant was called PIPELINE_JOB, so jobs already queued
+ * by a running deployment stay valid across the upgrade.
+ */
+export const PIPELINE_BULLMQ_JOB_NAME = 'scout';
 
 export type PipelineJobData = z.infer<typeof pipelinePayloadSchema>;
 
@@ -34,7 +39,7 @@ export class PipelineQueue {
   async enqueue(jobId: string): Promise<void> {
     await traced('pipeline.enqueue', { 'scout.job_id': jobId }, async () => {
       const trace = traceCarrier();
-      await this.queue.add(PIPELINE_JOB, { jobId, ...(trace ? { trace } : {}) }, { ...pipelineJobOptions(this.attempts), jobId });
+      await this.queue.add(PIPELINE_BULLMQ_JOB_NAME, { jobId, ...(trace ? { trace } : {}) }, { ...pipelineJobOptions(this.attempts), jobId });
     });
   }
 

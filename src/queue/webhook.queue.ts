@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { webhookPayloadSchema } from './catalog.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
-export const WEBHOOK_JOB = 'deliver';
+/** The BullMQ job name of a webhook delivery (BullMQ's `job.name`); the wire value stays 'deliver' for queued jobs. */
+export const WEBHOOK_BULLMQ_JOB_NAME = 'deliver';
 
 /** The payload (its schema is in queue/catalog.ts). */
 export type WebhookJobData = z.infer<typeof webhookPayloadSchema>;
@@ -28,7 +29,7 @@ export class WebhookQueue {
   }
 
   async add(data: WebhookJobData, options: JobsOptions): Promise<void> {
-    await this.queue.add(WEBHOOK_JOB, data, options);
+    await this.queue.add(WEBHOOK_BULLMQ_JOB_NAME, data, options);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
-import type { AppContext, Repositories } from '../app/context.js';
+import type { AppContext, Repositories } from '../app/app-context.js';
 import { DEMO_SOURCE } from '../import/demo-source.js';
-import type { IndexInfo, IndexStats, RemoveSelector } from '../providers/index/creator-index.js';
+import type { IndexInfo, IndexStats, RemoveSelector } from '../providers/search-index/creator-index.js';
 import type { CallContext } from '../providers/ledger.js';
 import { noJob } from '../providers/ledger.js';
 

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from '../app/app-context.js';
 import type { Creator } from '../domain/creator.js';
 import { genericJsonlFormat } from '../import/formats/generic.format.js';
 import { MIN_TRAIN_CREATORS, nicheModelPath, readNicheModel } from '../import/importer.js';

@@ -11,9 +11,9 @@ import type { JobRow } from '../repositories/jobs.repository.js';
 import { validateWebhookUrl, webhookUrlPolicy, WebhookUrlError } from '../webhooks/webhook-url.js';
 import { enqueueJobWebhook } from '../queue/webhook.queue.js';
 import { effectiveLimits } from './api-keys.service.js';
-import { requestHash } from './idempotency.service.js';
+import { requestHash } from '../stores/idempotency.store.js';
 import { assertSeedsIndexed } from './lookalike.service.js';
-import type { IdempotencyState } from './idempotency.service.js';
+import type { IdempotencyState } from '../stores/idempotency.store.js';
 
 type Ctx = Pick<AppContext, 'config' | 'logger' | 'pool' | 'redis' | 'repos' | 'queue' | 'jobEvents' | 'stores' | 'webhookQueue'>;
 

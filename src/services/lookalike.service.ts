@@ -2,8 +2,9 @@ import { inferredNiches, NICHE_FILTER_MIN_P } from '../domain/creator.js';
 import type { Creator, CreatorKey, HardFilters, SearchHit } from '../domain/creator.js';
 import type { AudienceNiche, BriefExpansion } from '../domain/job.js';
 import { keysOf } from '../domain/job.js';
+import { fuseRankings } from '../domain/rank-fusion.js';
 import { AppError, ProviderError } from '../errors.js';
-import type { CreatorIndex } from '../providers/index/creator-index.js';
+import type { CreatorIndex } from '../providers/search-index/creator-index.js';
 import type { CallContext } from '../providers/ledger.js';
 
 /**
@@ -225,9 +226,6 @@ export function withSeeds(expansion: BriefExpansion, seeds: readonly Seed[]): Br
   };
 }
 
-/** Reciprocal-rank-fusion constant, as in the search stage. */
-const RRF_K = 60;
-
 export interface SimilarHit {
   creator: Creator;
   /** fused relevance over the seed legs (reciprocal rank fusion), higher is better */
@@ -246,18 +244,9 @@ export async function findSimilar(
   ctx: CallContext,
 ): Promise<SimilarHit[]> {
   const lists = await searchSeedLegs(index, seeds, opts, ctx);
-  const fused = new Map<CreatorKey, { creator: Creator; score: number; best: number }>();
-  for (const hits of lists) {
-    hits.forEach((hit, rank) => {
-      const f = fused.get(hit.creator.key) ?? { creator: hit.creator, score: 0, best: rank };
-      f.score += 1 / (RRF_K + rank + 1);
-      f.best = Math.min(f.best, rank);
-      fused.set(hit.creator.key, f);
-    });
-  }
-  const top = [...fused.values()]
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.creator.key.localeCompare(b.creator.key))
-    .slice(0, opts.limit);
+  const top = fuseRankings(lists, (hit) => hit.creator.key, { tieBreak: (a, b) => a.creator.key.localeCompare(b.creator.key) })
+    .slice(0, opts.limit)
+    .map((f) => ({ creator: f.item.creator, score: f.score }));
   const near = await resemblances(index, seeds, top.map((t) => t.creator), ctx);
   return top.map((t) => ({ creator: t.creator, score: Math.round(t.score * 1e6) / 1e6, resembles: near.get(t.creator.key) ?? null }));
 }

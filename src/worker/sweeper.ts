@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { ADVISORY_LOCKS } from '../db/locks.js';
 import { withTimeout } from '../domain/timeout.js';
-import { forEachConcurrent } from '../pipeline/concurrency.js';
+import { forEachConcurrent } from '../domain/concurrency.js';
 
 /** Session-level advisory lock held while a sweep runs, so several workers do not sweep at once. */
 export const SWEEPER_LOCK_ID = ADVISORY_LOCKS.sweeper;

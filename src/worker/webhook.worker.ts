@@ -4,7 +4,7 @@ import { bullConnection } from '../queue/connection.js';
 import type { AppContext } from '../app/app-context.js';
 import type { WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.repository.js';
 import type { DeliveryOutcome } from '../repositories/webhook-deliveries.repository.js';
-import { jobView } from '../services/job-view.js';
+import { jobView } from '../presenters/job-view.js';
 import { DeliveryScheduler } from '../webhooks/delivery-scheduler.js';
 import { postWebhook } from '../webhooks/webhook-sender.js';
 import { signatureHeader, WEBHOOK_HEADERS } from '../webhooks/webhook-signature.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateApiKey } from '../../src/services/api-keys.service.js';
+import { generateApiKey } from '../../src/domain/api-key.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { CallOptions, TestApi } from '../helpers/api-server.js';
 import { waitUntil } from '../helpers/wait.js';

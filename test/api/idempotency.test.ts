@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startJobSchema } from '../../src/domain/job.js';
-import { IdempotencyStore } from '../../src/services/idempotency.service.js';
+import { IdempotencyStore } from '../../src/stores/idempotency.store.js';
 import { startJob } from '../../src/services/jobs.service.js';
 import { startTestApi } from '../helpers/api-server.js';
 import { freePort } from '../helpers/processes.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RateLimiter, rateLimitHeaders } from '../../src/services/rate-limiter.service.js';
+import { RateLimiter, rateLimitHeaders } from '../../src/stores/rate-limiter.store.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 

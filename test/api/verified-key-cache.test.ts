@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createApp } from '../../src/api/app.js';
 import type { AppContext } from '../../src/app/context.js';
-import { JobEventsService } from '../../src/services/job-events.service.js';
+import { JobEventsService } from '../../src/stores/job-events.store.js';
 import { raw } from '../helpers/admin-http.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createContext } from '../../src/app/context.js';
 import { createLogger } from '../../src/app/logger.js';
 import { API_KEY_REVOKED_REASON } from '../../src/pipeline/job-runtime.js';
-import { API_KEY_PATTERN } from '../../src/services/api-keys.service.js';
+import { API_KEY_PATTERN } from '../../src/domain/api-key.js';
 import { createJob } from '../pipeline/fixtures.js';
 import { runCli } from '../helpers/processes.js';
 import { createTestEnv } from '../helpers/test-env.js';

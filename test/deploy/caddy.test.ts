@@ -16,7 +16,7 @@ import { noJob } from '../../src/providers/ledger.js';
 import { EventsRepository } from '../../src/repositories/events.repository.js';
 import { createPool } from '../../src/db/pool.js';
 import { createApiKey } from '../../src/services/api-keys.service.js';
-import { JobEventsService } from '../../src/services/job-events.service.js';
+import { JobEventsService } from '../../src/stores/job-events.store.js';
 import { createTestEnv } from '../helpers/test-env.js';
 import type { TestEnv } from '../helpers/test-env.js';
 import { raw } from '../helpers/admin-http.js';

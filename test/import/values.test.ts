@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countryCode, countryFromPlace } from '../../src/import/countries.js';
+import { countryCode, countryFromPlace } from '../../src/domain/countries-languages.js';
 import { channelSlug } from '../../src/import/formats/kaggle-youtube.format.js';
 import { detectLanguage } from '../../src/import/language.js';
 import { bool, count, labels, rate, RowError } from '../../src/import/values.js';

@@ -28,9 +28,9 @@ describe('runEnrichStage', () => {
     const jobId = await createJob(t.ctx, { brief: 'anything at all here' });
     await t.ctx.repos.jobs.markRunning(jobId);
     const job = (await t.ctx.repos.jobs.get(jobId))!;
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
-    await rt.enterStage('enrich');
-    const run: StageRun = { deps, params: job.params, rt };
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await runtime.enterStage('enrich');
+    const run: StageRun = { deps, params: job.params, runtime };
     return { jobId, out: await runEnrichStage(run, candidates) };
   }
 
@@ -129,8 +129,8 @@ describe('runEnrichStage', () => {
       },
     };
     const deps = withProviders(t.ctx, { profiles: source }, { enrich: { batchSize: 7, concurrency: 1 } });
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
-    await assert.rejects(runEnrichStage({ deps, params: job.params, rt }, hits), JobCancelledError);
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await assert.rejects(runEnrichStage({ deps, params: job.params, runtime }, hits), JobCancelledError);
     assert.equal(fetched, 1, 'no batch starts after the cancel request');
   });
 });

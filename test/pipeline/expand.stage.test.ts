@@ -59,16 +59,16 @@ describe('runExpandStage', () => {
     const job = (await t.ctx.repos.jobs.get(jobId))!;
     const llm = new ScriptedLlm(t.ctx.providers.llm);
     const deps = withProviders(t.ctx, { llm });
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
 
-    const first = await runExpandStage({ deps, params: job.params, rt });
+    const first = await runExpandStage({ deps, params: job.params, runtime });
     assert.equal(first.reused, false);
     assert.deepEqual(first.filters, { countries: ['CA'], platforms: ['instagram'], followersMin: 10_000, followersMax: 100_000 });
     assert.deepEqual(first.expansion.niches.slice().sort(), ['fitness', 'food']);
     const saved = await t.ctx.repos.artifacts.get<{ filters: unknown }>(jobId, 'expansion');
     assert.deepEqual(saved?.data.filters, first.filters);
 
-    const second = await runExpandStage({ deps, params: job.params, rt });
+    const second = await runExpandStage({ deps, params: job.params, runtime });
     assert.equal(second.reused, true);
     assert.deepEqual(second.expansion, first.expansion);
     assert.equal(llm.expandCalls, 1, 'no second LLM call');
@@ -86,8 +86,8 @@ describe('runExpandStage', () => {
       scoreFit: inner.scoreFit.bind(inner),
     };
     const deps = withProviders(t.ctx, { llm });
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
-    const out = await runExpandStage({ deps, params: job.params, rt });
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    const out = await runExpandStage({ deps, params: job.params, runtime });
     assert.equal(out.expansion.fallback, true);
     const events = await t.ctx.jobEvents.list(jobId, 0, 10);
     assert.deepEqual(events.map((e) => [e.type, e.data.code]), [['warning', 'expand_fallback']]);

@@ -83,11 +83,11 @@ describe('runRankStage', () => {
   it('writes final and timing', async () => {
     const jobId = await createJob(t.ctx, { brief: 'anything at all here', top_k: 2 });
     const job = (await t.ctx.repos.jobs.get(jobId))!;
-    const rt = new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger);
+    const runtime = new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger);
     const profiles = [makeProfile({ handle: 'a' }), makeProfile({ handle: 'b' }), makeProfile({ handle: 'c' })];
     const scores = new Map(profiles.map((p, i) => [p.key, fit(p.key, 50 + i)]));
     const results = await runRankStage(
-      { deps: t.ctx, params: job.params, rt },
+      { deps: t.ctx, params: job.params, runtime },
       { profiles, scores, expansion, timings: { expand: { duration_ms: 3, queries: 2 } }, startedAt: performance.now() - 50, attempt: 1 },
     );
     assert.deepEqual(results.map((r) => r.handle), ['c', 'b']);
@@ -103,10 +103,10 @@ describe('runRankStage', () => {
     const jobId = await createJob(t.ctx, { brief: 'protein powder for gym creators', top_k: 25, min_fit_score: 60 });
     const job = (await t.ctx.repos.jobs.get(jobId))!;
     assert.equal(job.params.minFitScore, 60);
-    const rt = new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger);
+    const runtime = new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger);
     const profiles = ['a', 'b', 'c', 'd'].map((handle) => makeProfile({ handle }));
     const scores = new Map(profiles.map((p, i) => [p.key, fit(p.key, [80, 61, 60, 59][i]!)]));
-    const results = await runRankStage({ deps: t.ctx, params: job.params, rt }, { profiles, scores, expansion, timings: {}, startedAt: performance.now(), attempt: 1 });
+    const results = await runRankStage({ deps: t.ctx, params: job.params, runtime }, { profiles, scores, expansion, timings: {}, startedAt: performance.now(), attempt: 1 });
     assert.deepEqual(results.map((r) => r.handle), ['a', 'b', 'c'], 'top_k is a maximum: 59 is below the floor');
     const match = (await t.ctx.repos.artifacts.get<MatchQuality>(jobId, 'match'))!.data;
     assert.equal(match.level, 'weak');

@@ -5,43 +5,20 @@ import type { Profile } from '../../src/domain/profile.js';
 import { JobCancelledError } from '../../src/errors.js';
 import type { ExpandOutput } from '../../src/pipeline/expand.stage.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
-import { reconcileScores, runScoreStage } from '../../src/pipeline/score.stage.js';
+import { runScoreStage } from '../../src/pipeline/score.stage.js';
+import { FitScoreContractError } from '../../src/providers/llm/llm.js';
 import type { PipelineDeps } from '../../src/pipeline/stage-run.js';
 import { expandBriefText } from '../../src/providers/llm/heuristic-expand.js';
 import { profileFromCreator } from '../../src/providers/profiles/index-profile.source.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { ScriptedLlm, withProviders } from './doubles.js';
-import { createJob, makeProfile, nicheCorpus } from './fixtures.js';
+import { createJob, nicheCorpus } from './fixtures.js';
 
 const BRIEF = 'pet creators with dogs and cats';
 const expansion = expandBriefText(BRIEF);
 const expand: ExpandOutput = { brief: BRIEF, expansion, filters: {}, reused: false };
 const profiles: Profile[] = nicheCorpus(4).map((c) => profileFromCreator(c, { maxAgeDays: 180 }));
-
-describe('reconcileScores', () => {
-  const brief = { brief: BRIEF, expansion, filters: {} };
-  const batch = [makeProfile({ handle: 'a', bio: 'dogs' }), makeProfile({ handle: 'b' })];
-
-  it('keeps one score per profile in batch order, clamped to 0–100', () => {
-    const out = reconcileScores(brief, batch, [
-      { key: batch[1]!.key, score: 140, rationale: 'x', matchedTopics: [] },
-      { key: batch[0]!.key, score: 41.6, rationale: 'y', matchedTopics: [] },
-      { key: 'instagram:stranger', score: 99, rationale: 'z', matchedTopics: [] },
-    ]);
-    assert.deepEqual(out.map((s) => [s.key, s.score]), [
-      [batch[0]!.key, 42],
-      [batch[1]!.key, 100],
-    ]);
-  });
-
-  it('fills profiles the answer left out with flagged rule-based scores', () => {
-    const out = reconcileScores(brief, batch, [{ key: batch[0]!.key, score: 50, rationale: 'y', matchedTopics: [] }]);
-    assert.equal(out[0]!.fallback, undefined);
-    assert.equal(out[1]!.fallback, true);
-    assert.ok(out[1]!.rationale.length > 0);
-  });
-});
 
 describe('runScoreStage', () => {
   let t: TestContext;
@@ -57,9 +34,9 @@ describe('runScoreStage', () => {
     const jobId = await createJob(t.ctx, { brief: BRIEF, top_k: topK, min_fit_score: minFitScore });
     await t.ctx.repos.jobs.markRunning(jobId);
     const job = (await t.ctx.repos.jobs.get(jobId))!;
-    const rt = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
-    await rt.enterStage('score');
-    return { jobId, job, run: { deps, params: job.params, rt } };
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await runtime.enterStage('score');
+    return { jobId, job, run: { deps, params: job.params, runtime } };
   }
 
   it('scores in batches and rewrites progressive and remaining after every batch', async () => {
@@ -139,6 +116,14 @@ describe('runScoreStage', () => {
     assert.equal(llm.scoreCalls, Math.ceil((profiles.length - 12) / 5));
     const scoredKeys = (await t.ctx.repos.calls.listForJob(s.jobId)).filter((c) => c.operation === 'score');
     assert.equal(scoredKeys.reduce((n, c) => n + (c.units.profiles ?? 0), 0), profiles.length - 12, 'no profile scored twice');
+  });
+
+  it('fails the stage when an Llm leaves a profile out (the contract is one score per profile; the stage fills nothing in)', async () => {
+    const llm = new ScriptedLlm(t.ctx.providers.llm, {
+      beforeScore: async (_call, batch, ctx) => (await t.ctx.providers.llm.scoreFit({ brief: BRIEF, expansion, filters: {} }, batch, ctx)).slice(1),
+    });
+    const s = await setup(withProviders(t.ctx, { llm }, { scoring: { batchSize: 5, concurrency: 1 } }));
+    await assert.rejects(runScoreStage(s.run, expand, profiles), FitScoreContractError);
   });
 
   it('checks for cancellation before each batch', async () => {

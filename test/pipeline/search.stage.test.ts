@@ -73,7 +73,7 @@ describe('runSearchStage (LanceDB)', () => {
   async function search(body: Record<string, unknown>) {
     const jobId = await createJob(t.ctx, body);
     const job = (await t.ctx.repos.jobs.get(jobId))!;
-    const run: StageRun = { deps: t.ctx, params: job.params, rt: new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger) };
+    const run: StageRun = { deps: t.ctx, params: job.params, runtime: new JobRuntime(t.ctx, jobId, new AbortController().signal, t.ctx.logger) };
     const expand = await runExpandStage(run);
     return { jobId, run, expand, candidates: await runSearchStage(run, expand) };
   }

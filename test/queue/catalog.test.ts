@@ -13,4 +13,14 @@ describe('queue catalog', () => {
     assert.ok(queueCatalog.webhooks.payload.safeParse({ jobId: 'job_x', event: 'job.completed', deliveryId: 'whd_1' }).success);
     assert.equal(queueCatalog.webhooks.payload.safeParse({ jobId: 'job_x', event: 'job.started', deliveryId: 'whd_1' }).success, false);
   });
+
+  test('queue and BullMQ job names keep their wire values, so jobs queued by a running deployment stay valid across an upgrade', () => {
+    assert.deepEqual(
+      Object.values(queueCatalog).map((q) => [q.name, q.job]),
+      [
+        ['pipeline', 'scout'],
+        ['webhooks', 'deliver'],
+      ],
+    );
+  });
 });

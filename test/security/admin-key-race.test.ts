@@ -4,7 +4,7 @@ import { after, before, it } from 'node:test';
 import type { Request, Response } from 'express';
 import { requireAdmin } from '../../src/admin/admin-auth.js';
 import { AdminKeyGate } from '../../src/admin/admin-key-gate.js';
-import { LoginLimiter } from '../../src/admin/login-limiter.js';
+import { LoginLimiter } from '../../src/stores/login-limiter.store.js';
 import { AppError } from '../../src/errors.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ProviderError } from '../../src/errors.js';
-import { PIPELINE_JOB } from '../../src/queue/pipeline.queue.js';
+import { PIPELINE_BULLMQ_JOB_NAME } from '../../src/queue/pipeline.queue.js';
 import { startWorker } from '../../src/worker/start-worker.js';
 import { createTestContext } from '../helpers/test-env.js';
 import type { TestContext } from '../helpers/test-env.js';
@@ -42,7 +42,7 @@ describe('startWorker (BullMQ + Redis, in process)', () => {
   it('drops malformed queue entries without failing', async () => {
     const handle = startWorker(t.ctx);
     try {
-      const bullJob = await t.ctx.queue.queue.add(PIPELINE_JOB, { jobId: 'not a job id' }, { jobId: 'malformed-1' });
+      const bullJob = await t.ctx.queue.queue.add(PIPELINE_BULLMQ_JOB_NAME, { jobId: 'not a job id' }, { jobId: 'malformed-1' });
       const done = await waitFor('malformed entry to finish', async () => {
         const j = await t.ctx.queue.queue.getJob(bullJob.id!);
         return j?.finishedOn ? j : null;

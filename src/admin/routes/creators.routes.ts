@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../app/context.js';
+import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow, problemBody } from '../../api/problem.js';
 import { platforms } from '../../domain/creator.js';
 import type { Creator, CreatorKey } from '../../domain/creator.js';

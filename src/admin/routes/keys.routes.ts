@@ -4,7 +4,8 @@ import type { AppContext } from '../../app/app-context.js';
 import { parseOrThrow } from '../../api/problem.js';
 import { AppError } from '../../errors.js';
 import type { AdminStatsRepository } from '../../repositories/admin-stats.repository.js';
-import { createApiKey, describeApiKey, generateWebhookSecret, revokeApiKey } from '../../services/api-keys.service.js';
+import { generateWebhookSecret } from '../../domain/api-key.js';
+import { createApiKey, describeApiKey, revokeApiKey } from '../../services/api-keys.service.js';
 
 const limit = z.number().int().min(1).max(1_000_000).nullable();
 const createBody = z.strictObject({

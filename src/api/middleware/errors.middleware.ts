@@ -1,16 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../../errors.js';
+import { AppError, isTransientBackendError } from '../../errors.js';
 import { sendProblem } from '../problem.js';
-
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300']);
-
-/** Postgres/Redis being down or saturated is not the client's fault, and not a bug: 503, not 500. */
-function isBackendUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|Stream isn't writeable|Connection is closed|is not queryable/.test(err.message);
-}
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
@@ -37,7 +27,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
     return;
   }
   res.locals.log?.error({ err }, 'unhandled error');
-  if (isBackendUnavailable(err)) {
+  // Postgres/Redis down, saturated or mid-failover is not the client's fault, and not a bug: 503, not 500.
+  if (isTransientBackendError(err)) {
     sendProblem(res, new AppError('service_unavailable', 'a backend is unavailable right now; retry shortly', { retryAfterSeconds: 5 }), requestId);
     return;
   }

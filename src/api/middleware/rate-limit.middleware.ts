@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import { effectiveLimits } from '../../services/api-keys.service.js';
-import { rateLimitHeaders } from '../../services/rate-limiter.service.js';
-import type { BucketSpec } from '../../services/rate-limiter.service.js';
+import { rateLimitHeaders } from '../../stores/rate-limiter.store.js';
+import type { BucketSpec } from '../../stores/rate-limiter.store.js';
 
 export type BucketName = 'default' | 'start';
 

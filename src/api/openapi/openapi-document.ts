@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../../domain/job.js';
-import { API_KEY_PREFIX } from '../../services/api-keys.service.js';
+import { API_KEY_PREFIX } from '../../domain/api-key.js';
 import { openApiPath } from '../route.js';
 import type { AnyRoute, ResponseSpec } from '../route.js';
 import { publicRoutes } from '../routes/public-routes.js';

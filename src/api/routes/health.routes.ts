@@ -48,7 +48,7 @@ export const getHealth = defineRoute({
   handler: ({ ctx }) => healthHandler(ctx),
 });
 
-function healthHandler(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger' | 'config'>) {
+function healthHandler(ctx: Pick<AppContext, 'pool' | 'redis' | 'providers' | 'logger' | 'config' | 'stores'>) {
   const startedAt = Date.now();
   let cached: { at: number; body: Health } | null = null;
   let inflight: Promise<Health> | null = null;

@@ -6,8 +6,8 @@ import { eventsBatchSchema, exampleEventsBatch, jobIdParam } from '../schemas.js
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';
 import { eventItem, JobEventStream, TERMINAL_GRACE_MS } from '../sse/job-event-stream.js';
-import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
-import type { RouteDeps } from './route-deps.js';
+import { apiKeyOf, loadOwnJob, param } from './request-helpers.js';
+import type { RouteDeps } from '../route.js';
 
 export const EVENTS_LIMIT_MAX = 500;
 

@@ -4,10 +4,10 @@ import { publicArtifactKinds } from '../../domain/job.js';
 import type { MatchQuality, RankedResult } from '../../domain/job.js';
 import { resultColumns, resultsCsv } from '../../export/results-csv.js';
 import { cancelJob } from '../../services/jobs.service.js';
-import { jobView } from '../../services/job-view.js';
+import { jobView } from '../../presenters/job-view.js';
 import { defineRoute, jobNotFound, problem } from '../route.js';
 import { artifactResponseSchema, exampleArtifact, exampleJob, exampleResults, jobIdParam, jobViewSchema, resultsResponseSchema } from '../schemas.js';
-import { apiKeyOf, loadOwnJob, param } from './route-deps.js';
+import { apiKeyOf, loadOwnJob, param } from './request-helpers.js';
 
 // Job status, results, artifacts and cancel: every one scoped to the caller's key.
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { startJobSchema } from '../../domain/job.js';
-import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '../../services/idempotency.service.js';
+import { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN } from '../../stores/idempotency.store.js';
 import { checkStartRequest, startJob } from '../../services/jobs.service.js';
-import { jobLinks } from '../../services/job-view.js';
+import { jobLinks } from '../../presenters/job-view.js';
 import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature.js';
 import { defineRoute, problem } from '../route.js';
 import { exampleStartJobRequest, exampleStartJobResponse, idempotencyKeyHeader, startJobResponseSchema } from '../schemas.js';
-import { apiKeyOf } from './route-deps.js';
+import { apiKeyOf } from './request-helpers.js';
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

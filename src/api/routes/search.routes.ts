@@ -4,7 +4,7 @@ import { platforms } from '../../domain/creator.js';
 import type { Creator } from '../../domain/creator.js';
 import { filtersSchema, toHardFilters } from '../../domain/job.js';
 import { AppError } from '../../errors.js';
-import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/index/creator-index.js';
+import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/search-index/creator-index.js';
 import { ProviderError } from '../../errors.js';
 import { requestComponent } from '../openapi/components.js';
 import { defineRoute, problem } from '../route.js';

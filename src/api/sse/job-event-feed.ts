@@ -1,5 +1,5 @@
 import type { JobEvent } from '../../repositories/events.repository.js';
-import type { JobEventsService } from '../../services/job-events.service.js';
+import type { JobEventsService } from '../../stores/job-events.store.js';
 
 type Events = Pick<JobEventsService, 'subscribe' | 'list'>;
 type Listener = () => void;

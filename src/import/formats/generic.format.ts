@@ -1,4 +1,4 @@
-import { countryCode } from '../countries.js';
+import { countryCode, languageCode } from '../../domain/countries-languages.js';
 import { bool, cleanText, count, labels, optionalText, rate, RowError, timestamp } from '../values.js';
 import { buildCreator, parseHandle, parsePlatform } from './format.js';
 import type { ImportFormat, RowContext } from './format.js';
@@ -23,12 +23,6 @@ export const genericColumns = [
   'last_post_at',
   'observed_at',
 ] as const;
-
-const languageNames: Record<string, string> = {
-  english: 'en', spanish: 'es', portuguese: 'pt', french: 'fr', italian: 'it', german: 'de', dutch: 'nl',
-  indonesian: 'id', turkish: 'tr', russian: 'ru', arabic: 'ar', korean: 'ko', japanese: 'ja', chinese: 'zh',
-  hindi: 'hi', thai: 'th', polish: 'pl', swedish: 'sv',
-};
 
 function toCreator(r: Record<string, unknown>, ctx: RowContext): Creator {
   const platform = parsePlatform(r.platform);
@@ -77,10 +71,8 @@ function toCreator(r: Record<string, unknown>, ctx: RowContext): Creator {
 function language(v: unknown): string | null {
   const raw = optionalText(v);
   if (raw === null) return null;
-  const l = raw.toLowerCase();
-  if (/^[a-z]{2}$/.test(l)) return l;
-  const byName = Object.hasOwn(languageNames, l) ? languageNames[l] : undefined;
-  if (byName) return byName;
+  const code = languageCode(raw);
+  if (code) return code;
   throw new RowError(`language: "${raw}" is not an ISO 639-1 code (e.g. en, es, pt)`);
 }
 

@@ -1,4 +1,4 @@
-import { countryCode } from '../countries.js';
+import { countryCode } from '../../domain/countries-languages.js';
 import { count, optionalText, uniqueLabels } from '../values.js';
 import { buildCreator, datasetObservation, engagementOf, KAGGLE_2022_OBSERVED_AT, parseHandle } from './format.js';
 import type { ImportFormat } from './format.js';

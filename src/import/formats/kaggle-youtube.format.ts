@@ -1,4 +1,4 @@
-import { countryCode } from '../countries.js';
+import { countryCode } from '../../domain/countries-languages.js';
 import { count, optionalText, RowError, uniqueLabels } from '../values.js';
 import { buildCreator, datasetObservation, engagementOf, KAGGLE_2022_OBSERVED_AT } from './format.js';
 import type { ImportFormat } from './format.js';

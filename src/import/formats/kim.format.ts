@@ -1,4 +1,4 @@
-import { countryFromPlace } from '../countries.js';
+import { countryFromPlace } from '../../domain/countries-languages.js';
 import { detectLanguage } from '../language.js';
 import { bool, cleanText, count, optionalText, rate, uniqueLabels } from '../values.js';
 import { buildCreator, datasetObservation, parseHandle } from './format.js';

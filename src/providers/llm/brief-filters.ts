@@ -1,4 +1,7 @@
+import { countryAbbreviation, COUNTRIES, LANGUAGES } from '../../domain/countries-languages.js';
 import type { HardFilters, Platform } from '../../domain/creator.js';
+import { tierNamed } from '../../domain/follower-tiers.js';
+import type { FollowerTierName } from '../../domain/follower-tiers.js';
 import { foldText, tokens } from './text-features.js';
 
 /**
@@ -21,94 +24,6 @@ const platformWords: [string, Platform][] = [
   ['yt', 'youtube'],
 ];
 
-/** ISO code, names (folded), demonyms (folded). */
-const countryTable: [string, string, string][] = [
-  ['US', 'united states, united states of america, usa, america', 'american'],
-  ['GB', 'united kingdom, great britain, britain, england, scotland, wales', 'british, english, scottish, welsh'],
-  ['CA', 'canada', 'canadian'],
-  ['AU', 'australia', 'australian, aussie'],
-  ['NZ', 'new zealand', 'kiwi'],
-  ['IE', 'ireland', 'irish'],
-  ['DE', 'germany, deutschland', 'german'],
-  ['FR', 'france', 'french'],
-  ['ES', 'spain, espana', 'spanish'],
-  ['IT', 'italy, italia', 'italian'],
-  ['PT', 'portugal', 'portuguese'],
-  ['NL', 'netherlands, holland', 'dutch'],
-  ['BE', 'belgium', 'belgian'],
-  ['CH', 'switzerland', 'swiss'],
-  ['AT', 'austria', 'austrian'],
-  ['SE', 'sweden', 'swedish'],
-  ['NO', 'norway', 'norwegian'],
-  ['DK', 'denmark', 'danish'],
-  ['FI', 'finland', 'finnish'],
-  ['PL', 'poland', 'polish'],
-  ['GR', 'greece', 'greek'],
-  ['TR', 'turkey, turkiye', 'turkish'],
-  ['RU', 'russia', 'russian'],
-  ['UA', 'ukraine', 'ukrainian'],
-  ['IN', 'india', 'indian'],
-  ['PK', 'pakistan', 'pakistani'],
-  ['ID', 'indonesia', 'indonesian'],
-  ['MY', 'malaysia', 'malaysian'],
-  ['SG', 'singapore', 'singaporean'],
-  ['PH', 'philippines', 'filipino, filipina'],
-  ['TH', 'thailand', 'thai'],
-  ['VN', 'vietnam', 'vietnamese'],
-  ['JP', 'japan', 'japanese'],
-  ['KR', 'south korea, korea', 'korean'],
-  ['CN', 'china', 'chinese'],
-  ['TW', 'taiwan', 'taiwanese'],
-  ['HK', 'hong kong', ''],
-  ['AE', 'united arab emirates, uae, dubai', 'emirati'],
-  ['SA', 'saudi arabia', 'saudi'],
-  ['IL', 'israel', 'israeli'],
-  ['EG', 'egypt', 'egyptian'],
-  ['NG', 'nigeria', 'nigerian'],
-  ['ZA', 'south africa', 'south african'],
-  ['KE', 'kenya', 'kenyan'],
-  ['MX', 'mexico', 'mexican'],
-  ['BR', 'brazil, brasil', 'brazilian'],
-  ['AR', 'argentina', 'argentinian, argentine'],
-  ['CL', 'chile', 'chilean'],
-  ['CO', 'colombia', 'colombian'],
-  ['PE', 'peru', 'peruvian'],
-];
-
-/** Codes written in capitals that are unambiguous wherever they appear. */
-// Maps, not object literals: brief words must never reach Object.prototype ("constructor", "toString").
-const capitalCodes = new Map<string, string>(Object.entries({ US: 'US', USA: 'US', 'U.S.': 'US', 'U.S.A.': 'US', UK: 'GB', 'U.K.': 'GB', UAE: 'AE', KSA: 'SA' }));
-
-const languageTable: [string, string][] = [
-  ['en', 'english, anglophone'],
-  ['es', 'spanish, castilian, hispanohablante, hispanophone'],
-  ['fr', 'french, francophone'],
-  ['de', 'german'],
-  ['it', 'italian'],
-  ['pt', 'portuguese, lusophone'],
-  ['nl', 'dutch'],
-  ['sv', 'swedish'],
-  ['no', 'norwegian'],
-  ['da', 'danish'],
-  ['fi', 'finnish'],
-  ['pl', 'polish'],
-  ['el', 'greek'],
-  ['tr', 'turkish'],
-  ['ru', 'russian'],
-  ['uk', 'ukrainian'],
-  ['ar', 'arabic'],
-  ['he', 'hebrew'],
-  ['hi', 'hindi'],
-  ['id', 'indonesian, bahasa'],
-  ['ms', 'malay'],
-  ['th', 'thai'],
-  ['vi', 'vietnamese'],
-  ['ja', 'japanese'],
-  ['ko', 'korean'],
-  ['zh', 'chinese, mandarin, cantonese'],
-  ['tl', 'tagalog, filipino'],
-];
-
 /** Words after a country/demonym that make it describe people: "American moms", "UK-based". */
 const peopleWords = new Set(
   tokens(`based audience audiences market markets creator creators influencer influencers user users follower followers
@@ -119,22 +34,20 @@ const peopleWords = new Set(
 const placeCues = new Set(tokens('in from across within throughout inside located living residing'));
 const languageCues = new Set(tokens('speaking speaker speakers language languages content captions posts videos'));
 
-const tiers = new Map<string, [number, number | undefined]>([
-  ['nano', [1_000, 10_000]],
-  ['micro', [10_000, 100_000]],
-  ['mid', [100_000, 500_000]],
-  ['macro', [500_000, 1_000_000]],
-  ['mega', [1_000_000, undefined]],
+/** The words a brief names a size tier by ("mid" only as "mid tier" / "mid-sized", see inferFollowerBand). */
+const tierWords = new Map<string, FollowerTierName>([
+  ['nano', 'nano'],
+  ['micro', 'micro'],
+  ['midtier', 'mid-tier'],
+  ['macro', 'macro'],
+  ['mega', 'mega'],
 ]);
 
-const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
-/** Tables in token form, computed once. */
-const languageWords: [string, string][] = languageTable.flatMap(([code, names]) =>
-  splitList(names).map((n): [string, string] => [code, tokens(n)[0]!]),
-);
-const countryPhrases: [string, string[]][] = countryTable.flatMap(([code, names, demonyms]) =>
-  [...splitList(names), ...splitList(demonyms)].map((n): [string, string[]] => [code, tokens(n)]),
+/** The shared country and language tables (domain/countries-languages) in token form, computed once. */
+const languageWords: [string, string][] = LANGUAGES.flatMap(({ code, names }) => names.map((n): [string, string] => [code, tokens(n)[0]!]));
+const countryPhrases: [string, string[]][] = COUNTRIES.flatMap(({ code, names, demonyms }) =>
+  [...names, ...demonyms].map((n): [string, string[]] => [code, tokens(n)]).filter(([, t]) => t.length > 0),
 );
 
 export interface InferredFilters {
@@ -205,7 +118,7 @@ function inferCountries(brief: string, words: string[], consumed: Set<string>, l
   const found = new Set<string>();
   for (const raw of brief.split(/[\s,;:/()"“”]+/)) {
     const w = raw.replace(/[-–—].*$/, '').replace(/[!?'’]+$/, '');
-    const code = capitalCodes.get(w) ?? capitalCodes.get(w.replace(/\.$/, ''));
+    const code = countryAbbreviation(w) ?? countryAbbreviation(w.replace(/\.$/, ''));
     if (code) {
       found.add(code);
       consumed.add(foldText(w.replace(/\./g, '')));
@@ -267,17 +180,15 @@ function inferFollowerBand(brief: string, words: string[], consumed: Set<string>
   let open = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    let tier: string | undefined;
-    if (tiers.has(w) && w !== 'mid') tier = w;
-    else if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid';
-    else if (w === 'midtier') tier = 'mid';
-    else {
+    let tier = tierWords.get(w);
+    if (w === 'mid' && (words[i + 1] === 'tier' || words[i + 1] === 'size' || words[i + 1] === 'sized')) tier = 'mid-tier';
+    else if (!tier) {
       const m = /^(nano|micro|macro|mega)(influencer|creator)$/.exec(w);
-      if (m) tier = m[1];
+      if (m) tier = tierWords.get(m[1]!);
     }
     if (!tier) continue;
     consumed.add(w);
-    const [tlo, thi] = tiers.get(tier)!;
+    const { min: tlo, max: thi } = tierNamed(tier);
     lo = lo === undefined ? tlo : Math.min(lo, tlo);
     if (thi === undefined) open = true;
     else hi = hi === undefined ? thi : Math.max(hi, thi);

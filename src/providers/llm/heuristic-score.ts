@@ -2,6 +2,8 @@ import type { HardFilters } from '../../domain/creator.js';
 import { scoreParts } from '../../domain/job.js';
 import type { FitScore, ScoreBreakdown } from '../../domain/job.js';
 import type { Profile } from '../../domain/profile.js';
+import { followerTier, tierOfBand } from '../../domain/follower-tiers.js';
+import type { FollowerTierName } from '../../domain/follower-tiers.js';
 import type { ScoringBrief } from './llm.js';
 import { detectNiches, getNiche, nicheEvidence, niches, segmentTag } from './niche-lexicon.js';
 import type { Niche, NicheEvidence } from './niche-lexicon.js';
@@ -20,17 +22,7 @@ import type { Term, TextView } from './text-features.js';
  */
 
 /** Median engagement rate by follower tier (measured on the Kim Instagram data: 4.1 %, 2.9 %, 2.5 %, 2.5 %, 2.4 %). */
-const tierTable: { name: string; max: number; medianEr: number }[] = [
-  { name: 'nano', max: 10_000, medianEr: 0.04 },
-  { name: 'micro', max: 100_000, medianEr: 0.029 },
-  { name: 'mid-tier', max: 500_000, medianEr: 0.025 },
-  { name: 'macro', max: 1_000_000, medianEr: 0.025 },
-  { name: 'mega', max: Number.POSITIVE_INFINITY, medianEr: 0.024 },
-];
-
-export function followerTier(followers: number): { name: string; medianEr: number } {
-  return tierTable.find((t) => followers < t.max) ?? tierTable[tierTable.length - 1]!;
-}
+const MEDIAN_ENGAGEMENT: Record<FollowerTierName, number> = { nano: 0.04, micro: 0.029, 'mid-tier': 0.025, macro: 0.025, mega: 0.024 };
 
 export function formatCount(n: number): string {
   if (n >= 1_000_000) return `${trim(n / 1_000_000)}M`;
@@ -242,7 +234,7 @@ function engagement(p: Profile): { value: number; note: string } {
   const pct = `${(er * 100).toFixed(1)}% engagement`;
   // Rates this high are nearly always bought likes or bad data.
   if (er > 0.5) return { value: 0.3, note: `${pct}, implausibly high` };
-  const ratio = er / followerTier(p.followers).medianEr;
+  const ratio = er / MEDIAN_ENGAGEMENT[followerTier(p.followers).name];
   const value = er <= 0 ? 0 : clamp(0.5 + 0.3 * Math.log2(ratio));
   const label = ratio >= 1.25 ? 'above median' : ratio >= 0.8 ? 'near median' : 'below median';
   return { value, note: `${pct}, ${label}` };
@@ -257,17 +249,12 @@ function audience(p: Profile, f: HardFilters): { value: number; note: string } {
   if (lo === undefined && hi === undefined) return { value: 0.6, note: `${count} (${tier})` };
   const band = hi === undefined ? `${formatCount(lo!)}+` : `${formatCount(lo ?? 0)}–${formatCount(hi)}`;
   if ((lo === undefined || p.followers >= lo) && (hi === undefined || p.followers <= hi)) {
-    return { value: 1, note: `${count} in the ${tierBandName(lo, hi) ?? band} band` };
+    return { value: 1, note: `${count} in the ${tierOfBand(lo, hi)?.name ?? band} band` };
   }
   const bound = lo !== undefined && p.followers < lo ? lo : hi!;
   const distance = Math.abs(Math.log10(Math.max(p.followers, 1) / Math.max(bound, 1)));
   const side = p.followers < bound ? 'below' : 'above';
   return { value: clamp(1 - 1.2 * distance), note: `${count}, ${side} the wanted ${band}` };
-}
-
-function tierBandName(lo: number | undefined, hi: number | undefined): string | undefined {
-  const names: Record<string, string> = { '1000-10000': 'nano', '10000-100000': 'micro', '100000-500000': 'mid-tier', '500000-1000000': 'macro', '1000000-': 'mega' };
-  return names[`${lo ?? ''}-${hi ?? ''}`];
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../app/logger.js';
 import type { Config } from '../../config.js';
-import type { CreatorIndex } from '../index/creator-index.js';
+import type { CreatorIndex } from '../search-index/creator-index.js';
 import type { Ledger } from '../ledger.js';
 import { IndexProfileSource } from './index-profile.source.js';
 import type { ProfileSource } from './profile-source.js';

@@ -1,7 +1,7 @@
 import type { Creator } from '../../domain/creator.js';
 import { profileFromCreator } from '../../domain/profile.js';
 import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../domain/profile.js';
-import type { CreatorIndex } from '../index/creator-index.js';
+import type { CreatorIndex } from '../search-index/creator-index.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import type { ProfileSource } from './profile-source.js';
 

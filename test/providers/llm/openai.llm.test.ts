@@ -4,6 +4,7 @@ import { defaultPrices } from '../../../src/config.js';
 import { CircuitBreaker } from '../../../src/providers/http/circuit-breaker.js';
 import { HeuristicLlm } from '../../../src/providers/llm/heuristic.llm.js';
 import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js';
+import { checkFitScores } from '../../../src/providers/llm/llm.js';
 import type { ScoringBrief } from '../../../src/providers/llm/llm.js';
 import { OpenAiLlm } from '../../../src/providers/llm/openai.llm.js';
 import { briefExpansionAnswer, fitScoresAnswer, toBreakdown, toBriefExpansion } from '../../../src/providers/llm/openai.schemas.js';
@@ -182,6 +183,7 @@ describe('OpenAiLlm against the fake OpenAI server', () => {
     fake.scriptChat('missing_ids', 'truncated');
     const scores = await llm().scoreFit(brief, profiles, ctx);
     assert.ok(scores.every((s) => s.fallback === true));
+    checkFitScores('openai', profiles, scores); // still one score per profile: the Llm contract
     const errors = (await kit.rows('llm')).filter((r) => r.status === 'error').map((r) => r.error);
     assert.match(errors[0]!, /no score for 1 of 3/);
     assert.match(errors[1]!, /cut off/);

@@ -5,7 +5,7 @@ import type { Profile, ProfileFetchError, ProfileFetchResult } from '../../../do
 import { ProviderError } from '../../../errors.js';
 import type { BrightDataCacheRepository } from '../../../repositories/brightdata-cache.repository.js';
 import { GateClosedError } from '../../http/http-client.js';
-import { Limiter } from '../../http/limiter.js';
+import { Limiter } from '../../../domain/concurrency.js';
 import type { CallContext } from '../../ledger.js';
 import type { ProfileSource } from '../profile-source.js';
 import { SYNC_SCRAPE_LIMIT } from './brightdata.client.js';

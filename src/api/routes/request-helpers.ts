@@ -1,21 +1,10 @@
-import type { Request, RequestHandler, Response } from 'express';
+// What route handlers share: the caller's API key, a path parameter, the caller's own job.
+import type { Request, Response } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { AppError } from '../../errors.js';
 import type { ApiKeyRow } from '../../repositories/api-keys.repository.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';
 import { JOB_ID_PATTERN } from '../../domain/ids.js';
-import type { SseHub } from '../sse/sse-hub.js';
-
-/** What every route factory gets: the context and the shared middleware instances. */
-export interface RouteDeps {
-  ctx: AppContext;
-  /** requireApiKey */
-  auth: RequestHandler;
-  limit: { default: RequestHandler; start: RequestHandler };
-  /** strict JSON body parser (two handlers) */
-  body: RequestHandler[];
-  sse: SseHub;
-}
 
 export function apiKeyOf(res: Response): ApiKeyRow {
   const key = res.locals.apiKey;

@@ -9,11 +9,11 @@ import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embed
 import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
 import { WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embedder.js';
 import { noJob } from '../../../src/providers/ledger.js';
-import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
-import { TABLE_NAME } from '../../../src/providers/index/lancedb/arrow.js';
-import { KeywordExpansion } from '../../../src/providers/index/lancedb/expansion.js';
-import { LanceDbIndex } from '../../../src/providers/index/lancedb.index.js';
-import { WeaviateIndex } from '../../../src/providers/index/weaviate.index.js';
+import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
+import { TABLE_NAME } from '../../../src/providers/search-index/lancedb/arrow.js';
+import { KeywordExpansion } from '../../../src/providers/search-index/lancedb/expansion.js';
+import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
+import { WeaviateIndex } from '../../../src/providers/search-index/weaviate.index.js';
 import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
 import { syntheticTable } from '../embeddings/wordvec-fixture.js';
 import { ledgerKit } from '../provider-kit.js';

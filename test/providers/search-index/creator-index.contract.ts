@@ -7,8 +7,8 @@ import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
 import type { Ledger } from '../../../src/providers/ledger.js';
 import { noJob } from '../../../src/providers/ledger.js';
-import { IndexEmbedderMismatchError } from '../../../src/providers/index/creator-index.js';
-import type { CreatorIndex, IndexedCreator } from '../../../src/providers/index/creator-index.js';
+import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
+import type { CreatorIndex, IndexedCreator } from '../../../src/providers/search-index/creator-index.js';
 
 /**
  * Behaviour every CreatorIndex backend must show, run against each one by its own test file

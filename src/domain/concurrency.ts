@@ -1,3 +1,7 @@
+// Bounded concurrency, one home: `forEachConcurrent` works through a list with at most N in flight
+// (pipeline stages, the sweeper, index writes), `Limiter` is a slot pool shared by independent callers
+// (one scraper budget across a worker's jobs), `SerialQueue` runs sections one after the other.
+
 /** Splits a list into consecutive batches of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const n = Math.max(1, Math.floor(size));
@@ -47,5 +51,28 @@ export class SerialQueue {
     const result = this.tail.then(fn, fn);
     this.tail = result.catch(() => {});
     return result;
+  }
+}
+
+/** Runs at most `concurrency` tasks at once; the rest wait in FIFO order. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly concurrency: number) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('concurrency must be a positive integer');
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter, so a newcomer cannot slip in between.
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
   }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CreatorKey } from '../../../src/domain/creator.js';
-import { buildWhere } from '../../../src/providers/index/lancedb/filters.js';
-import { reciprocalRankFusion, RRF_K } from '../../../src/providers/index/lancedb/rrf.js';
+import { buildWhere } from '../../../src/providers/search-index/lancedb/filters.js';
 
 describe('LanceDB filter SQL', () => {
   it('is null without filters and ANDs one clause per filter', () => {
@@ -22,23 +21,5 @@ describe('LanceDB filter SQL', () => {
     assert.equal(buildWhere({ countries: ["x') OR ('1'='1"] }), "(country IN ('X'') OR (''1''=''1'))");
     assert.throws(() => buildWhere({ followersMin: Number.NaN }), RangeError);
     assert.equal(buildWhere({ minEngagementRate: 1e-7 }), '(engagement_rate >= 0.000000100000)');
-  });
-});
-
-describe('reciprocal rank fusion', () => {
-  it('sums 1/(k + rank) over the lists and breaks ties by first appearance', () => {
-    const fused = reciprocalRankFusion([
-      ['a', 'b', 'c'],
-      ['c', 'a', 'd'],
-    ]);
-    const s = (...ranks: number[]) => ranks.reduce((n, r) => n + 1 / (RRF_K + r), 0);
-    assert.deepEqual(fused, [
-      { id: 'a', score: s(1, 2) },
-      { id: 'c', score: s(3, 1) },
-      { id: 'b', score: s(2) },
-      { id: 'd', score: s(3) },
-    ]);
-    assert.deepEqual(reciprocalRankFusion([['x'], []]), [{ id: 'x', score: 1 / (RRF_K + 1) }]);
-    assert.deepEqual(reciprocalRankFusion([['p', 'q'], ['q', 'p']]).map((h) => h.id), ['p', 'q']);
   });
 });

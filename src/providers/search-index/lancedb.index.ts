@@ -30,7 +30,7 @@ import {
   optimizeTable,
 } from './lancedb/maintenance.js';
 import type { OptimizeReport } from './lancedb/maintenance.js';
-import { reciprocalRankFusion } from './lancedb/rrf.js';
+import { reciprocalRankFusion } from '../../domain/rank-fusion.js';
 import { TableWriter } from './lancedb/table-writer.js';
 
 export interface LanceDbIndexOptions {

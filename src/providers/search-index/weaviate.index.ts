@@ -8,7 +8,7 @@ import { noJob } from '../ledger.js';
 import { abortReason, attemptSignal } from '../http/abort.js';
 import { CircuitBreakers } from '../http/circuit-breaker.js';
 import type { BreakerState } from '../http/circuit-breaker.js';
-import { mapLimit } from '../http/limiter.js';
+import { chunk, forEachConcurrent } from '../../domain/concurrency.js';
 import { withRetry } from '../http/retry.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { IndexEmbedderMismatchError } from './creator-index.js';
@@ -118,22 +118,20 @@ export class WeaviateIndex implements CreatorIndex {
       properties: toProperties(creator, creatorDocument(creator)),
       vectors: { [VECTOR_NAME]: vector },
     }));
-    const size = this.opts.batchSize ?? DEFAULT_BATCH;
-    const chunks: (typeof objects)[] = [];
-    for (let i = 0; i < objects.length; i += size) chunks.push(objects.slice(i, i + size));
-    await mapLimit(chunks, BATCH_CONCURRENCY, (chunk) => {
+    // the first rejected batch stops new ones from starting (those in flight finish) and is thrown
+    await forEachConcurrent(chunk(objects, this.opts.batchSize ?? DEFAULT_BATCH), BATCH_CONCURRENCY, async (batch) => {
       const account = (): Account => ({
-        units: { objects: chunk.length },
-        costUsd: (chunk.length / 1000) * this.prices.weaviateUpsertPer1k,
+        units: { objects: batch.length },
+        costUsd: (batch.length / 1000) * this.prices.weaviateUpsertPer1k,
       });
-      return this.call(ctx, 'upsert', account, async (col) => {
-        const res = await col.data.insertMany(chunk);
+      await this.call(ctx, 'upsert', account, async (col) => {
+        const res = await col.data.insertMany(batch);
         if (res.hasErrors) {
           const errors = Object.values(res.errors);
           throw new ProviderError(
             SERVICE,
             'upsert',
-            `${errors.length} of ${chunk.length} objects rejected: ${errors[0]?.message ?? 'unknown error'}`,
+            `${errors.length} of ${batch.length} objects rejected: ${errors[0]?.message ?? 'unknown error'}`,
             { status: 422, retryable: false },
           );
         }

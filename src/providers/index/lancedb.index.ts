@@ -43,6 +43,8 @@ export interface LanceDbIndexOptions {
   vectorIndexMinRows?: number;
   /** add word-vector neighbours of the query's words to the keyword leg when the embedder has them (default true) */
   expandKeywords?: boolean;
+  /** leg depth and HNSW breadth (default DEFAULT_SEARCH_TUNING); benchmarks compare settings */
+  tuning?: Partial<VectorSearchTuning>;
 }
 
 interface TableMeta {
@@ -50,22 +52,33 @@ interface TableMeta {
   dimension: number | null;
 }
 
-/** Each leg fetches more than the caller wants so that fusion can promote items found by both. */
-const LEG_DEPTH = 2;
-const MAX_LEG_LIMIT = 2_000;
 /**
- * HNSW search breadth: ef = 4 × candidates wanted (and ≥ limit × refine factor, as HNSW needs),
- * measured on the Kim corpus at recall@100 ≈ 0.97 against exact search for about the latency of
- * ef = 2 ×; refining re-ranks the SQ-quantised candidates with full vectors.
+ * How deep each leg goes and how hard the vector leg searches. Each leg fetches `legDepth` × what
+ * the caller wants so that fusion can promote items found by both; the HNSW breadth is
+ * ef = `efPerResult` × leg limit (at least MIN_EF and leg limit × refine factor, as HNSW needs);
+ * refining re-ranks the SQ-quantised candidates with full vectors. The defaults are the point of
+ * the recall/latency curve `bench:search` measures (bench/RESULTS.md, docs/search-tuning.md).
  */
-const EF_PER_RESULT = 4;
+export interface VectorSearchTuning {
+  legDepth: number;
+  efPerResult: number;
+  refineFactor: number;
+}
+/**
+ * ef × 8 without refining: on the Kim corpus (bench:search, 23k and 100k) it reaches hybrid recall@50 ≈ 0.98
+ * for the CPU time of the former ef × 4 with refine × 2 (0.97): HNSW breadth is cheap here, while
+ * refining re-reads 2 × leg-limit full vectors from disk (~3 ms a search) and gained no vector recall.
+ */
+export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 1 };
+const MAX_LEG_LIMIT = 2_000;
 const MIN_EF = 100;
-const REFINE_FACTOR = 2;
 
 /** How deep each leg of a search for `limit` results goes, and the HNSW breadth of its vector leg. */
-export function legParams(limit: number): { legLimit: number; ef: number; refineFactor: number } {
-  const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
-  return { legLimit, ef: Math.max(MIN_EF, legLimit * EF_PER_RESULT), refineFactor: REFINE_FACTOR };
+export function legParams(limit: number, tuning: VectorSearchTuning = DEFAULT_SEARCH_TUNING): { legLimit: number; ef: number; refineFactor: number } {
+  const legLimit = Math.min(MAX_LEG_LIMIT, Math.max(1, Math.round(limit * tuning.legDepth)));
+  const refineFactor = Math.max(1, Math.round(tuning.refineFactor));
+  const ef = Math.max(MIN_EF, Math.round(legLimit * tuning.efPerResult), legLimit * refineFactor);
+  return { legLimit, ef, refineFactor };
 }
 const GET_CHUNK = 500;
 
@@ -89,6 +102,7 @@ export class LanceDbIndex implements CreatorIndex {
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
   private readonly expansion: KeywordExpansion | null;
+  private readonly tuning: VectorSearchTuning;
 
   get location(): string {
     return `lancedb:${path.resolve(this.dir)}`;
@@ -99,6 +113,7 @@ export class LanceDbIndex implements CreatorIndex {
     this.embedder = opts.embedder;
     this.expansion = (opts.expandKeywords ?? true) && opts.embedder.relatedWords ? new KeywordExpansion(opts.embedder) : null;
     this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
+    this.tuning = { ...DEFAULT_SEARCH_TUNING, ...opts.tuning };
   }
 
   async open(): Promise<void> {
@@ -279,7 +294,7 @@ export class LanceDbIndex implements CreatorIndex {
     where: string | null,
     limit: number,
   ): Promise<SearchHit[]> {
-    const { legLimit, ef, refineFactor } = legParams(limit);
+    const { legLimit, ef, refineFactor } = legParams(limit, this.tuning);
     const payloads = new Map<string, string | null>();
     const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
     const columns = withPayload ? ['key', PAYLOAD_COLUMN] : ['key'];

@@ -38,6 +38,20 @@ export class PipelineQueue {
     });
   }
 
+  /**
+   * Several jobs in one Redis round trip (BullMQ addBulk: one MULTI of the same add script). For the
+   * sweeper's re-enqueue of many lost jobs at once; a start enqueues its one job with `enqueue`.
+   */
+  async enqueueMany(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await traced('pipeline.enqueue', { 'scout.jobs': jobIds.length }, async () => {
+      const trace = traceCarrier();
+      await this.queue.addBulk(
+        jobIds.map((jobId) => ({ name: PIPELINE_JOB, data: { jobId, ...(trace ? { trace } : {}) }, opts: { ...pipelineJobOptions(this.attempts), jobId } })),
+      );
+    });
+  }
+
   async isQueued(jobId: string): Promise<boolean> {
     const job = await this.queue.getJob(jobId);
     return job !== undefined && job !== null;

@@ -7,7 +7,7 @@ import { createLogger } from '../src/app/logger.js';
 import type { Config } from '../src/config.js';
 import type { Creator } from '../src/domain/creator.js';
 import { creatorDocument } from '../src/providers/embeddings/embedder.js';
-import { legParams } from '../src/providers/search-index/lancedb.index.js';
+import { DEFAULT_SEARCH_TUNING, legParams } from '../src/providers/search-index/lancedb.index.js';
 import { noJob } from '../src/providers/ledger.js';
 import { seededRandom } from '../src/import/seeded-random.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
@@ -15,7 +15,7 @@ import { runJsonChild } from './lib/child.js';
 import { BUILD_META, loadKimCreators, scaledCorpus } from './lib/corpus.js';
 import type { BuildMeta } from './lib/corpus.js';
 import { flag, writeSection } from './lib/results.js';
-import type { ProbeResult, ProbeSpec } from './lib/search-probe.js';
+import type { ProbeResult, ProbeSetting, ProbeSpec } from './lib/search-probe.js';
 import { fmt, mb, table } from './lib/stats.js';
 
 /**
@@ -39,6 +39,26 @@ const prebuilt = new Map(
     .map((s) => [s.slice(0, s.indexOf('=')), path.resolve(s.slice(s.indexOf('=') + 1))] as const),
 );
 const LIMIT = 50;
+/**
+ * The recall/latency curve: each size is queried with these vector-leg settings, interleaved query
+ * by query in one process (the product's default first). depth = leg limit ÷ limit; ef = HNSW
+ * breadth per leg result; rf = refine factor (candidates re-ranked with full vectors).
+ */
+const SETTINGS: ProbeSetting[] = [
+  { label: 'default', tuning: {} },
+  { label: 'depth 2, ef × 1, rf 1', tuning: { legDepth: 2, efPerResult: 1, refineFactor: 1 } },
+  { label: 'depth 2, ef × 2, rf 2', tuning: { legDepth: 2, efPerResult: 2, refineFactor: 2 } },
+  { label: 'depth 2, ef × 4, rf 2 (the default before)', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2 } },
+  { label: 'depth 2, ef × 8, rf 2', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 2 } },
+  { label: 'depth 2, ef × 4, rf 1', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 1 } },
+  { label: 'depth 2, ef × 8, rf 1', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
+  { label: 'depth 1, ef × 8, rf 1', tuning: { legDepth: 1, efPerResult: 8, refineFactor: 1 } },
+].filter((s, i, all) => i === 0 || !sameTuning(s.tuning, all[0]!.tuning));
+
+function sameTuning(a: ProbeSetting['tuning'], b: ProbeSetting['tuning']): boolean {
+  const full = (t: ProbeSetting['tuning']) => JSON.stringify({ ...DEFAULT_SEARCH_TUNING, ...t });
+  return full(a) === full(b);
+}
 const ROUNDS = flag('rounds', 2);
 const WRITE_BATCH = 5000;
 
@@ -97,6 +117,10 @@ async function buildIndex(config: Config, real: Creator[], total: number, dir: s
   return { ms, split: `${fmt(embedMs / 1000)} / ${fmt((writtenMs - embedMs) / 1000)} / ${fmt(optimizeMs / 1000)}`, rss, disk };
 }
 
+function describe(t: typeof DEFAULT_SEARCH_TUNING): string {
+  return `depth ${t.legDepth}, ef × ${t.efPerResult}, rf ${t.refineFactor}`;
+}
+
 async function main(): Promise<void> {
   console.log('[bench:search] reading the Kim data');
   const real = await loadKimCreators();
@@ -104,6 +128,10 @@ async function main(): Promise<void> {
   const rows: (string | number)[][] = [];
   const importedSizes: string[] = [];
   const ratioRows: (string | number)[][] = [];
+  const curveRows: (string | number)[][] = [];
+  const spanRows = new Map<string, (string | number)[]>();
+  const spanSizes: string[] = [];
+  const loads: string[] = [];
   for (const size of sizes) {
     const total = size.n === 0 ? real.length : size.n;
     const kept = prebuilt.get(size.label);
@@ -125,7 +153,7 @@ async function main(): Promise<void> {
       }
 
       console.log(`[bench:search] querying ${total} creators (${queries.length} queries × ${ROUNDS})`);
-      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS };
+      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS, settings: SETTINGS };
       const probe = await runJsonChild<ProbeResult>('bench/lib/search-probe.ts', [JSON.stringify(spec)], { nodeArgs: ['--max-old-space-size=8192'] });
       rows.push([
         size.label,
@@ -140,6 +168,12 @@ async function main(): Promise<void> {
         fmt(probe.recallHybrid, 3),
         fmt(probe.recallVector, 3),
       ]);
+      for (const st of probe.settings) {
+        curveRows.push([size.label, st.label + (st.label === 'default' ? ` (${describe(DEFAULT_SEARCH_TUNING)})` : ''), st.legLimit, st.ef, st.refineFactor, st.hybrid.p50, st.hybrid.p95, st.cpu.p50, st.cpu.p95, fmt(st.recallHybrid, 3), fmt(st.recallVector, 3)]);
+      }
+      spanSizes.push(size.label);
+      for (const [name, sum] of Object.entries(probe.spans)) spanRows.set(name, [...(spanRows.get(name) ?? [name]), `${fmt(sum.p50)} / ${fmt(sum.p95)}`]);
+      loads.push(`${size.label}: ${probe.load}`);
       ratioRows.push([size.label, probe.exact.p50, probe.exact.p95, `${fmt(probe.hybrid.p50 / probe.exact.p50, 3)}×`, `${fmt(probe.hybrid.p95 / probe.exact.p95, 3)}×`]);
       console.log(`[bench:search] ${size.label}: hybrid p50 ${fmt(probe.hybrid.p50)} ms, recall@50 ${fmt(probe.recallHybrid, 3)}, build ${fmt(build.ms / 1000)} s`);
     } finally {
@@ -167,6 +201,21 @@ async function main(): Promise<void> {
           '  queried here; its build time is that import (parse + embed + write / optimise) and its build RSS that of the import process.',
         ]
       : []),
+    '',
+    `Recall/latency trade-off of the vector leg's settings, all on the same index and interleaved query by query in one process`,
+    `(hybrid search end to end, ${queries.length} queries × ${ROUNDS} rounds each; recall against the exact hybrid and exact vector legs as above).`,
+    'CPU ms = CPU time of the query process (all threads, LanceDB\'s included) per search: on a loaded machine the wall times are',
+    'mostly waiting for a core, the CPU time is not; with 2 cores and the two legs in parallel the quiet wall time is at least CPU ÷ 2.',
+    '',
+    table(['creators', 'setting', 'leg limit', 'ef', 'refine', 'hybrid p50 ms', 'hybrid p95 ms', 'CPU ms/search p50', 'CPU ms/search p95', `hybrid recall@${LIMIT}`, `vector recall@${LIMIT}`], curveRows),
+    '',
+    'Where the time of one default search goes: each step run alone, one after the other (ms, p50 / p95 over the queries; in the',
+    'product the two legs run concurrently). "old" is the third query searches made before the payload column: the winners read',
+    'back by key from ~28 separate columns.',
+    '',
+    table(['step', ...spanSizes.map((l) => `${l} p50 / p95`)], [...spanRows.values()]),
+    '',
+    `Load average (1/5/15 min) on the 2 cores while each size was queried (before → after): ${loads.join('; ')}.`,
     '',
     'Baseline in the same run: the exact (brute-force) query; ratio = indexed ÷ exact latency:',
     '',

@@ -84,7 +84,9 @@ export async function writeGenericCsv(file: string, creators: Iterable<Creator>)
   out.write(`${genericColumns.join(',')}\n`);
   let n = 0;
   for (const c of creators) {
-    const row = [c.platform, c.handle, c.displayName, c.bio, c.categories, c.topics, c.followers, c.following, c.postsCount, c.engagementRate, c.country, c.language, c.verified, c.profileUrl];
+    // last_post_at and observed_at stay empty (unknown; observed when imported), but every header column gets a cell
+    const row = [c.platform, c.handle, c.displayName, c.bio, c.categories, c.topics, c.followers, c.following, c.postsCount, c.engagementRate, c.country, c.language, c.verified, c.profileUrl, null, null];
+    if (row.length !== genericColumns.length) throw new Error(`writeGenericCsv writes ${row.length} cells for ${genericColumns.length} columns`);
     if (!out.write(`${row.map(csvCell).join(',')}\n`)) await once(out, 'drain');
     n++;
   }

@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import * as lancedb from '@lancedb/lancedb';
 import { createContext } from '../../src/app/context.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
-import { TABLE_NAME } from '../../src/providers/search-index/lancedb/arrow.js';
-import { legParams } from '../../src/providers/search-index/lancedb.index.js';
+import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
+import { KeywordExpansion } from '../../src/providers/search-index/lancedb/expansion.js';
+import { DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
+import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
 import { replyJson } from './child.js';
 import { summarize } from './stats.js';
@@ -13,84 +16,201 @@ import type { Summary } from './stats.js';
 /**
  * Runs in its own process so its RSS is that of a process serving search over the index: opens the
  * index the way the API does, runs every query through `hybridSearch` (ANN vector leg + BM25 leg,
- * RRF), and the same two legs exactly (vector leg with the ANN index bypassed: a brute-force scan)
- * to measure recall@limit. Prints one JSON ProbeResult.
+ * RRF) once per tuning setting — settings interleaved query by query, so load that comes and goes
+ * touches them alike — and the same two legs exactly (vector leg with the ANN index bypassed: a
+ * brute-force scan) to measure recall@limit. Then times the steps of one search one by one (the
+ * spans). Prints one JSON ProbeResult.
  */
+export interface ProbeSetting {
+  label: string;
+  tuning: Partial<VectorSearchTuning>;
+}
+
 export interface ProbeSpec {
   env: Record<string, string>;
   queries: string[];
   limit: number;
   rounds: number;
+  settings?: ProbeSetting[];
+}
+
+export interface SettingResult {
+  label: string;
+  legLimit: number;
+  ef: number;
+  refineFactor: number;
+  hybrid: Summary;
+  /** CPU time of this process (every thread, LanceDB's included) per search: what load does not change */
+  cpu: Summary;
+  recallHybrid: number;
+  recallVector: number;
 }
 
 export interface ProbeResult {
+  /** the first setting (the product's default when the bench passes it first) */
   hybrid: Summary;
   exact: Summary;
   recallHybrid: number;
   recallVector: number;
+  settings: SettingResult[];
+  /** median ms of each step of a default search, run alone one after the other */
+  spans: Record<string, Summary>;
   rssBytes: number;
   count: number;
+  /** `uptime` load averages before and after the timed part */
+  load: string;
 }
 
-const keysOf = (rows: { key: string }[]) => rows.map((r) => r.key);
+const keysOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
+  const col = rows.getChild('key');
+  const out: string[] = [];
+  for (let i = 0; i < rows.numRows; i++) out.push(col!.get(i) as string);
+  return out;
+};
+const loadAvg = () => execFileSync('uptime', { encoding: 'utf8' }).replace(/.*load averages?:\s*/, '').trim();
 
 async function main(spec: ProbeSpec): Promise<ProbeResult> {
   const config = loadConfig(spec.env);
   const ctx = await createContext(config, { role: 'cli', logger: createLogger('warn'), migrate: false });
+  const settings = spec.settings ?? [{ label: 'default', tuning: {} }];
+  const indexes = settings.map(
+    (s) => new LanceDbIndex({ dir: config.search.lancedbDir, embedder: ctx.providers.embedder, expandKeywords: config.search.expandKeywords, tuning: s.tuning }, ctx.ledger),
+  );
   try {
-    const index = ctx.providers.index;
+    for (const index of indexes) await index.open();
     const db = await lancedb.connect(config.search.lancedbDir);
     const table = await db.openTable(TABLE_NAME);
     const vectors = await ctx.providers.embedder.embed(spec.queries, noJob);
-    // the same leg depth and HNSW breadth as the product's hybrid search
-    const { legLimit, ef, refineFactor } = legParams(spec.limit);
+    const base = legParams(spec.limit);
 
     const exactLegs = async (text: string, vector: number[]) => {
       const [kw, vec] = await Promise.all([
-        table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(legLimit).toArray(),
-        table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key', '_distance']).limit(legLimit).toArray(),
+        table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(base.legLimit).toArrow(),
+        table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key', '_distance']).limit(base.legLimit).toArrow(),
       ]);
-      return { kw: keysOf(kw as { key: string }[]), vec: keysOf(vec as { key: string }[]) };
+      return { kw: keysOf(kw), vec: keysOf(vec) };
     };
-    const annVector = async (vector: number[]) =>
-      keysOf((await table.vectorSearch(vector).distanceType('cosine').ef(ef).refineFactor(refineFactor).select(['key', '_distance']).limit(legLimit).toArray()) as { key: string }[]);
+    const annVector = async (vector: number[], p: ReturnType<typeof legParams>) =>
+      keysOf(await table.vectorSearch(vector).distanceType('cosine').ef(p.ef).refineFactor(p.refineFactor).select(['key', '_distance']).limit(p.legLimit).toArrow());
 
     // warm-up: first queries load index pages
-    for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);
+    for (const index of indexes) for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);
 
-    const hybridMs: number[] = [];
+    const loadBefore = loadAvg();
+    const ms = settings.map((): number[] => []);
+    const cpu = settings.map((): number[] => []);
+    const recallH = settings.map(() => 0);
+    const recallV = settings.map(() => 0);
     const exactMs: number[] = [];
-    let recallHybrid = 0;
-    let recallVector = 0;
     for (let round = 0; round < spec.rounds; round++) {
       for (const [i, text] of spec.queries.entries()) {
         const vector = vectors[i]!;
-        let t0 = performance.now();
-        const hits = await index.hybridSearch({ text, filters: {}, limit: spec.limit, vector, excludeKeys: [] }, noJob);
-        hybridMs.push(performance.now() - t0);
-        t0 = performance.now();
+        const hits = [];
+        // the order of the settings rotates, so none always runs first (warmest caches) or last
+        for (let j = 0; j < indexes.length; j++) {
+          const s = (i + j + round) % indexes.length;
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          hits[s] = await indexes[s]!.hybridSearch({ text, filters: {}, limit: spec.limit, vector, excludeKeys: [] }, noJob);
+          ms[s]!.push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          cpu[s]!.push((c.user + c.system) / 1000);
+        }
+        const t0 = performance.now();
         const exact = await exactLegs(text, vector);
         const fused = reciprocalRankFusion([exact.kw, exact.vec]).slice(0, spec.limit).map((r) => r.id);
         exactMs.push(performance.now() - t0);
         if (round > 0) continue;
-        const got = new Set<string>(hits.map((h) => h.creator.key));
-        recallHybrid += fused.length === 0 ? 1 : fused.filter((k) => got.has(k)).length / fused.length;
-        const ann = new Set((await annVector(vector)).slice(0, spec.limit));
         const truth = exact.vec.slice(0, spec.limit);
-        recallVector += truth.length === 0 ? 1 : truth.filter((k) => ann.has(k)).length / truth.length;
+        for (const [s, setting] of settings.entries()) {
+          const got = new Set<string>(hits[s]!.map((h) => h.creator.key));
+          recallH[s]! += fused.length === 0 ? 1 : fused.filter((k) => got.has(k)).length / fused.length;
+          const ann = new Set((await annVector(vector, legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...setting.tuning }))).slice(0, spec.limit));
+          recallV[s]! += truth.length === 0 ? 1 : truth.filter((k) => ann.has(k)).length / truth.length;
+        }
       }
     }
+    const results: SettingResult[] = settings.map((s, k) => ({
+      label: s.label,
+      ...legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...s.tuning }),
+      hybrid: summarize(ms[k]!),
+      cpu: summarize(cpu[k]!),
+      recallHybrid: recallH[k]! / spec.queries.length,
+      recallVector: recallV[k]! / spec.queries.length,
+    }));
+    const spans = await stepSpans(table, ctx.providers.embedder, spec, vectors, settings[0]!.tuning);
+    // every search is also a row in external_calls (the ledger), written before the search returns
+    const ledgerMs: number[] = [];
+    for (let i = 0; i < spec.queries.length; i++) {
+      const t0 = performance.now();
+      await ctx.ledger.record(noJob, { service: 'index', operation: 'hybrid_search', status: 'ok', httpStatus: null, durationMs: 1, units: { queries: 1 }, costUsd: 0 });
+      ledgerMs.push(performance.now() - t0);
+    }
+    spans['ledger row (Postgres insert, awaited by every search)'] = summarize(ledgerMs);
+    const load = `${loadBefore} → ${loadAvg()}`;
     return {
-      hybrid: summarize(hybridMs),
+      hybrid: results[0]!.hybrid,
       exact: summarize(exactMs),
-      recallHybrid: recallHybrid / spec.queries.length,
-      recallVector: recallVector / spec.queries.length,
+      recallHybrid: results[0]!.recallHybrid,
+      recallVector: results[0]!.recallVector,
+      settings: results,
+      spans,
       rssBytes: process.memoryUsage().rss,
-      count: await index.count(),
+      count: await indexes[0]!.count(),
+      load,
     };
   } finally {
+    for (const index of indexes) await index.close();
     await ctx.close();
   }
+}
+
+/**
+ * The steps of one hybrid search (the first setting), each timed alone and in sequence — in the
+ * product the two legs run concurrently, so the search takes about max(legs) + the rest: the
+ * query expansion (cached word look-ups), the BM25 leg, the ANN leg, RRF, and turning the winners'
+ * payloads into creators; plus, for comparison, the third query the search used to make (reading
+ * the winners' ~28 columns by key).
+ */
+async function stepSpans(
+  table: lancedb.Table,
+  embedder: ConstructorParameters<typeof KeywordExpansion>[0],
+  spec: ProbeSpec,
+  vectors: number[][],
+  tuning: Partial<VectorSearchTuning>,
+): Promise<Record<string, Summary>> {
+  const { legLimit, ef, refineFactor } = legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...tuning });
+  const expansion = embedder.relatedWords ? new KeywordExpansion(embedder) : null;
+  const cols = ['key', PAYLOAD_COLUMN];
+  const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'payload → creators', 'old: read winners by key, all columns'] as const;
+  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
+  const allColumns = (await table.schema()).fields.map((f) => f.name).filter((n) => n !== 'vector' && n !== 'doc' && n !== PAYLOAD_COLUMN);
+  for (let round = 0; round < 2; round++) {
+    for (const [i, text] of spec.queries.entries()) {
+      let t = performance.now();
+      const lap = (name: (typeof names)[number]) => {
+        const now = performance.now();
+        if (round > 0) out[name].push(now - t);
+        t = now;
+      };
+      const match = expansion ? await expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
+      lap('query expansion');
+      const kw = await table.query().fullTextSearch(match).select([...cols, '_score']).limit(legLimit).toArrow();
+      lap('BM25 leg');
+      const vec = await table.vectorSearch(vectors[i]!).distanceType('cosine').ef(ef).refineFactor(refineFactor).select([...cols, '_distance']).limit(legLimit).toArrow();
+      lap('ANN leg');
+      const payload = new Map<string, string>();
+      for (const rows of [kw, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
+      const fused = reciprocalRankFusion([keysOf(kw), keysOf(vec)]).slice(0, spec.limit);
+      lap('RRF');
+      for (const f of fused) fromPayload(payload.get(f.id));
+      lap('payload → creators');
+      const where = `key IN (${fused.map((f) => `'${f.id.replace(/'/g, "''")}'`).join(', ')})`;
+      await table.query().where(where).select(allColumns).limit(fused.length).toArrow();
+      lap('old: read winners by key, all columns');
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, summarize(out[n])]));
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ProbeSpec;

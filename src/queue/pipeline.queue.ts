@@ -8,7 +8,7 @@ import { traceCarrier, traced } from '../tracing/tracing.js';
 export const PIPELINE_QUEUE = 'pipeline';
 /**
  * The BullMQ job name every pipeline job is added under (BullMQ's `job.name`, not our job id). The
- * value stays 'scout', as it was when the constant was called PIPELINE_JOB, so jobs already queued
+ * value stays 'scout', as it was when the constant was called PIPELINE_BULLMQ_JOB_NAME, so jobs already queued
  * by a running deployment stay valid across the upgrade.
  */
 export const PIPELINE_BULLMQ_JOB_NAME = 'scout';
@@ -40,6 +40,20 @@ export class PipelineQueue {
     await traced('pipeline.enqueue', { 'scout.job_id': jobId }, async () => {
       const trace = traceCarrier();
       await this.queue.add(PIPELINE_BULLMQ_JOB_NAME, { jobId, ...(trace ? { trace } : {}) }, { ...pipelineJobOptions(this.attempts), jobId });
+    });
+  }
+
+  /**
+   * Several jobs in one Redis round trip (BullMQ addBulk: one MULTI of the same add script). For the
+   * sweeper's re-enqueue of many lost jobs at once; a start enqueues its one job with `enqueue`.
+   */
+  async enqueueMany(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await traced('pipeline.enqueue', { 'scout.jobs': jobIds.length }, async () => {
+      const trace = traceCarrier();
+      await this.queue.addBulk(
+        jobIds.map((jobId) => ({ name: PIPELINE_BULLMQ_JOB_NAME, data: { jobId, ...(trace ? { trace } : {}) }, opts: { ...pipelineJobOptions(this.attempts), jobId } })),
+      );
     });
   }
 

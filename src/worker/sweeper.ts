@@ -41,12 +41,19 @@ export async function sweepPendingJobs(deps: SweeperDeps, opts: { minAgeMs?: num
       let after: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
         const ids = await deps.repos.jobs.listStalePending(opts.minAgeMs ?? SWEEP_MIN_AGE_MS, PAGE_SIZE, after);
+        // the page's jobs missing from the queue go back in one addBulk (one round trip), not one add each
+        const missing: string[] = [];
         await forEachConcurrent(ids, STATE_CONCURRENCY, async (id) => {
           const outcome = await withTimeout(requeue(deps, id), REDIS_TIMEOUT_MS, `re-enqueueing ${id}`);
           result.checked++;
-          if (outcome === 'enqueued') result.enqueued++;
+          if (outcome === 'missing') missing.push(id);
           if (outcome === 'retried') result.retried++;
         });
+        if (missing.length > 0) {
+          await withTimeout(deps.queue.enqueueMany(missing), REDIS_TIMEOUT_MS, `re-enqueueing ${missing.length} jobs`);
+          result.enqueued += missing.length;
+          for (const id of missing) deps.logger.warn({ job_id: id }, 'pending job was not in the queue; enqueued again');
+        }
         if (ids.length < PAGE_SIZE) break;
         after = ids[ids.length - 1]!;
       }
@@ -59,14 +66,13 @@ export async function sweepPendingJobs(deps: SweeperDeps, opts: { minAgeMs?: num
   }
 }
 
-async function requeue(deps: SweeperDeps, id: string): Promise<'enqueued' | 'retried' | 'queued'> {
+/** Retries a job whose queue entry failed or completed; 'missing' = not in the queue (the caller enqueues those together). */
+async function requeue(deps: SweeperDeps, id: string): Promise<'missing' | 'retried' | 'queued'> {
   const queue = deps.queue.queue;
   const state = await queue.getJobState(id);
   switch (state) {
     case 'unknown':
-      await deps.queue.enqueue(id);
-      deps.logger.warn({ job_id: id }, 'pending job was not in the queue; enqueued again');
-      return 'enqueued';
+      return 'missing';
     case 'failed': {
       await (await queue.getJob(id))?.retry('failed');
       deps.logger.warn({ job_id: id }, 'pending job had failed in the queue before it ran; retried');

@@ -49,6 +49,26 @@ describe('pending-job sweeper', () => {
     await t.ctx.queue.queue.drain();
   });
 
+  it('enqueues many lost jobs of one sweep together, each once, with the same options as a start', async () => {
+    // earlier tests' leftovers (a young job, a drained one) must not be counted here
+    await t.ctx.pool.query(`update pipeline_jobs set status = 'cancelled' where status = 'pending'`);
+    const lost = await Promise.all(Array.from({ length: 12 }, () => lostJob(60_000)));
+    const result = await sweepPendingJobs(t.ctx, { minAgeMs: 5_000 });
+    assert.equal(result.enqueued, 12);
+    for (const id of lost) {
+      assert.equal(await t.ctx.queue.queue.getJobState(id), 'waiting', id);
+      const job = await t.ctx.queue.queue.getJob(id);
+      assert.equal(job!.data.jobId, id);
+      assert.equal(job!.opts.attempts, t.ctx.config.worker.attempts);
+    }
+    // enqueueing them again (a second sweeper, a start racing the sweep) adds nothing
+    await t.ctx.queue.enqueueMany(lost);
+    const waiting = await t.ctx.queue.queue.getWaiting();
+    for (const id of lost) assert.equal(waiting.filter((j) => j.id === id).length, 1, id);
+    await t.ctx.queue.queue.drain();
+    await t.ctx.pool.query(`update pipeline_jobs set status = 'cancelled' where id = any($1)`, [lost]);
+  });
+
   it('retries a pending job whose queue entry failed before it ran', async () => {
     const id = await lostJob(60_000);
     await t.ctx.queue.enqueue(id);

@@ -19,8 +19,11 @@ import {
   creatorColumnsOf,
   creatorSchema,
   fromArrowTable,
+  fromPayload,
   nicheColumns,
+  PAYLOAD_COLUMN,
 } from './lancedb/arrow.js';
+import type * as Arrow from 'apache-arrow';
 import { KeywordExpansion } from './lancedb/expansion.js';
 import { buildWhere, keysWhere, sqlString } from './lancedb/filters.js';
 import {
@@ -40,6 +43,8 @@ export interface LanceDbIndexOptions {
   vectorIndexMinRows?: number;
   /** add word-vector neighbours of the query's words to the keyword leg when the embedder has them (default true) */
   expandKeywords?: boolean;
+  /** leg depth and HNSW breadth (default DEFAULT_SEARCH_TUNING); benchmarks compare settings */
+  tuning?: Partial<VectorSearchTuning>;
 }
 
 interface TableMeta {
@@ -47,22 +52,33 @@ interface TableMeta {
   dimension: number | null;
 }
 
-/** Each leg fetches more than the caller wants so that fusion can promote items found by both. */
-const LEG_DEPTH = 2;
-const MAX_LEG_LIMIT = 2_000;
 /**
- * HNSW search breadth: ef = 4 × candidates wanted (and ≥ limit × refine factor, as HNSW needs),
- * measured on the Kim corpus at recall@100 ≈ 0.97 against exact search for about the latency of
- * ef = 2 ×; refining re-ranks the SQ-quantised candidates with full vectors.
+ * How deep each leg goes and how hard the vector leg searches. Each leg fetches `legDepth` × what
+ * the caller wants so that fusion can promote items found by both; the HNSW breadth is
+ * ef = `efPerResult` × leg limit (at least MIN_EF and leg limit × refine factor, as HNSW needs);
+ * refining re-ranks the SQ-quantised candidates with full vectors. The defaults are the point of
+ * the recall/latency curve `bench:search` measures (bench/RESULTS.md, docs/search-tuning.md).
  */
-const EF_PER_RESULT = 4;
+export interface VectorSearchTuning {
+  legDepth: number;
+  efPerResult: number;
+  refineFactor: number;
+}
+/**
+ * ef × 8 without refining: on the Kim corpus (bench:search, 23k and 100k) it reaches hybrid recall@50 ≈ 0.98
+ * for the CPU time of the former ef × 4 with refine × 2 (0.97): HNSW breadth is cheap here, while
+ * refining re-reads 2 × leg-limit full vectors from disk (~3 ms a search) and gained no vector recall.
+ */
+export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 1 };
+const MAX_LEG_LIMIT = 2_000;
 const MIN_EF = 100;
-const REFINE_FACTOR = 2;
 
 /** How deep each leg of a search for `limit` results goes, and the HNSW breadth of its vector leg. */
-export function legParams(limit: number): { legLimit: number; ef: number; refineFactor: number } {
-  const legLimit = Math.min(MAX_LEG_LIMIT, limit * LEG_DEPTH);
-  return { legLimit, ef: Math.max(MIN_EF, legLimit * EF_PER_RESULT), refineFactor: REFINE_FACTOR };
+export function legParams(limit: number, tuning: VectorSearchTuning = DEFAULT_SEARCH_TUNING): { legLimit: number; ef: number; refineFactor: number } {
+  const legLimit = Math.min(MAX_LEG_LIMIT, Math.max(1, Math.round(limit * tuning.legDepth)));
+  const refineFactor = Math.max(1, Math.round(tuning.refineFactor));
+  const ef = Math.max(MIN_EF, Math.round(legLimit * tuning.efPerResult), legLimit * refineFactor);
+  return { legLimit, ef, refineFactor };
 }
 const GET_CHUNK = 500;
 
@@ -86,6 +102,7 @@ export class LanceDbIndex implements CreatorIndex {
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
   private readonly expansion: KeywordExpansion | null;
+  private readonly tuning: VectorSearchTuning;
 
   get location(): string {
     return `lancedb:${path.resolve(this.dir)}`;
@@ -96,6 +113,7 @@ export class LanceDbIndex implements CreatorIndex {
     this.embedder = opts.embedder;
     this.expansion = (opts.expandKeywords ?? true) && opts.embedder.relatedWords ? new KeywordExpansion(opts.embedder) : null;
     this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
+    this.tuning = { ...DEFAULT_SEARCH_TUNING, ...opts.tuning };
   }
 
   async open(): Promise<void> {
@@ -140,11 +158,12 @@ export class LanceDbIndex implements CreatorIndex {
     }
     return this.ledger.track(ctx, 'index', 'hybrid_search', async () => {
       const hits = await this.withTable(async (t) => {
-        this.assertEmbedder(await this.metaOf(t));
-        if (query.filters.niches && !(await t.schema()).fields.some((f) => f.name === nicheColumns[0])) {
+        const schema = await t.schema();
+        this.assertEmbedder(metaOfSchema(schema));
+        if (query.filters.niches && !schema.fields.some((f) => f.name === nicheColumns[0])) {
           throw new IndexNichesMissingError();
         }
-        return this.searchLegs(t, query.text, vector, where, limit);
+        return this.searchLegs(t, schema, query.text, vector, where, limit);
       }, (): SearchHit[] => []);
       return { result: hits, units: { queries: 1, results: hits.length }, costUsd: 0 };
     });
@@ -154,12 +173,7 @@ export class LanceDbIndex implements CreatorIndex {
     const unique = [...new Set(keys)];
     if (unique.length === 0) return [];
     return this.withTable(async (t) => {
-      const found = new Map<string, Creator>();
-      for (let i = 0; i < unique.length; i += GET_CHUNK) {
-        const chunk = unique.slice(i, i + GET_CHUNK);
-        const result = await t.query().where(keysWhere(chunk)).select(creatorColumnsOf(await t.schema())).limit(chunk.length).toArrow();
-        for (const c of fromArrowTable(result)) found.set(c.key, c);
-      }
+      const found = await readCreators(t, await t.schema(), unique);
       return unique.flatMap((k) => found.get(k) ?? []);
     }, () => []);
   }
@@ -268,23 +282,34 @@ export class LanceDbIndex implements CreatorIndex {
   }
 
   /**
-   * Both legs return keys only (reading every creator's captions for 2 × limit candidates costs
-   * more than the search itself); after fusion only the `limit` winners are read, by key.
+   * Both legs return each candidate's key and payload (one column: the whole creator as JSON), so
+   * the `limit` winners of the fusion need no third query; rows written before the payload column
+   * existed are read back by key from the separate columns.
    */
   private async searchLegs(
     table: Table,
+    schema: Arrow.Schema,
     text: string,
     vector: number[],
     where: string | null,
     limit: number,
   ): Promise<SearchHit[]> {
-    const { legLimit, ef, refineFactor } = legParams(limit);
+    const { legLimit, ef, refineFactor } = legParams(limit, this.tuning);
+    const payloads = new Map<string, string | null>();
+    const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
+    const columns = withPayload ? ['key', PAYLOAD_COLUMN] : ['key'];
+    const candidates = (result: ArrowRows): string[] => {
+      const keys = keysOf(result);
+      const payload = withPayload ? result.getChild(PAYLOAD_COLUMN) : null;
+      if (payload) keys.forEach((k, i) => payloads.set(k, payload.get(i) as string | null));
+      return keys;
+    };
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
       const match = this.expansion ? await this.expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
       let q = table.query().fullTextSearch(match);
       if (where) q = q.where(where);
-      return keysOf(await q.select(['key', '_score']).limit(legLimit).toArrow());
+      return candidates(await q.select([...columns, '_score']).limit(legLimit).toArrow());
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
@@ -295,14 +320,19 @@ export class LanceDbIndex implements CreatorIndex {
       let q = table.vectorSearch(vector).distanceType('cosine');
       q = flat ? q.bypassVectorIndex() : q.ef(ef).refineFactor(refineFactor);
       if (where) q = q.where(where);
-      return keysOf(await q.select(['key', '_distance']).limit(legLimit).toArrow());
+      return candidates(await q.select([...columns, '_distance']).limit(legLimit).toArrow());
     };
     const [keyword, semantic] = await Promise.all([keywordLeg(), vectorLeg()]);
     const fused = reciprocalRankFusion([keyword, semantic]).slice(0, limit);
     if (fused.length === 0) return [];
-    const columns = creatorColumnsOf(await table.schema());
-    const rows = await table.query().where(keysWhere(fused.map((f) => f.id))).select(columns).limit(fused.length).toArrow();
-    const byKey = new Map(fromArrowTable(rows).map((c) => [c.key as string, c]));
+    const byKey = new Map<string, Creator>();
+    const missing: string[] = [];
+    for (const { id } of fused) {
+      const creator = fromPayload(payloads.get(id));
+      if (creator) byKey.set(id, creator);
+      else missing.push(id);
+    }
+    if (missing.length > 0) for (const [k, c] of await readCreators(table, schema, missing, false)) byKey.set(k, c);
     // a creator deleted between the legs and this read is simply left out
     return fused.flatMap(({ id, score }) => {
       const creator = byKey.get(id);
@@ -394,10 +424,7 @@ export class LanceDbIndex implements CreatorIndex {
   }
 
   private async metaOf(table: Table): Promise<TableMeta> {
-    const schema = await table.schema();
-    const embedder = schema.metadata.get(META_EMBEDDER) ?? null;
-    const dim = schema.metadata.get(META_DIMENSION);
-    return { embedder, dimension: dim === undefined ? null : Number(dim) };
+    return metaOfSchema(await table.schema());
   }
 
   private assertEmbedder(meta: TableMeta): void {
@@ -425,6 +452,38 @@ function reserveLanceCpuThreads(): void {
   }
 }
 
+function metaOfSchema(schema: Arrow.Schema): TableMeta {
+  const embedder = schema.metadata.get(META_EMBEDDER) ?? null;
+  const dim = schema.metadata.get(META_DIMENSION);
+  return { embedder, dimension: dim === undefined ? null : Number(dim) };
+}
+
+/**
+ * Creators by key: from the payload column where the table has it and the row has one, else from
+ * the separate columns (rows written before schema version 4). `payloadFirst` false skips the
+ * payload read for keys already known to lack one.
+ */
+async function readCreators(table: Table, schema: Arrow.Schema, keys: string[], payloadFirst = true): Promise<Map<string, Creator>> {
+  const found = new Map<string, Creator>();
+  const withPayload = payloadFirst && schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
+  for (let i = 0; i < keys.length; i += GET_CHUNK) {
+    let chunk = keys.slice(i, i + GET_CHUNK);
+    if (withPayload) {
+      const rows = await table.query().where(keysWhere(chunk)).select(['key', PAYLOAD_COLUMN]).limit(chunk.length).toArrow();
+      const payload = rows.getChild(PAYLOAD_COLUMN);
+      keysOf(rows).forEach((k, r) => {
+        const creator = fromPayload(payload?.get(r) as string | null);
+        if (creator) found.set(k, creator);
+      });
+      chunk = chunk.filter((k) => !found.has(k));
+      if (chunk.length === 0) continue;
+    }
+    const rows = await table.query().where(keysWhere(chunk)).select(creatorColumnsOf(schema)).limit(chunk.length).toArrow();
+    for (const c of fromArrowTable(rows)) found.set(c.key, c);
+  }
+  return found;
+}
+
 /** Bytes under `dir` (every version and index file Lance keeps); 0 when it does not exist. */
 async function directoryBytes(dir: string): Promise<number> {
   let total = 0;
@@ -436,7 +495,9 @@ async function directoryBytes(dir: string): Promise<number> {
   return total;
 }
 
-function keysOf(table: { numRows: number; getChild(name: string): { get(i: number): unknown } | null }): string[] {
+type ArrowRows = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
+
+function keysOf(table: ArrowRows): string[] {
   const col = table.getChild('key');
   const out: string[] = [];
   if (!col) return out;

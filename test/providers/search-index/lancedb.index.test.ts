@@ -10,7 +10,7 @@ import { noJob } from '../../../src/providers/ledger.js';
 import { createCreatorIndex } from '../../../src/providers/search-index/create-index.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
 import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
-import { arrow, creatorSchema, TABLE_NAME, toArrowTable } from '../../../src/providers/search-index/lancedb/arrow.js';
+import { arrow, creatorColumnsOf, creatorSchema, fromArrowTable, PAYLOAD_COLUMN, TABLE_NAME, toArrowTable } from '../../../src/providers/search-index/lancedb/arrow.js';
 import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import * as lancedb from '@lancedb/lancedb';
 import { ledgerKit } from '../provider-kit.js';
@@ -83,7 +83,8 @@ describe('LanceDbIndex', () => {
     const dir = newDir();
     const e = embedder();
     const full = creatorSchema(e.dimension, e.id);
-    const oldSchema = new arrow.Schema(full.fields.filter((f) => !f.name.startsWith('observed_at')), full.metadata);
+    // schema version 2 had neither observed_at nor the payload column (version 4)
+    const oldSchema = new arrow.Schema(full.fields.filter((f) => !f.name.startsWith('observed_at') && f.name !== PAYLOAD_COLUMN), full.metadata);
     const db = await lancedb.connect(dir);
     const [old, fresh] = [fixture[0]!, fixture[1]!];
     const rows = (await indexed(e, [old])).map((x) => ({ creator: x.creator, doc: creatorDocument(x.creator), vector: x.vector }));
@@ -99,6 +100,52 @@ describe('LanceDbIndex', () => {
     assert.deepEqual([got.get(old.key)!.observedAt, got.get(old.key)!.observedAtBasis], [old.updatedAt, 'import']);
     assert.deepEqual([got.get(fresh.key)!.observedAt, got.get(fresh.key)!.observedAtBasis], [fresh.observedAt, fresh.observedAtBasis]);
     assert.equal((await index.stats({ maxAgeDays: 180 })).count, 2);
+  });
+
+  it('search and get read each creator from its payload column exactly as the separate columns give it, and tables without one still answer the same', async () => {
+    const e = embedder();
+    const creators = [...fixture, ...population(40)].map((c, i) => ({
+      ...c,
+      // fractional counts are stored rounded, non-finite rates as unknown, niches as the per-niche values give them back
+      followers: i % 5 === 0 && c.followers !== null ? c.followers + 0.4 : c.followers,
+      engagementRate: i % 13 === 0 ? Number.NaN : c.engagementRate,
+      ...(i % 3 === 0 ? { niches: [{ niche: 'fitness' as const, p: 0.7 }, { niche: 'food' as const, p: 0.01 }] } : {}),
+    }));
+    const items = await indexed(e, creators);
+    const full = creatorSchema(e.dimension, e.id);
+    const v3 = new arrow.Schema(full.fields.filter((f) => f.name !== PAYLOAD_COLUMN), full.metadata);
+    const [withPayload, without] = [newDir(), newDir()];
+    const rows = items.map((x) => ({ creator: x.creator, doc: creatorDocument(x.creator), vector: x.vector }));
+    const db = await lancedb.connect(without);
+    await db.createTable(TABLE_NAME, toArrowTable(v3, rows), { schema: v3 });
+    db.close();
+    const a = build(withPayload);
+    await a.open();
+    await a.upsert(items, noJob);
+    const b = build(without);
+    await b.open();
+    // the same indexes on both (the table made by hand has no full-text index yet)
+    await a.optimize();
+    await b.optimize();
+
+    // what the separate columns hold, read directly
+    const dbA = await lancedb.connect(withPayload);
+    const tableA = await dbA.openTable(TABLE_NAME);
+    const fromColumns = new Map(fromArrowTable(await tableA.query().select(creatorColumnsOf(await tableA.schema())).toArrow()).map((c) => [c.key, c]));
+    assert.equal((await tableA.query().where(`${PAYLOAD_COLUMN} IS NULL`).toArrow()).numRows, 0, 'every written row has a payload');
+    tableA.close();
+    dbA.close();
+    const keys = creators.map((c) => c.key);
+    const [gotA, gotB] = [await a.get(keys, noJob), await b.get(keys, noJob)];
+    assert.equal(gotA.length, creators.length);
+    for (const c of gotA) assert.deepEqual(c, fromColumns.get(c.key), c.key);
+    assert.deepEqual(gotB, gotA);
+    for (const text of ['fitness gym', 'vegan recipes', 'travel beach']) {
+      const [ha, hb] = [await a.hybridSearch({ text, filters: {}, limit: 20 }, noJob), await b.hybridSearch({ text, filters: {}, limit: 20 }, noJob)];
+      assert.ok(ha.length > 0, text);
+      assert.deepEqual(hb, ha, text);
+      for (const h of ha) assert.deepEqual(h.creator, fromColumns.get(h.creator.key), `${text}: ${h.creator.key}`);
+    }
   });
 
   it('is what the factory builds for SEARCH_BACKEND=lancedb, in LANCEDB_DIR', async () => {

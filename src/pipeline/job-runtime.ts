@@ -84,6 +84,17 @@ export class JobRuntime {
     });
   }
 
+  /**
+   * Moves the job to its terminal status together with its terminal event (one statement), after
+   * every report before it. False when the job had already finished.
+   */
+  finish(status: 'completed' | 'failed' | 'cancelled', job: { meta?: Partial<JobMeta> }, data: Record<string, unknown>): Promise<boolean> {
+    let moved = false;
+    return this.inTurn(async () => {
+      moved = await this.deps.jobEvents.finish(this.jobId, status, job, data);
+    }).then(() => moved);
+  }
+
   enterStage(stage: Stage): Promise<void> {
     this.current = stage;
     return this.inTurn(async () => {

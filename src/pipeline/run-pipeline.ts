@@ -73,10 +73,9 @@ export async function runPipeline(deps: PipelineDeps, jobId: string, opts: RunOp
     }
     const results = await runStages(run, startedAt, job.attempts);
     const durationMs = Math.round(performance.now() - startedAt);
-    if (!(await deps.repos.jobs.finish(jobId, 'completed', { meta: runtime.meta }))) {
+    if (!(await runtime.finish('completed', { meta: runtime.meta }, { results, duration_ms: durationMs }))) {
       return { status: 'skipped', reason: 'job finished meanwhile' };
     }
-    await runtime.emit('completed', { results, duration_ms: durationMs });
     logger.info({ results, durationMs, ...runtime.meta }, 'job completed');
     await notify(deps, jobId, 'completed', opts);
     return { status: 'completed', results };
@@ -205,16 +204,16 @@ async function finishAs(
   meta?: Partial<JobMeta>,
   error?: { code: string; message: string },
 ): Promise<boolean> {
-  const moved = await deps.repos.jobs.finish(jobId, status, { ...(error ? { error } : {}), ...(meta ? { meta } : {}) });
+  const moved = await deps.jobEvents.finish(jobId, status, { ...(error ? { error } : {}), ...(meta ? { meta } : {}) }, data);
   if (!moved) return false;
-  await deps.jobEvents.emit(jobId, status, data);
   await notify(deps, jobId, status, opts);
   return true;
 }
 
 /**
- * A worker that died between writing the terminal status and its event leaves the event missing;
- * when the job comes round again, the event is written (and the webhook announced) then.
+ * The terminal status and event are written together now, but a job finished by an older build
+ * (status first, event after) whose worker died in between lacks the event; when the job comes
+ * round again, the event is written (and the webhook announced) then.
  */
 async function ensureTerminalEvent(deps: PipelineDeps, job: JobRow, opts: RunOptions): Promise<void> {
   const [last] = await deps.jobEvents.list(job.id, Math.max(0, job.lastEventSeq - 1), 1);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { EventType } from '../domain/job.js';
+import type { EventType, JobMeta } from '../domain/job.js';
 import type { EventsRepository, JobEvent } from '../repositories/events.repository.js';
 
 type Listener = (seq: number) => void;
@@ -74,10 +74,30 @@ export class JobEventsService {
 
   async emit(jobId: string, type: EventType, data: Record<string, unknown> = {}): Promise<JobEvent> {
     const event = await this.repo.append(jobId, type, data);
+    await this.announce(jobId, event);
+    return event;
+  }
+
+  /**
+   * Finishes a pending or running job: its terminal status and terminal event are written together
+   * (one statement). False when the job had already finished; then nothing is written.
+   */
+  async finish(
+    jobId: string,
+    status: 'completed' | 'failed' | 'cancelled',
+    job: { error?: { code: string; message: string }; meta?: Partial<JobMeta> },
+    data: Record<string, unknown>,
+  ): Promise<boolean> {
+    const event = await this.repo.appendTerminal(jobId, status, job, data);
+    if (!event) return false;
+    await this.announce(jobId, event);
+    return true;
+  }
+
+  private async announce(jobId: string, event: JobEvent): Promise<void> {
     for (const fn of this.observers) fn(jobId, event);
     // Announcing is best effort: a subscriber that misses it catches up from Postgres.
     await this.redis.publish(this.channel, `${jobId} ${event.seq}`).catch(() => 0);
-    return event;
   }
 
   list(jobId: string, after: number, limit: number): Promise<JobEvent[]> {

@@ -224,10 +224,31 @@ describe('WordVecEmbedder', () => {
 
   it('offers related words of a text’s content words, without inflections or the text’s words', async () => {
     const related = await make().relatedWords('new dog for dinner');
-    const byWord = new Map(related.map((r) => [r.word, r.related.map((n) => n.word)]));
+    const byWord = new Map(related.map((r) => [r.word, r.related().map((n) => n.word)]));
     assert.ok(byWord.get('dog')!.length > 0);
     for (const w of byWord.get('dog')!) assert.ok(clusters.pet!.includes(w) && w !== 'dogs', w);
     for (const w of byWord.get('dinner')!) assert.ok(clusters.food!.includes(w), w);
+  });
+
+  it('scans for a word’s neighbours only when they are asked for, once per word', async () => {
+    const e = make();
+    const original = wv.neighbours.bind(wv);
+    const scanned: string[] = [];
+    wv.neighbours = (id, opts) => {
+      scanned.push(wv.word(id));
+      return original(id, opts);
+    };
+    try {
+      const groups = await e.relatedWords('dog dinner');
+      assert.deepEqual(groups.map((g) => g.word), ['dog', 'dinner']);
+      assert.deepEqual(scanned, []);
+      const first = groups[0]!.related();
+      assert.deepEqual(scanned, ['dog']);
+      assert.deepEqual((await e.relatedWords('dinner dog'))[1]!.related(), first);
+      assert.deepEqual(scanned, ['dog']);
+    } finally {
+      wv.neighbours = original;
+    }
   });
 
   it('is the default embedder, keeping its table under DATA_DIR/wordvec; hashing stays selectable', () => {

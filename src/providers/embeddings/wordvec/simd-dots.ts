@@ -59,8 +59,17 @@ export class SimdDots {
     private readonly rowsAt: number,
   ) {}
 
-  /** null where WebAssembly SIMD is not available (the caller keeps its JavaScript scan) */
+  /** null where WebAssembly SIMD is not available or its memory cannot be had (the caller keeps its JavaScript scan) */
   static create(table: Int8Array, dim: number, n: number): SimdDots | null {
+    try {
+      return SimdDots.build(table, dim, n);
+    } catch {
+      // e.g. a process whose address space is capped (ulimit -v) cannot reserve WebAssembly memory
+      return null;
+    }
+  }
+
+  private static build(table: Int8Array, dim: number, n: number): SimdDots | null {
     const bytes = Buffer.from(DOTS_WASM, 'base64');
     if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));

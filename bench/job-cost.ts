@@ -15,10 +15,11 @@ import { fmt } from './lib/stats.js';
  *
  *   bash scripts/node.sh bench/job-cost.ts \
  *     --old=http://127.0.0.1:3112,isk_old,<api pid>,<worker pid> \
- *     --new=http://127.0.0.1:3102,isk_new,<api pid>,<worker pid> --briefs=10 --rounds=1
+ *     --new=http://127.0.0.1:3102,isk_new,<api pid>,<worker pid> --briefs=10 --rounds=3
  *
  * The pids are the node processes themselves (not npm or bash wrappers). Prints one line per job
- * and the medians with the ratio new / old; --json adds the raw samples.
+ * and the medians with the ratio new / old (overall, then per round when there are several: round
+ * 1 is each brief's first job, later rounds repeat the briefs); --json adds the raw samples.
  */
 interface Build {
   name: string;
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   // every fifth brief: spread over the niches and languages instead of the first niche's six
   const picked = all.filter((_, i) => i % Math.max(1, Math.floor(all.length / n)) === 0).slice(0, n);
   const memBefore = builds.map((b) => ({ api: memMb(b.apiPid), worker: memMb(b.workerPid) }));
-  const samples = builds.map(() => [] as Awaited<ReturnType<typeof runJob>>[]);
+  const samples = builds.map(() => [] as (Awaited<ReturnType<typeof runJob>> & { round: number })[]);
   const loads: number[] = [];
   // one warm-up job per build (lazy loads: word vectors, LanceDB tables), not counted
   for (const b of builds) await runJob(b, picked[0]!.brief);
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       const order = (i + r) % 2 === 0 ? [0, 1] : [1, 0];
       for (const k of order) {
         const s = await runJob(builds[k]!, p.brief);
-        samples[k]!.push(s);
+        samples[k]!.push({ ...s, round: r });
         loads.push(os.loadavg()[0]!);
         console.log(`[job-cost] ${builds[k]!.name} ${p.id}: wall ${fmt(s.wall)} ms, worker CPU ${fmt(s.workerCpu)} ms, API CPU ${fmt(s.apiCpu)} ms`);
       }
@@ -117,6 +118,16 @@ async function main(): Promise<void> {
   row('median job wall time (ms)', med[0]!.wall, med[1]!.wall);
   row('median worker CPU per job (ms)', med[0]!.workerCpu, med[1]!.workerCpu);
   row('median API CPU per job (ms)', med[0]!.apiCpu, med[1]!.apiCpu);
+  if (rounds > 1) {
+    // round 1 is the first time each build sees these briefs: per-process caches (the new build's
+    // word neighbours and index-vocabulary checks of keyword expansion) are cold, as for a new brief
+    for (let r = 0; r < rounds; r++) {
+      const of = samples.map((s) => s.filter((x) => x.round === r));
+      const m = (i: number, f: (x: (typeof of)[number][number]) => number) => median(of[i]!.map(f));
+      row(`round ${r + 1}: median job wall time (ms)`, m(0, (x) => x.wall), m(1, (x) => x.wall));
+      row(`round ${r + 1}: median worker CPU per job (ms)`, m(0, (x) => x.workerCpu), m(1, (x) => x.workerCpu));
+    }
+  }
   for (const proc of ['api', 'worker'] as const) {
     row(`${proc} RSS before (MB)`, memBefore[0]![proc].rss, memBefore[1]![proc].rss);
     row(`${proc} RSS after (MB)`, memAfter[0]![proc].rss, memAfter[1]![proc].rss);

@@ -43,6 +43,12 @@ export interface ContextOptions {
   migrate?: boolean;
   /** open the creator index now (default true) */
   openIndex?: boolean;
+  /**
+   * load the embedder's model (the word-vector table) with the index (default: the worker only,
+   * which embeds every job's queries; the API and the CLI load it on their first embed, so an API
+   * that never embeds never holds it)
+   */
+  openEmbedder?: boolean;
 }
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
@@ -83,7 +89,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const embedder = createEmbedder(config, ledger, logger);
   const index = createCreatorIndex(config, embedder, ledger);
   if (opts.openIndex ?? true) {
-    await embedder.open?.();
+    if (opts.openEmbedder ?? opts.role === 'worker') await embedder.open?.();
     await index.open();
   }
   const providers: Providers = {

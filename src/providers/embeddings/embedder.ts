@@ -9,15 +9,19 @@ export interface Embedder {
   /** optional: prepares the embedder (loads a model, converting it on first use) before the first call */
   open?(): Promise<void>;
   /**
-   * Optional capability of embedders with word vectors: for each content word of `text`, its
-   * nearest words by meaning, closest first. The keyword leg of a search adds them to its query.
+   * Optional capability of embedders with word vectors: the content words of `text` that can have
+   * related words, in order, each with its nearest words by meaning (closest first, possibly none).
+   * The neighbours are found when `related()` is first called (a scan of the vocabulary), so a
+   * caller that stops early pays only for the words it reached. The keyword leg of a search adds
+   * them to its query.
    */
   relatedWords?(text: string): Promise<RelatedWords[]>;
 }
 
 export interface RelatedWords {
   word: string;
-  related: { word: string; cosine: number }[];
+  /** the word's neighbours, closest first; computed on the first call, then remembered */
+  related(): { word: string; cosine: number }[];
 }
 
 /** Text of a creator that gets embedded and full-text indexed; one definition for every backend. */

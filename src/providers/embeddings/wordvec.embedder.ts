@@ -6,7 +6,7 @@ import { CONVERSION_ID, ensureWordVectors } from './wordvec/convert.js';
 import type { EnsureLogger } from './wordvec/convert.js';
 import { MIN_SEGMENT_LENGTH, segmentWord } from './wordvec/segment.js';
 import { loadWordVectors } from './wordvec/word-vectors.js';
-import type { WordVectors } from './wordvec/word-vectors.js';
+import type { Neighbour, WordVectors } from './wordvec/word-vectors.js';
 
 /** the source's vector size; checked against the table on load */
 export const WORDVEC_DIMENSION = 100;
@@ -62,7 +62,7 @@ export class WordVecEmbedder implements Embedder {
   private loading: Promise<WordVectors> | null = null;
   private readonly fallback: HashingEmbedder | null;
   private readonly resolved = new Map<string, Resolved | null>();
-  private readonly relatedCache = new Map<string, RelatedWords['related']>();
+  private readonly relatedCache = new Map<string, Neighbour[]>();
 
   constructor(
     private readonly opts: WordVecEmbedderOptions,
@@ -102,18 +102,23 @@ export class WordVecEmbedder implements Embedder {
     for (const word of new Set(tokenize(text))) {
       const id = wv.id(word);
       if (id === undefined || wv.rank(id) < minRank) continue;
-      let related = this.relatedCache.get(word);
-      if (!related) {
-        related = wv
-          .neighbours(id, { k: RELATED_PER_WORD * 2, minCosine: RELATED_MIN_COSINE, searchSize: RELATED_SEARCH_SIZE })
-          // inflections add nothing to a stemmed full-text index: dog → dogs
-          .filter((n) => !n.word.startsWith(word) && !word.startsWith(n.word))
-          .slice(0, RELATED_PER_WORD * 2);
-        this.remember(this.relatedCache, word, related);
-      }
-      if (related.length > 0) out.push({ word, related });
+      // the scan (a few ms per word) runs only when the caller asks for this word's neighbours
+      out.push({ word, related: () => this.relatedOf(wv, word, id) });
     }
     return out;
+  }
+
+  private relatedOf(wv: WordVectors, word: string, id: number): Neighbour[] {
+    let related = this.relatedCache.get(word);
+    if (!related) {
+      related = wv
+        .neighbours(id, { k: RELATED_PER_WORD * 2, minCosine: RELATED_MIN_COSINE, searchSize: RELATED_SEARCH_SIZE })
+        // inflections add nothing to a stemmed full-text index: dog → dogs
+        .filter((n) => !n.word.startsWith(word) && !word.startsWith(n.word))
+        .slice(0, RELATED_PER_WORD * 2);
+      this.remember(this.relatedCache, word, related);
+    }
+    return related;
   }
 
   /** The vector of one text with a loaded table. */

@@ -290,11 +290,75 @@ export interface NicheEvidence {
 }
 
 export function nicheEvidence(view: TextView, niche: Niche): NicheEvidence {
-  const names = distinct(niche.names.filter((t) => matches(view, t)));
+  // an empty text (a creator without category labels: every label-blind import) matches nothing
+  if (view.tokens.size === 0 && !view.unspaced) return { niche, names: [], terms: [], prefixHits: 0 };
+  const i = nicheIndex.get(niche);
+  const found = i === undefined ? null : lexiconMatches(view);
+  const names = distinct(found ? found.names[i!]!.map((p) => niche.names[p]!) : niche.names.filter((t) => matches(view, t)));
   const nameKeys = new Set(names.map((t) => t.key));
-  const terms = distinct(niche.terms.filter((t) => matches(view, t) && !nameKeys.has(t.key)));
+  const terms = distinct((found ? found.terms[i!]!.map((p) => niche.terms[p]!) : niche.terms.filter((t) => matches(view, t))).filter((t) => !nameKeys.has(t.key)));
   const prefixHits = niche.stems.filter((p) => hasPrefix(view, p)).length;
   return { niche, names: names.map((t) => t.display), terms: terms.map((t) => t.display), prefixHits };
+}
+
+/**
+ * The scorer asks what every niche's names and terms match in the same text (22 niches, ~1,500
+ * terms, for each of 150 candidates a job). A term can only match when one of its trigger tokens
+ * is among the text's tokens — its key (a word), its words run together or its first word (a
+ * phrase) — or, for unspaced-script terms, when the text has unspaced letters. So each text's
+ * tokens are looked up once in an index of triggers, only the terms found are checked with
+ * `matches`, and the answer for all niches is kept with the view: the same matches, in lexicon
+ * order, as testing every term.
+ */
+interface TermRef {
+  niche: number;
+  names: boolean;
+  pos: number;
+}
+const nicheIndex = new Map(niches.map((n, i) => [n, i]));
+const triggers = new Map<string, TermRef[]>();
+const unspacedTerms: TermRef[] = [];
+niches.forEach((n, niche) => {
+  for (const [names, list] of [[true, n.names], [false, n.terms]] as const) {
+    list.forEach((t, pos) => {
+      const ref: TermRef = { niche, names, pos };
+      const on = (token: string) => {
+        const refs = triggers.get(token);
+        if (refs) refs.push(ref);
+        else triggers.set(token, [ref]);
+      };
+      if (t.kind === 'token') on(t.key);
+      else if (t.kind === 'phrase') {
+        on(t.key.replaceAll(' ', ''));
+        on(t.key.slice(0, t.key.indexOf(' ')));
+      } else unspacedTerms.push(ref);
+    });
+  }
+});
+
+interface LexiconMatches {
+  /** per niche (index in `niches`), the positions of its matching names / terms, ascending */
+  names: number[][];
+  terms: number[][];
+}
+const matchesByView = new WeakMap<TextView, LexiconMatches>();
+
+function lexiconMatches(view: TextView): LexiconMatches {
+  const known = matchesByView.get(view);
+  if (known) return known;
+  const found: LexiconMatches = { names: niches.map(() => []), terms: niches.map(() => []) };
+  const checked = new Set<TermRef>();
+  const check = (ref: TermRef) => {
+    if (checked.has(ref)) return;
+    checked.add(ref);
+    const n = niches[ref.niche]!;
+    if (matches(view, (ref.names ? n.names : n.terms)[ref.pos]!)) (ref.names ? found.names : found.terms)[ref.niche]!.push(ref.pos);
+  };
+  for (const token of view.tokens) for (const ref of triggers.get(token) ?? []) check(ref);
+  if (view.unspaced) for (const ref of unspacedTerms) check(ref);
+  for (const list of [...found.names, ...found.terms]) list.sort((a, b) => a - b);
+  matchesByView.set(view, found);
+  return found;
 }
 
 /** Niches a text is about, strongest first: named niches, or niches with at least two related words. */

@@ -8,6 +8,7 @@ import { createEmbedder } from '../../../src/providers/embeddings/create-embedde
 import { noJob } from '../../../src/providers/ledger.js';
 import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
 import { segmentWord } from '../../../src/providers/embeddings/wordvec/segment.js';
+import { SimdDots } from '../../../src/providers/embeddings/wordvec/simd-dots.js';
 import { decodeWordVectors, encodeWordVectors, loadWordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
 import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
 import { sif, WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embedder.js';
@@ -147,6 +148,51 @@ describe('word vectors', () => {
   });
 });
 
+describe('integer dot products in WebAssembly SIMD', () => {
+  it('equal the plain sums for every row, any dimension, the whole int8 range', () => {
+    for (const dim of [1, 8, 13, 100]) {
+      const rows = 50;
+      const table = new Int8Array(rows * dim);
+      let seed = dim;
+      const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) % 256) - 128;
+      for (let i = 0; i < table.length; i++) table[i] = next();
+      table.fill(-128, 0, dim); // extremes: (-128)·(-128) summed over a row
+      const simd = SimdDots.create(table, dim, rows);
+      assert.ok(simd, 'this Node has WebAssembly SIMD');
+      for (const qRow of [0, 7, rows - 1]) {
+        const q = table.subarray(qRow * dim, (qRow + 1) * dim);
+        const got: number[] = Array.from(simd.run(q));
+        const want = Array.from({ length: rows }, (_, j) => {
+          let s = 0;
+          for (let d = 0; d < dim; d++) s += q[d]! * table[j * dim + d]!;
+          return s;
+        });
+        assert.deepEqual(got, want, `dim ${dim}, query row ${qRow}`);
+      }
+    }
+  });
+
+  it('give neighbours the same answer as the JavaScript scan', async () => {
+    const opts = [
+      { k: 4, minCosine: 0.5, searchSize: 1000 },
+      { k: 10, minCosine: 0, searchSize: 1000 },
+      { k: 3, minCosine: 0.9, searchSize: 200 },
+    ];
+    const js = await loadWordVectors(path.join(root, 'table.bin'));
+    js.useSimd = false;
+    assert.ok(wv.size > 20);
+    let found = 0;
+    for (let id = 0; id < wv.size; id++) {
+      for (const o of opts) {
+        const simd = wv.neighbours(id, o);
+        assert.deepEqual(simd, js.neighbours(id, o), `${wv.word(id)} ${JSON.stringify(o)}`);
+        found += simd.length;
+      }
+    }
+    assert.ok(found > wv.size, 'the comparison is not between empty answers');
+  });
+});
+
 describe('hashtag segmentation', () => {
   const vocab = { rankOf: (w: string) => { const id = wv.id(w); return id === undefined ? undefined : wv.rank(id); } };
 
@@ -240,10 +286,31 @@ describe('WordVecEmbedder', () => {
 
   it('offers related words of a text’s content words, without inflections or the text’s words', async () => {
     const related = await make().relatedWords('new dog for dinner');
-    const byWord = new Map(related.map((r) => [r.word, r.related.map((n) => n.word)]));
+    const byWord = new Map(related.map((r) => [r.word, r.related().map((n) => n.word)]));
     assert.ok(byWord.get('dog')!.length > 0);
     for (const w of byWord.get('dog')!) assert.ok(clusters.pet!.includes(w) && w !== 'dogs', w);
     for (const w of byWord.get('dinner')!) assert.ok(clusters.food!.includes(w), w);
+  });
+
+  it('scans for a word’s neighbours only when they are asked for, once per word', async () => {
+    const e = make();
+    const original = wv.neighbours.bind(wv);
+    const scanned: string[] = [];
+    wv.neighbours = (id, opts) => {
+      scanned.push(wv.word(id));
+      return original(id, opts);
+    };
+    try {
+      const groups = await e.relatedWords('dog dinner');
+      assert.deepEqual(groups.map((g) => g.word), ['dog', 'dinner']);
+      assert.deepEqual(scanned, []);
+      const first = groups[0]!.related();
+      assert.deepEqual(scanned, ['dog']);
+      assert.deepEqual((await e.relatedWords('dinner dog'))[1]!.related(), first);
+      assert.deepEqual(scanned, ['dog']);
+    } finally {
+      wv.neighbours = original;
+    }
   });
 
   it('is the default embedder, keeping its table under DATA_DIR/wordvec; hashing stays selectable', () => {

@@ -36,13 +36,17 @@ export class KeywordExpansion {
   async terms(table: Table, text: string): Promise<string[]> {
     if (!this.embedder.relatedWords) return [];
     const groups = await this.embedder.relatedWords(text);
-    const own = new Set(groups.map((g) => g.word));
+    const byWord = new Map(groups.map((g) => [g.word, g]));
+    // the query's own words (those with neighbours of their own) are never added as expansions
+    const own = (word: string) => (byWord.get(word)?.related().length ?? 0) > 0;
     const out: string[] = [];
     for (const group of groups) {
+      // full: the remaining words' neighbours could add nothing, so their scans are skipped
+      if (out.length >= MAX_TERMS) break;
       let taken = 0;
-      for (const { word } of group.related) {
+      for (const { word } of group.related()) {
         if (taken >= PER_WORD || out.length >= MAX_TERMS) break;
-        if (own.has(word) || out.includes(word) || !(await this.inIndex(table, word))) continue;
+        if (own(word) || out.includes(word) || !(await this.inIndex(table, word))) continue;
         out.push(word);
         taken++;
       }

@@ -225,6 +225,7 @@ test('restarting the worker container mid-job loses nothing: the job is handed b
   assert.equal(new Set(handles).size, handles.length, 'no duplicate results after the resume');
   // The job's timeline (admin inspector, through Caddy): interrupted by the stop, resumed after it.
   const inspect = await api(`/admin/api/jobs/${jobId}`, { headers: { 'X-Admin-Key': adminKey } });
+  assert.equal(inspect.status, 200, await inspect.clone().text());
   const { events } = (await inspect.json()) as { events: { type: string; data: { code?: string } }[] };
   const codes = events.filter((e) => e.type === 'warning').map((e) => e.data.code);
   assert.ok(codes.includes('handed_back') && codes.includes('resumed'), `handed back and resumed (warnings: ${codes.join(', ')})`);

@@ -65,8 +65,12 @@ async function scrapedAfter(since: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: { metric: Record<string, string>; value: [number, string] }[] = [];
   while (Date.now() < deadline) {
-    last = await query('timestamp(up{job=~"scout-api|scout-worker"} == 1)');
-    if (new Set(last.filter((r) => Number(r.value[1]) > since).map((r) => r.metric.job)).size === 2) return;
+    // timestamp() of a bare selector is the sample's (scrape's) time; of any other expression
+    // (`up == 1`) it is the evaluation time, which is always "after" — hence two queries.
+    const [stamps, ups] = await Promise.all([query('timestamp(up{job=~"scout-api|scout-worker"})'), query('up{job=~"scout-api|scout-worker"} == 1')]);
+    const healthy = new Set(ups.map((r) => r.metric.job));
+    last = stamps;
+    if (new Set(stamps.filter((r) => Number(r.value[1]) > since && healthy.has(r.metric.job)).map((r) => r.metric.job)).size === 2) return;
     await sleep(250);
   }
   throw new Error(`no scrape of both targets after ${since} within ${timeoutMs} ms (last: ${JSON.stringify(last)})\n${promOut.slice(-3000)}`);

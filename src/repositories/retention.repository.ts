@@ -49,4 +49,20 @@ export class RetentionRepository {
     );
     return rowCount ?? 0;
   }
+
+  /**
+   * Daily start counters of past UTC days: the quota reads only today's row, and a job's usage
+   * history lives in pipeline_jobs and usage_daily, so yesterday's row (kept for a start racing
+   * midnight) and older ones only take space.
+   */
+  async deleteOldDailyStarts(batch: number): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `delete from api_key_daily_starts where (api_key_id, day) in (
+         select api_key_id, day from api_key_daily_starts
+         where day < (now() at time zone 'utc')::date - 1
+         order by day limit $1)`,
+      [batch],
+    );
+    return rowCount ?? 0;
+  }
 }

@@ -16,17 +16,19 @@ export interface RetentionResult {
   cache: number;
   calls: number;
   sessions: number;
+  /** daily start counters of past days */
+  dailyStarts: number;
 }
 
 type RetentionDeps = Pick<AppContext, 'pool' | 'config'>;
 
 /**
  * One retention pass: expired BrightData cache rows, jobs older than RETENTION_DAYS (with their
- * events, artifacts and calls), unattributed ledger rows of the same age and expired admin
- * sessions — each in batches of RETENTION_BATCH_SIZE rows, so no statement holds locks for long.
+ * events, artifacts and calls), unattributed ledger rows of the same age, expired admin
+ * sessions and the daily start counters of past days — each in batches of RETENTION_BATCH_SIZE rows, so no statement holds locks for long.
  */
 export async function runRetention(deps: RetentionDeps, opts: { signal?: AbortSignal } = {}): Promise<RetentionResult> {
-  const result: RetentionResult = { ran: false, jobs: 0, cache: 0, calls: 0, sessions: 0 };
+  const result: RetentionResult = { ran: false, jobs: 0, cache: 0, calls: 0, sessions: 0, dailyStarts: 0 };
   const client = await deps.pool.connect();
   try {
     const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [RETENTION_LOCK_ID]);
@@ -50,6 +52,7 @@ export async function runRetention(deps: RetentionDeps, opts: { signal?: AbortSi
       result.jobs = await drain(() => retention.deleteOldJobs(days, batch));
       result.calls = await drain(() => retention.deleteOldUnattributedCalls(days, batch));
       result.sessions = await drain(() => sessions.deleteExpired(deps.config.admin.sessionIdleMs, batch));
+      result.dailyStarts = await drain(() => retention.deleteOldDailyStarts(batch));
     } finally {
       await client.query('select pg_advisory_unlock($1)', [RETENTION_LOCK_ID]);
     }

@@ -49,7 +49,7 @@ test('a pass deletes expired cache rows and old jobs with their rows, keeps the 
 
   const result = await runRetention(t.ctx);
 
-  assert.deepEqual(result, { ran: true, jobs: 6, cache: 5, calls: 1, sessions: 0 });
+  assert.deepEqual(result, { ran: true, jobs: 6, cache: 5, calls: 1, sessions: 0, dailyStarts: 0 });
   assert.equal(await count('select 1 from pipeline_jobs where id = any($1)', [[...oldDone, staleRunning]]), 0);
   assert.equal(await count('select 1 from pipeline_jobs where id = any($1)', [[oldButMoving, recent]]), 2);
   for (const table of ['pipeline_job_events', 'pipeline_job_artifacts', 'external_calls']) {
@@ -71,7 +71,29 @@ test('a pass deletes expired cache rows and old jobs with their rows, keeps the 
   assert.equal(sum('cancelled'), 1);
   assert.ok(Math.abs(sum('cost') - 5 * 0.25) < 1e-9, `rolled-up cost ${sum('cost')}`);
 
-  assert.deepEqual(await runRetention(t.ctx), { ran: true, jobs: 0, cache: 0, calls: 0, sessions: 0 }, 'a second pass finds nothing');
+  assert.deepEqual(await runRetention(t.ctx), { ran: true, jobs: 0, cache: 0, calls: 0, sessions: 0, dailyStarts: 0 }, 'a second pass finds nothing');
+});
+
+test("a pass drops the daily start counters of days before yesterday and keeps today's and yesterday's", async () => {
+  const { row: key } = await seedKey(t.ctx, 'daily-starts');
+  assert.equal(await t.ctx.repos.jobs.takeDailyStart(key.id, 10), true);
+  const today = `(now() at time zone 'utc')::date`;
+  await t.ctx.pool.query(
+    `insert into api_key_daily_starts (api_key_id, day, n) values ($1, ${today} - 1, 4), ($1, ${today} - 2, 7), ($1, ${today} - 40, 9)`,
+    [key.id],
+  );
+  const result = await runRetention(t.ctx);
+  assert.equal(result.dailyStarts, 2);
+  const { rows } = await t.ctx.pool.query<{ age: number; n: number }>(
+    `select (${today} - day)::int as age, n from api_key_daily_starts where api_key_id = $1 order by day desc`,
+    [key.id],
+  );
+  assert.deepEqual(rows, [
+    { age: 0, n: 1 },
+    { age: 1, n: 4 },
+  ]);
+  assert.equal(await t.ctx.repos.jobs.takeDailyStart(key.id, 2), true, "today's count goes on from 1");
+  assert.equal(await t.ctx.repos.jobs.takeDailyStart(key.id, 2), false, 'and the quota still holds');
 });
 
 test('only one process runs a pass: with the advisory lock held elsewhere nothing is deleted', async () => {

@@ -187,6 +187,9 @@ export const searchResultSchema = z
       .meta({ description: 'niche probabilities inferred at import, highest first (those ≥ 0.05)' }),
     topics: z.array(z.string()),
     bio: z.string(),
+    observed_at: isoDate.meta({ description: 'when the data describes the creator (see observed_at_basis); as on job results' }),
+    observed_at_basis: z.enum(observedAtBases),
+    stale: z.boolean().meta({ description: 'observed_at is older than PROFILE_MAX_AGE_DAYS (default 180)' }),
   })
   ;
 
@@ -355,6 +358,9 @@ export const exampleSearchResult = {
   niches: [{ niche: 'fitness', p: 0.74 }],
   topics: ['vegan', 'bulking', 'meal prep'],
   bio: 'High-protein vegan meals for lifters.',
+  observed_at: '2026-11-20T00:00:00.000Z',
+  observed_at_basis: 'posts' as const,
+  stale: false,
 };
 responseComponent('SearchResult', searchResultSchema, exampleSearchResult);
 export const exampleSearchResponse = { query: 'vegan fitness recipes', backend: 'lancedb', count: 1, results: [exampleSearchResult] };

@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { healthResponseSchema, searchResponseSchema, searchResultSchema } from '../../src/api/schemas.js';
+import { creatorKey } from '../../src/domain/creator.js';
 import { loadDemoIndexIfEmpty } from '../../src/import/demo.js';
+import { noJob } from '../../src/providers/ledger.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { freePort } from '../helpers/processes.js';
@@ -83,6 +85,22 @@ describe('POST /weaviate/search', () => {
     const scores = res.body.results.map((r) => r.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
     assert.ok(res.body.results.some((r) => r.categories.includes('fitness')), 'the niche shows up');
+  });
+
+  test('each creator says when its data was observed and whether that is older than PROFILE_MAX_AGE_DAYS', async () => {
+    const res = await api.call<Search>('/weaviate/search', { key, body: { query: 'travel food fitness', limit: 20 } });
+    assert.equal(res.status, 200, res.text);
+    assert.ok(res.body.results.length > 0);
+    const stored = await api.ctx.providers.index.get(
+      res.body.results.map((r) => creatorKey(r.platform, r.handle)),
+      noJob,
+    );
+    for (const r of res.body.results) {
+      const c = stored.find((x) => x.handle === r.handle && x.platform === r.platform)!;
+      assert.equal(r.observed_at, c.observedAt);
+      assert.equal(r.observed_at_basis, c.observedAtBasis);
+      assert.equal(r.stale, Date.now() - Date.parse(r.observed_at) > api.ctx.config.profiles.maxAgeDays * 86_400_000, r.handle);
+    }
   });
 
   test('filters are applied in the index', async () => {

@@ -80,7 +80,7 @@ export const searchSimilar = defineRoute({
       similar_to: keysOf(request.similar_to),
       backend: index.backend,
       count: hits.length,
-      results: hits.map((h) => ({ ...searchResultView(h.creator, h.score), resembles: h.resembles })),
+      results: hits.map((h) => ({ ...searchResultView(h.creator, h.score, ctx.config.profiles.maxAgeDays), resembles: h.resembles })),
     };
     res.json(payload);
   },

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { platforms } from '../../domain/creator.js';
 import type { Creator } from '../../domain/creator.js';
+import { isStale } from '../../domain/creator.js';
 import { filtersSchema, toHardFilters } from '../../domain/job.js';
 import { AppError } from '../../errors.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from '../../providers/search-index/creator-index.js';
@@ -59,7 +60,7 @@ export const searchCreators = defineRoute({
         { jobId: null, signal: AbortSignal.timeout(ctx.config.providers.timeoutMs) },
       ),
     );
-    const results = hits.slice(0, request.limit).map(({ creator, score }) => searchResultView(creator, score));
+    const results = hits.slice(0, request.limit).map(({ creator, score }) => searchResultView(creator, score, ctx.config.profiles.maxAgeDays));
     const payload: z.input<typeof searchResponseSchema> = {
       query: request.query,
       backend: ctx.providers.index.backend,
@@ -87,7 +88,8 @@ export async function indexAnswer<T>(res: Response, call: () => Promise<T>): Pro
 }
 
 /** A creator as search results show it: normalized fields, lists and bio capped. */
-export function searchResultView(c: Creator, score: number) {
+/** A creator as the synchronous searches return it; `stale` as on job results (PROFILE_MAX_AGE_DAYS). */
+export function searchResultView(c: Creator, score: number, maxAgeDays: number) {
   return {
     platform: c.platform,
     handle: c.handle,
@@ -103,5 +105,8 @@ export function searchResultView(c: Creator, score: number) {
     niches: c.niches ?? [],
     topics: c.topics.slice(0, LIST_MAX),
     bio: c.bio.length > BIO_MAX ? `${c.bio.slice(0, BIO_MAX - 1)}…` : c.bio,
+    observed_at: c.observedAt,
+    observed_at_basis: c.observedAtBasis,
+    stale: isStale(c.observedAt, maxAgeDays),
   };
 }

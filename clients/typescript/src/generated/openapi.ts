@@ -725,7 +725,10 @@ export interface components {
          *         "bulking",
          *         "meal prep"
          *       ],
-         *       "bio": "High-protein vegan meals for lifters."
+         *       "bio": "High-protein vegan meals for lifters.",
+         *       "observed_at": "2026-11-20T00:00:00.000Z",
+         *       "observed_at_basis": "posts",
+         *       "stale": false
          *     }
          */
         SearchResult: {
@@ -748,6 +751,15 @@ export interface components {
             }[];
             topics: string[];
             bio: string;
+            /**
+             * Format: date-time
+             * @description when the data describes the creator (see observed_at_basis); as on job results
+             */
+            observed_at: string;
+            /** @enum {string} */
+            observed_at_basis: "posts" | "source" | "fetch" | "import";
+            /** @description observed_at is older than PROFILE_MAX_AGE_DAYS (default 180) */
+            stale: boolean;
         };
         /**
          * @example {
@@ -780,7 +792,10 @@ export interface components {
          *             "bulking",
          *             "meal prep"
          *           ],
-         *           "bio": "High-protein vegan meals for lifters."
+         *           "bio": "High-protein vegan meals for lifters.",
+         *           "observed_at": "2026-11-20T00:00:00.000Z",
+         *           "observed_at_basis": "posts",
+         *           "stale": false
          *         }
          *       ]
          *     }
@@ -889,6 +904,9 @@ export interface components {
          *             "meal prep"
          *           ],
          *           "bio": "High-protein vegan meals for lifters.",
+         *           "observed_at": "2026-11-20T00:00:00.000Z",
+         *           "observed_at_basis": "posts",
+         *           "stale": false,
          *           "resembles": {
          *             "seed": "instagram:veganbulk",
          *             "similarity": 0.87,
@@ -928,6 +946,15 @@ export interface components {
                 }[];
                 topics: string[];
                 bio: string;
+                /**
+                 * Format: date-time
+                 * @description when the data describes the creator (see observed_at_basis); as on job results
+                 */
+                observed_at: string;
+                /** @enum {string} */
+                observed_at_basis: "posts" | "source" | "fetch" | "import";
+                /** @description observed_at is older than PROFILE_MAX_AGE_DAYS (default 180) */
+                stale: boolean;
                 resembles: {
                     /** @description the seed ("platform:handle") this creator is nearest to */
                     seed: string;
@@ -1614,7 +1641,10 @@ export interface operations {
                      *             "bulking",
                      *             "meal prep"
                      *           ],
-                     *           "bio": "High-protein vegan meals for lifters."
+                     *           "bio": "High-protein vegan meals for lifters.",
+                     *           "observed_at": "2026-11-20T00:00:00.000Z",
+                     *           "observed_at_basis": "posts",
+                     *           "stale": false
                      *         }
                      *       ]
                      *     }
@@ -1734,6 +1764,9 @@ export interface operations {
                      *             "meal prep"
                      *           ],
                      *           "bio": "High-protein vegan meals for lifters.",
+                     *           "observed_at": "2026-11-20T00:00:00.000Z",
+                     *           "observed_at_basis": "posts",
+                     *           "stale": false,
                      *           "resembles": {
                      *             "seed": "instagram:veganbulk",
                      *             "similarity": 0.87,

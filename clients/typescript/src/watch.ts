@@ -88,6 +88,8 @@ export async function* watchJob(api: EventSourceApi, jobId: string, opts: WatchO
           delivered = true;
           failures = 0;
           streamFailures = 0;
+          // an abort while the caller handled the last event ends the watch, even with more already read
+          signal?.throwIfAborted();
           yield event;
           if (TERMINAL_EVENT_TYPES.has(event.type)) return;
         }
@@ -121,6 +123,7 @@ export async function* watchJob(api: EventSourceApi, jobId: string, opts: WatchO
       for (const event of page.events) {
         if (event.seq <= after) continue;
         after = event.seq;
+        signal?.throwIfAborted();
         yield event;
         if (TERMINAL_EVENT_TYPES.has(event.type)) return;
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRetryAfter, readSse, retryingFetch } from '../src/index.js';
+import { createScoutClient, parseRetryAfter, readSse, retryingFetch } from '../src/index.js';
 import type { SseMessage } from '../src/index.js';
 
 /** A scripted fetch: answers in order, and records what each attempt sent. */
@@ -72,4 +72,21 @@ test('the SSE reader handles CRLF split across chunks, comments, multi-line data
     { id: '1', event: 'progress', data: '{"a":1}\nmore' },
     { id: '2', event: 'completed', data: '{}' },
   ]);
+});
+
+test('watchJob: an abort while the caller handles an event ends the watch, even with more events already read', async () => {
+  // One chunk holds three events, so the reader has the next two in hand when the caller aborts.
+  const frames = [1, 2, 3].map((seq) => `id: ${seq}\nevent: progress\ndata: ${JSON.stringify({ seq, type: 'progress', data: { seq }, created_at: '2026-12-01T00:00:00.000Z' })}\n\n`).join('');
+  const fetch = async () => new Response(frames, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  const client = createScoutClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'isk_test', fetch, retry: false });
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const watching = (async () => {
+    for await (const e of client.watchJob('job_aaaaaaaaaaaaaaaaaaaa', { signal: controller.signal, transport: 'sse' })) {
+      seen.push(e.seq);
+      controller.abort();
+    }
+  })();
+  await assert.rejects(watching, (err: Error) => err.name === 'AbortError');
+  assert.deepEqual(seen, [1]);
 });

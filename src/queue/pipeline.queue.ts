@@ -33,6 +33,10 @@ export class PipelineQueue {
     private readonly attempts: number,
   ) {
     this.queue = new Queue<PipelineJobData>(PIPELINE_QUEUE, { connection, prefix });
+    // Connection trouble reaches the caller through the failing call (a 503 on start); the event
+    // must have a listener, or an EventEmitter 'error' (e.g. a close racing the connection's
+    // start-up) is thrown as an uncaught exception.
+    this.queue.on('error', () => {});
   }
 
   /** BullMQ job id = our job id, so enqueueing the same job twice is harmless. */
@@ -66,7 +70,9 @@ export class PipelineQueue {
     return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized');
   }
 
+  /** Waits for the connection's start-up first: closing in the middle of it fails inside BullMQ. */
   async close(): Promise<void> {
+    await this.queue.waitUntilReady().catch(() => {});
     await this.queue.close();
   }
 }

@@ -32,7 +32,9 @@ export class WebhookQueue {
     await this.queue.add(WEBHOOK_BULLMQ_JOB_NAME, data, options);
   }
 
+  /** Waits for the connection's start-up first: closing in the middle of it fails inside BullMQ. */
   async close(): Promise<void> {
+    await this.queue.waitUntilReady().catch(() => {});
     await this.queue.close();
   }
 }

@@ -251,7 +251,76 @@ export function audienceOfProducts(found: ProductMatch[]): AudienceWeight[] {
   return mergeAudience(weights, [...secondary.entries()].map(([niche, weight]) => ({ niche, weight })));
 }
 
+/**
+ * Who a product is used by, when the brief says it and that is a child or an animal: "kids'
+ * sunscreen", "baby shampoo", "toys for dogs", "Spielzeug für Hunde", "juguetes para perros",
+ * "jouets pour chats". A product for a dependent is bought and shown by the parent or owner, so the
+ * audience is family or pet creators whatever the product's own niche; that niche stays as a side
+ * audience (a dog toy is no family product, kids' sunscreen is still skincare). Only dependents
+ * count: "travel insurance for families" or "skincare for mums" are used by adults, whose niche the
+ * product already names.
+ */
+const dependents: [string, string][] = [
+  ['family', `kid, kids, child, children, baby, babies, toddler, toddlers, infant, infants, newborn, newborns, preschooler,
+    preschoolers, kinder, kindern, kleinkind, kleinkinder, babys, schulkinder, nino, ninos, nina, ninas, bebe, bebes, enfant,
+    enfants, bambino, bambini, crianca, criancas`],
+  ['pet', `dog, dogs, cat, cats, pet, pets, puppy, puppies, kitten, kittens, hund, hunde, hunden, katze, katzen, haustier,
+    haustiere, perro, perros, gato, gatos, mascota, mascotas, chien, chiens, chat, chats, chiot, chiots, chaton, chatons,
+    animaux, cane, cani, gatti, cachorro, cachorros`],
+];
+const dependentOf = new Map(
+  dependents.flatMap(([niche, words]) =>
+    words
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean)
+      .map((w) => [tokens(w)[0]!, niche] as const),
+  ),
+);
+/** "for" in the covered languages, and the words that may stand between it and whom it names */
+const forWords = new Set(['for', 'fur', 'para', 'pour', 'per', 'pra']);
+const between = new Set(
+  tokens(`the your their our my little small big young older senior active happy all every los las tus sus nuestros nuestras
+    les vos nos leurs tes die den deine ihre unsere kleine kleinen großen i tuoi vostri`),
+);
+/** a "for" this far after the product still belongs to it ("toys and chews for dogs") */
+const FOR_GAP = 3;
+/** verbs after which "for" introduces whom the brand seeks, not whom the product is for */
+const seeking = new Set(tokens('looking searching seeking search suchen sucht busca buscamos buscan cherche cherchons recherche recherchons cerca cerchiamo procura'));
+
+function dependentAfter(seq: string[], from: number): string | undefined {
+  for (let i = from; i < Math.min(seq.length, from + FOR_GAP + 1); i++) {
+    const w = seq[i]!;
+    if (seeking.has(w)) return undefined;
+    if (!forWords.has(w)) continue;
+    for (let j = i + 1; j < Math.min(seq.length, i + 4); j++) {
+      const niche = dependentOf.get(seq[j]!);
+      if (niche) return niche;
+      if (!between.has(seq[j]!)) return undefined;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The products with their audience moved to the dependent they are for, when the text names one. */
+export function forDependents(view: TextView, found: ProductMatch[]): ProductMatch[] {
+  const seq = view.sequence.trim().split(' ');
+  return found.map((p) => {
+    const start = view.sequence.slice(0, p.position).split(' ').length - 1;
+    if (start < 0 || start >= seq.length) return p;
+    const end = start + term(p.product).key.split(' ').length;
+    const niche = (start > 0 ? dependentOf.get(seq[start - 1]!) : undefined) ?? dependentAfter(seq, end);
+    if (!niche || p.audience.some((a) => a.niche === niche && a.weight >= 1)) return p;
+    const own = p.audience.filter((a) => a.niche !== niche).map((a) => ({ niche: a.niche, weight: Math.min(a.weight, DEPENDENT_SIDE) }));
+    return { ...p, audience: [{ niche, weight: 1 }, ...own] };
+  });
+}
+/** what is left of a product's own niche when it is for a child or an animal */
+const DEPENDENT_SIDE = 0.3;
+
 export function productAudience(text: string): { products: ProductMatch[]; audience: AudienceWeight[] } {
-  const products = findProducts(textView(text));
+  const view = textView(text);
+  const products = forDependents(view, findProducts(view));
   return { products, audience: audienceOfProducts(products) };
 }

@@ -114,4 +114,29 @@ describe('product → audience map', () => {
     // a mum who has a dog is still a mum
     assert.ok(expandBriefText('Parents and their kids, and the family dog').niches.includes('family'));
   });
+
+  it('finds the dependent wherever the language puts it: before, after, "-friendly", "de"', () => {
+    assert.equal(primary('baby sleeping bags in merino wool'), 'family', 'two words before');
+    assert.equal(primary('ropa infantil'), 'family', 'a Romance adjective after the noun');
+    assert.equal(primary('ropa de bebé'), 'family');
+    assert.equal(primary('jouets de chien'), 'pet');
+    assert.equal(primary('a dog-friendly hotel'), 'pet');
+    assert.equal(primary('a family-friendly resort'), 'family');
+    assert.equal(primary('a lunchbox for school kids'), 'family');
+    // "ropa de" is no dependent when what follows is a sport or a material
+    assert.equal(primary('ropa de ciclismo'), 'fitness');
+    assert.equal(primary('bolsos de piel'), 'fashion');
+  });
+
+  it('reads clothing and kit named by a sport as sportswear', () => {
+    for (const text of ['cycling apparel for women', 'yoga pants', 'a running jacket', 'compression socks', 'Laufbekleidung']) {
+      assert.equal(primary(text), 'fitness', text);
+    }
+    assert.equal(primary('a denim jacket'), 'fashion');
+  });
+
+  it('reads Italian briefs for pets and families', () => {
+    assert.equal(expandBriefText('Cerchiamo account di cani e gatti per il nostro cibo umido.').audience?.[0]?.niche, 'pet');
+    assert.equal(expandBriefText('Cerchiamo mamme blogger per un marchio di passeggini.').audience?.[0]?.niche, 'family');
+  });
 });

@@ -27,7 +27,7 @@ export function expandBriefText(brief: string): BriefExpansion {
   const { filters, consumed, notes: filterNotes } = inferFilters(brief);
   const split = splitExclusions(brief);
   const excluded = split.excluded;
-  const positive = petOwners(split.positive);
+  const positive = readIdioms(split.positive);
   const view = textView(positive, segmentTag);
 
   const products = forDependents(view, findProducts(view));
@@ -186,12 +186,17 @@ const ageModifier =
 /**
  * "Dog mom", "pup parents", "cat dad", "fur babies", "Hundemama": people who call themselves their
  * animals' parents are pet owners, not parenting accounts. Read as "pet owners" so the family words
- * in them name no family audience and the idiom names the pet one it means.
+ * in them name no family audience and the idiom names the pet one it means. Likewise a "baby pink"
+ * blush is pastel, not for babies.
  */
 const petParent =
   /\b(dog|dogs|doggy|doggo|pup|pups|puppy|cat|cats|kitty|pet|pets|fur|furry|plant|hunde|katzen|perro|perros|gato|gatos|chien|chiens|chat|chats)(\s*[-']?\s*)(parents?|moms?|mums?|mamas?|mommy|mommies|dads?|daddy|papas?|mothers?|fathers?|famil(?:y|ies)|bab(?:y|ies)|kids?|mutter|vater|padres|madres|mamis?)\b/gu;
 
-export function petOwners(folded: string): string {
+/** "baby pink", "baby blue": a colour, not a baby */
+const babyColour = /\b(baby|bebe)([\s-]+)(pink|blue|rosa|rose|bleu|azul|blau)\b/gu;
+
+export function readIdioms(folded: string): string {
+  folded = folded.replace(babyColour, (_w: string, _baby: string, gap: string, colour: string) => `pastel${gap}${colour}`);
   return folded.replace(petParent, (_w: string, animal: string, gap: string) => `${animal}${gap.length > 0 ? gap : ' '}pet owners`);
 }
 

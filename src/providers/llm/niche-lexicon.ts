@@ -35,7 +35,8 @@ const sources: NicheSource[] = [
   {
     id: 'fashion',
     names: `fashion, fashionista, fashion blogger, outfit, outfits, ootd, clothing, apparel, streetwear, menswear, womenswear,
-      stylist, moda, fesyen, tenue, tenues, 패션, ファッション, コーデ, 时尚, 穿搭`,
+      stylist, moda, fesyen, tenue, tenues, modeblogger, modebloggerin, modebloggerinnen, modeinfluencer, modeinfluencerin,
+      blogueuse mode, influenceuse mode, influenceuses mode, 패션, ファッション, コーデ, 时尚, 穿搭`,
     terms: `style, outfit of the day, lookbook, look of the day, streetstyle, street style, styleblogger, whatiwore, wiwt, fblogger,
       instafashion, fashiongram, liketkit, ltkstyletip, ltkunder50, ltkunder100, ltkshoecrush, ltksalealert, outfitinspo, styleinspo,
       dress, dresses, shoes, sneakers, heels, boots, jeans, denim, jacket, coat, blazer, skirt, handbag, purse, accessories,

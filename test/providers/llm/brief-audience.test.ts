@@ -5,7 +5,8 @@ import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js'
 /**
  * Who should promote what, read from briefs written the way other people write them: product
  * first or persona first, one line or several clauses, English, German, Spanish, French, Italian
- * and Portuguese, products outside the eval's briefs. Written by the quality2 session to probe
+ * and Portuguese, products outside the eval's briefs, niche words inside product names ("mom jeans",
+ * "kitten heels", "baby pink") and ruled-out niches. Written by the quality2 session to probe
  * brief reading before and after its changes (10 of these had the wrong primary audience at a6a13a1);
  * no labelled data is involved. The expected niche is the one a scout would shortlist from.
  */
@@ -98,6 +99,18 @@ const briefs: [string, string][] = [
   ['family', 'A lunchbox for school kids — back-to-school content with parents and their children.'],
   ['family', 'Cerchiamo mamme blogger per un marchio di passeggini.'],
   ['family', 'Toddler shoes with flexible soles; looking for mums and dads posting first steps.'],
+  ['fashion', 'Our mom jeans and dad sneakers are back: looking for style creators who post outfits.'],
+  ['fashion', 'Kitten heels and cat-eye sunglasses for the party season; we want fashion creators.'],
+  ['beauty', 'Travel-size skincare minis: looking for beauty creators who share their routines.'],
+  ['beauty', 'Baby pink blush and lip tint launch — makeup creators please.'],
+  ['fitness', 'Our fitness tracker is for runners, no travel or food accounts.'],
+  ['family', 'Pet-safe cleaning products for busy families with kids; we want parents, not pet accounts.'],
+  ['food', 'Kitchen knives for home cooks. No interior or home decor accounts, we want food creators.'],
+  ['travel', 'Travel insurance, but we do not want family bloggers — solo travellers and backpackers only.'],
+  ['interior', 'Wir verkaufen Sofas und suchen Interior-Creator, keine Modeblogger.'],
+  ['beauty', 'Marca de maquillaje busca creadoras de belleza, sin cuentas de moda ni de viajes.'],
+  ['pet', 'Marque de nourriture pour chats, pas de comptes food ni de recettes.'],
+  ['fitness', 'Yoga studio looking for yoga teachers and wellness creators who practise daily.'],
 ];
 
 describe('primary audience of briefs phrased in many ways', () => {

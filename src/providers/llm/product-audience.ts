@@ -52,7 +52,7 @@ const groups: [string, string][] = [
     camiseta, camisetas, sudadera, bolso de mano, gafas de sol, traje de bano, bufanda, gorra,
     chemise, jupe, baskets, lunettes de soleil, maillot de bain, echarpe, casquette, sac a main,
     mom jeans, boyfriend jeans, dad sneakers, dad shoes, dad hat, dad hats, kitten heels, kitten heel, cat eye sunglasses,
-    cat eye glasses, cat eye frames`],
+    cat eye glasses, cat eye frames, mirror selfie, mirror selfies, outfit selfie, outfit selfies`],
   // fitness (supplements lean on food second)
   ['fitness:1, food:0.3', `protein powder, whey, whey protein, protein shake, protein bar, protein bars, high protein snack,
     protein snack, pre workout, preworkout, creatine, bcaa, supplements, supplement, mass gainer, energy gel,
@@ -144,7 +144,7 @@ const groups: [string, string][] = [
     shower curtain, plant pots, planters, artificial plants, wall art, posters, frames, photo frames, clocks, wall clock,
     shelving, storage baskets, closet organizer, doormat, door handles, light bulbs, smart bulbs, floor lamp, table lamp,
     ceiling light, chandelier, kitchen renovation, bathroom renovation, doors, flooring tiles, parquet, laminate,
-    wallpapers, home fragrance, scented candles, diffuser, home textiles, outdoor furniture, garden furniture, mattress brand,
+    wallpapers, home fragrance, reading nook, reading nooks, reading corner, window seat, scented candles, diffuser, home textiles, outdoor furniture, garden furniture, mattress brand,
     couchtisch, esstisch, sessel, stehlampe, deckenleuchte, kerzen, duftkerzen, bilderrahmen, bettdecke, handtucher, parkett,
     tapete, gartenmobel, mesa de centro, sillon, lampara de pie, velas, cuadros, ropa de cama, toallas, parquet, papel pintado,
     table basse, fauteuil, lampadaire, bougies, cadres, linge de lit, serviettes, papier peint, mobilier de jardin`],

@@ -5,7 +5,7 @@ import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js'
 /**
  * Who should promote what, read from briefs written the way other people write them: product
  * first or persona first, one line or several clauses, English, German, Spanish, French, Italian
- * and Portuguese, products outside the eval's briefs, niche words inside product names ("mom jeans",
+ * and Portuguese, products outside the eval's briefs, persona-only briefs that name no product, niche words inside product names ("mom jeans",
  * "kitten heels", "baby pink") and ruled-out niches. Written by the quality2 session to probe
  * brief reading before and after its changes (10 of these had the wrong primary audience at a6a13a1);
  * no labelled data is involved. The expected niche is the one a scout would shortlist from.
@@ -111,6 +111,21 @@ const briefs: [string, string][] = [
   ['beauty', 'Marca de maquillaje busca creadoras de belleza, sin cuentas de moda ni de viajes.'],
   ['pet', 'Marque de nourriture pour chats, pas de comptes food ni de recettes.'],
   ['fitness', 'Yoga studio looking for yoga teachers and wellness creators who practise daily.'],
+  ['fitness', 'Creators who post their morning runs, marathon PBs and strength sessions.'],
+  ['food', 'People who photograph their lattes, brunch spots and homemade pasta.'],
+  ['travel', 'Accounts full of airports, beaches, passports and hotel rooms.'],
+  ['pet', 'Feeds full of golden retrievers, cat naps and adoption stories.'],
+  ['interior', 'Creators whose grid is all shelfies, cosy reading nooks and Scandi living rooms.'],
+  ['family', 'Accounts about school runs, toddler tantrums, nap schedules and family weekends.'],
+  ['beauty', 'Creators doing nail art, lash lifts, brow lamination and glowy makeup looks.'],
+  ['fashion', 'People who post mirror selfies of their outfits, thrift hauls and styling reels.'],
+  ['fitness', 'Menschen, die ihr Lauftraining, Marathonvorbereitung und Krafttraining teilen.'],
+  ['food', 'Personas que compartan sus platos caseros, postres y cafeterías favoritas.'],
+  ['travel', 'Des créateurs qui partagent leurs escapades, leurs vols et leurs hôtels préférés.'],
+  ['pet', 'Creator, die den Alltag mit ihrem Hund zeigen: Gassi gehen, Welpentraining, Hundesport.'],
+  ['family', 'Des comptes sur la vie avec des enfants en bas âge, les sorties en famille et la grossesse.'],
+  ['beauty', 'Creadoras que enseñan su rutina de cuidado facial, sus perfumes y su maquillaje diario.'],
+  ['fashion', 'Créatrices qui publient leurs tenues du jour, leurs sacs et leurs chaussures préférés.'],
 ];
 
 describe('primary audience of briefs phrased in many ways', () => {

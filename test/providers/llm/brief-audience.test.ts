@@ -7,7 +7,7 @@ import { expandBriefText } from '../../../src/providers/llm/heuristic-expand.js'
  * first or persona first, one line or several clauses, English, German, Spanish, French, Italian
  * and Portuguese, products outside the eval's briefs, persona-only briefs that name no product, niche words inside product names ("mom jeans",
  * "kitten heels", "baby pink") and ruled-out niches. Written by the quality2 session to probe
- * brief reading before and after its changes (10 of these had the wrong primary audience at a6a13a1);
+ * brief reading before and after its changes (13 of these have the wrong primary audience at a6a13a1);
  * no labelled data is involved. The expected niche is the one a scout would shortlist from.
  */
 const briefs: [string, string][] = [

@@ -1,7 +1,7 @@
 import type { AudienceNiche, BriefExpansion } from '../../domain/job.js';
 import { inferFilters } from './brief-filters.js';
 import { detectNiches, getNiche, segmentTag } from './niche-lexicon.js';
-import { audienceOfProducts, findProducts, forDependents, mergeAudience, productTokens } from './product-audience.js';
+import { audienceOfProducts, dependentCompounds, findProducts, forDependents, mergeAudience, productTokens } from './product-audience.js';
 import { briefStopWords, foldText, isFunctionWord, stem, term, textView } from './text-features.js';
 
 const MAX_NICHES = 4;
@@ -30,7 +30,7 @@ export function expandBriefText(brief: string): BriefExpansion {
   const positive = readIdioms(split.positive);
   const view = textView(positive, segmentTag);
 
-  const products = forDependents(view, findProducts(view));
+  const products = dependentCompounds(view, forDependents(view, findProducts(view)));
   const productKeys = productTokens(products);
   // niches named by the words around the product, not by the product's own words ("food" in "dog food")
   const detected = detectNiches(textView(withoutWords(positive, productKeys), segmentTag));

@@ -364,8 +364,40 @@ export function forDependents(view: TextView, found: ProductMatch[]): ProductMat
 /** what is left of a product's own niche when it is for a child or an animal */
 const DEPENDENT_SIDE = 0.3;
 
+/** German compounds that start with the dependent: "Kindersonnencreme", "Hundeshampoo", "Babyöl" */
+const compoundPrefixes: [string, string][] = (
+  [
+    ['family', 'kinder, kinders, baby, babys, kleinkind, kleinkinder'],
+    ['pet', 'hunde, hund, katzen, katze, welpen, haustier, tier'],
+  ] as const
+).flatMap(([niche, list]) => list.split(',').map((w): [string, string] => [w.trim(), niche]));
+const singleWordProducts = new Map(entries.filter((e) => e.length === 1).map((e) => [e.term.key, e.audience] as const));
+
+/**
+ * Products written as one compound with their dependent, which the product map does not list
+ * whole: the dependent's niche first, the product's own as a side audience.
+ */
+export function dependentCompounds(view: TextView, found: ProductMatch[]): ProductMatch[] {
+  // a product's tokens, and a phrase written as one word ("babyshampoo" is "baby shampoo")
+  const claimed = new Set([...productTokens(found), ...found.map((p) => term(p.product).key.replaceAll(' ', ''))]);
+  const out: ProductMatch[] = [];
+  for (const token of view.tokens) {
+    if (claimed.has(token)) continue;
+    for (const [prefix, niche] of compoundPrefixes) {
+      if (!token.startsWith(prefix)) continue;
+      const own = singleWordProducts.get(token.slice(prefix.length));
+      if (!own || token.length - prefix.length < 4) continue;
+      const at = view.sequence.indexOf(` ${token} `);
+      const side = own.filter((a) => a.niche !== niche).map((a) => ({ niche: a.niche, weight: Math.min(a.weight, DEPENDENT_SIDE) }));
+      out.push({ product: token, position: at < 0 ? view.sequence.length : at, audience: [{ niche, weight: 1 }, ...side] });
+      break;
+    }
+  }
+  return [...found, ...out].sort((a, b) => a.position - b.position);
+}
+
 export function productAudience(text: string): { products: ProductMatch[]; audience: AudienceWeight[] } {
   const view = textView(text);
-  const products = forDependents(view, findProducts(view));
+  const products = dependentCompounds(view, forDependents(view, findProducts(view)));
   return { products, audience: audienceOfProducts(products) };
 }

@@ -139,4 +139,14 @@ describe('product → audience map', () => {
     assert.equal(expandBriefText('Cerchiamo account di cani e gatti per il nostro cibo umido.').audience?.[0]?.niche, 'pet');
     assert.equal(expandBriefText('Cerchiamo mamme blogger per un marchio di passeggini.').audience?.[0]?.niche, 'family');
   });
+
+  it('reads German compounds that start with the dependent', () => {
+    assert.deepEqual(productAudience('Unsere Kindersonnencreme').audience, [
+      { niche: 'family', weight: 1 },
+      { niche: 'beauty', weight: 0.3 },
+    ]);
+    assert.equal(primary('ein mildes Hundeshampoo'), 'pet');
+    assert.deepEqual(productAudience('Babyshampoo').products.map((p) => p.product), ['baby shampoo'], 'a listed product is not found twice');
+    assert.equal(primary('Kinderzimmer'), undefined, 'no product after the prefix, no product');
+  });
 });

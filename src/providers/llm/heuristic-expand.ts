@@ -192,11 +192,16 @@ const ageModifier =
 const petParent =
   /\b(dog|dogs|doggy|doggo|pup|pups|puppy|cat|cats|kitty|pet|pets|fur|furry|plant|hunde|katzen|perro|perros|gato|gatos|chien|chiens|chat|chats)(\s*[-']?\s*)(parents?|moms?|mums?|mamas?|mommy|mommies|dads?|daddy|papas?|mothers?|fathers?|famil(?:y|ies)|bab(?:y|ies)|kids?|mutter|vater|padres|madres|mamis?)\b/gu;
 
-/** "baby pink", "baby blue": a colour, not a baby */
+/** "baby pink", "baby blue": a colour, not a baby; "baby spinach", "hot dogs", "corn dogs": food */
 const babyColour = /\b(baby|bebe)([\s-]+)(pink|blue|rosa|rose|bleu|azul|blau)\b/gu;
+const babyFood = /\bbaby([\s-]+)(spinach|carrots?|potato(?:es)?|kale|corn|leaf|leaves|tomato(?:es)?|back ribs|octopus|squid)\b/gu;
+const hotDog = /\b(hot|corn)[\s-]+(dogs?)\b/gu;
 
 export function readIdioms(folded: string): string {
-  folded = folded.replace(babyColour, (_w: string, _baby: string, gap: string, colour: string) => `pastel${gap}${colour}`);
+  folded = folded
+    .replace(babyColour, (_w: string, _baby: string, gap: string, colour: string) => `pastel${gap}${colour}`)
+    .replace(babyFood, (_w: string, gap: string, food: string) => `young${gap}${food}`)
+    .replace(hotDog, (_w: string, kind: string, dog: string) => `${kind}${dog}`);
   return folded.replace(petParent, (_w: string, animal: string, gap: string) => `${animal}${gap.length > 0 ? gap : ' '}pet owners`);
 }
 

@@ -126,6 +126,8 @@ const briefs: [string, string][] = [
   ['family', 'Des comptes sur la vie avec des enfants en bas âge, les sorties en famille et la grossesse.'],
   ['beauty', 'Creadoras que enseñan su rutina de cuidado facial, sus perfumes y su maquillaje diario.'],
   ['fashion', 'Créatrices qui publient leurs tenues du jour, leurs sacs et leurs chaussures préférés.'],
+  ['food', 'Our hot dog sauce and corn dogs are made for summer grilling; looking for BBQ and street food creators.'],
+  ['food', 'Organic baby spinach and salad kits: we want healthy-eating creators who share lunch bowls and easy recipes.'],
 ];
 
 describe('primary audience of briefs phrased in many ways', () => {

@@ -149,4 +149,11 @@ describe('product → audience map', () => {
     assert.deepEqual(productAudience('Babyshampoo').products.map((p) => p.product), ['baby shampoo'], 'a listed product is not found twice');
     assert.equal(primary('Kinderzimmer'), undefined, 'no product after the prefix, no product');
   });
+
+  it('reads "baby spinach" and "hot dogs" as food, not as a baby or a dog', () => {
+    assert.ok(!expandBriefText('Organic baby spinach and salad kits for lunch bowls').niches.includes('family'));
+    const hotDog = expandBriefText('Our hot dog sauce is made for summer grilling');
+    assert.equal(hotDog.audience?.[0]?.niche, 'food', JSON.stringify(hotDog.audience));
+    assert.ok(!hotDog.niches.includes('pet'), hotDog.niches.join(','));
+  });
 });

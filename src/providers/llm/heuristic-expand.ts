@@ -1,7 +1,7 @@
 import type { AudienceNiche, BriefExpansion } from '../../domain/job.js';
 import { inferFilters } from './brief-filters.js';
 import { detectNiches, getNiche, segmentTag } from './niche-lexicon.js';
-import { audienceOfProducts, findProducts, mergeAudience, productTokens } from './product-audience.js';
+import { audienceOfProducts, dependentCompounds, findProducts, forDependents, mergeAudience, productTokens } from './product-audience.js';
 import { briefStopWords, foldText, isFunctionWord, stem, term, textView } from './text-features.js';
 
 const MAX_NICHES = 4;
@@ -25,10 +25,12 @@ const SECONDARY_WEIGHT = 0.6;
  */
 export function expandBriefText(brief: string): BriefExpansion {
   const { filters, consumed, notes: filterNotes } = inferFilters(brief);
-  const { positive, excluded } = splitExclusions(brief);
+  const split = splitExclusions(brief);
+  const excluded = split.excluded;
+  const positive = readIdioms(split.positive);
   const view = textView(positive, segmentTag);
 
-  const products = findProducts(view);
+  const products = dependentCompounds(view, forDependents(view, findProducts(view)));
   const productKeys = productTokens(products);
   // niches named by the words around the product, not by the product's own words ("food" in "dog food")
   const detected = detectNiches(textView(withoutWords(positive, productKeys), segmentTag));
@@ -180,6 +182,28 @@ function readModifiers(brief: string): { preferences: string[]; notes: string[] 
 /** Age groups and ranges ("Gen Z", "25–34", "over 40", "teens"), in the covered languages. */
 const ageModifier =
   /\b(gen ?z|gen ?alpha|millennials?|boomers?|teens?|teenagers?|seniors?|students?|jugendliche|studenten|senioren|jovenes|adolescentes|mayores|jeunes|ados|etudiants)\b|\b\d{2}\s*(?:[-–]|to|bis|a)\s*\d{2}(?:\s*(?:year|jahr|ano|an)s?)?\b|\b(?:over|under|ueber|unter|mas de|menos de|plus de|moins de)\s+\d{2}\b(?!\s*(?:k|000|%|followers|follower))/u;
+
+/**
+ * "Dog mom", "pup parents", "cat dad", "fur babies", "Hundemama": people who call themselves their
+ * animals' parents are pet owners, not parenting accounts. Read as "pet owners" so the family words
+ * in them name no family audience and the idiom names the pet one it means. Likewise a "baby pink"
+ * blush is pastel, not for babies.
+ */
+const petParent =
+  /\b(dog|dogs|doggy|doggo|pup|pups|puppy|cat|cats|kitty|pet|pets|fur|furry|plant|hunde|katzen|perro|perros|gato|gatos|chien|chiens|chat|chats)(\s*[-']?\s*)(parents?|moms?|mums?|mamas?|mommy|mommies|dads?|daddy|papas?|mothers?|fathers?|famil(?:y|ies)|bab(?:y|ies)|kids?|mutter|vater|padres|madres|mamis?)\b/gu;
+
+/** "baby pink", "baby blue": a colour, not a baby; "baby spinach", "hot dogs", "corn dogs": food */
+const babyColour = /\b(baby|bebe)([\s-]+)(pink|blue|rosa|rose|bleu|azul|blau)\b/gu;
+const babyFood = /\bbaby([\s-]+)(spinach|carrots?|potato(?:es)?|kale|corn|leaf|leaves|tomato(?:es)?|back ribs|octopus|squid)\b/gu;
+const hotDog = /\b(hot|corn)[\s-]+(dogs?)\b/gu;
+
+export function readIdioms(folded: string): string {
+  folded = folded
+    .replace(babyColour, (_w: string, _baby: string, gap: string, colour: string) => `pastel${gap}${colour}`)
+    .replace(babyFood, (_w: string, gap: string, food: string) => `young${gap}${food}`)
+    .replace(hotDog, (_w: string, kind: string, dog: string) => `${kind}${dog}`);
+  return folded.replace(petParent, (_w: string, animal: string, gap: string) => `${animal}${gap.length > 0 ? gap : ' '}pet owners`);
+}
 
 /** The text with the given (stemmed) words blanked out. */
 function withoutWords(text: string, keys: Set<string>): string {

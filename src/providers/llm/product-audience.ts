@@ -1,4 +1,4 @@
-import { matches, term, textView, tokens } from './text-features.js';
+import { isFunctionWord, matches, term, textView, tokens } from './text-features.js';
 import type { Term, TextView } from './text-features.js';
 
 /**
@@ -27,7 +27,7 @@ const groups: [string, string][] = [
     parfum, shampooing, mascara, fond de teint,
     protetor solar, batom, esmalte de unha, crema viso, rossetto, smalto,
     collagen, collagen supplement, face oil, micellar water, exfoliator, peeling, body scrub, bath bombs, sheet masks, lip liner,
-    highlighter palette, eyeshadow palette, brow gel, brow pencil, setting powder, tinted moisturizer, bb cream, cc cream,
+    highlighter palette, eyeshadow palette, cat eye eyeliner, cat eye liner, brow gel, brow pencil, setting powder, tinted moisturizer, bb cream, cc cream,
     nail care, cuticle oil, hair straightener, flat iron, hair brush, hair clips, hair dye, hair color, hair extensions, wigs,
     beard oil, aftershave, shaving cream, electric toothbrush, teeth whitening, anti aging cream, acne patches, skin care line,
     gesichtsmaske, gesichtsol, augencreme, wimpern, haarfarbe, glatteisen, lockenstab, zahnaufhellung,
@@ -50,7 +50,9 @@ const groups: [string, string][] = [
     thrift store, resale app, rental fashion, kids fashion label,
     pullover, strickjacke, sneaker, turnschuhe, handtasche, sonnenbrille, badeanzug, bademode, anzug, krawatte,
     camiseta, camisetas, sudadera, bolso de mano, gafas de sol, traje de bano, bufanda, gorra,
-    chemise, jupe, baskets, lunettes de soleil, maillot de bain, echarpe, casquette, sac a main`],
+    chemise, jupe, baskets, lunettes de soleil, maillot de bain, echarpe, casquette, sac a main,
+    mom jeans, boyfriend jeans, dad sneakers, dad shoes, dad hat, dad hats, kitten heels, kitten heel, cat eye sunglasses,
+    cat eye glasses, cat eye frames, mirror selfie, mirror selfies, outfit selfie, outfit selfies`],
   // fitness (supplements lean on food second)
   ['fitness:1, food:0.3', `protein powder, whey, whey protein, protein shake, protein bar, protein bars, high protein snack,
     protein snack, pre workout, preworkout, creatine, bcaa, supplements, supplement, mass gainer, energy gel,
@@ -69,7 +71,10 @@ const groups: [string, string][] = [
     rowing app, online coaching, personal training app, martial arts gear, boxing gloves, climbing shoes, swim goggles,
     trinkflasche sport, sporttasche, laufuhr, massagepistole, boxhandschuhe, fitnessuhr, sportuhr,
     guantes de boxeo, reloj deportivo, pistola de masaje, bicicleta estatica, esterilla de entrenamiento, ropa de gimnasio,
-    gants de boxe, montre de sport, pistolet de massage, velo d'appartement, brassiere de sport`],
+    gants de boxe, montre de sport, pistolet de massage, velo d'appartement, brassiere de sport,
+    compression socks, compression sleeves, compression wear, recovery slides, recovery shoes, squat rack, power rack, weight plates,
+    weight bench, protein shaker, shaker bottle, yoga studio, yoga class, yoga classes, online yoga, yoga retreat, pilates studio,
+    pilates classes, reformer pilates, spin class, spin studio, boxing gym, crossfit box, chalk, knee sleeves, wrist wraps, skipping ropes, battle ropes, gymnastic rings`],
   // food
   ['food', `air fryer, airfryer, olive oil, cookware, frying pan, pans, knife, knives, chef knife, blender, mixer, stand mixer,
     food processor, oven, grill, bbq, barbecue, smoker, spices, spice, sauce, hot sauce, seasoning, pasta, flour, cheese,
@@ -139,7 +144,7 @@ const groups: [string, string][] = [
     shower curtain, plant pots, planters, artificial plants, wall art, posters, frames, photo frames, clocks, wall clock,
     shelving, storage baskets, closet organizer, doormat, door handles, light bulbs, smart bulbs, floor lamp, table lamp,
     ceiling light, chandelier, kitchen renovation, bathroom renovation, doors, flooring tiles, parquet, laminate,
-    wallpapers, home fragrance, scented candles, diffuser, home textiles, outdoor furniture, garden furniture, mattress brand,
+    wallpapers, home fragrance, reading nook, reading nooks, reading corner, window seat, scented candles, diffuser, home textiles, outdoor furniture, garden furniture, mattress brand,
     couchtisch, esstisch, sessel, stehlampe, deckenleuchte, kerzen, duftkerzen, bilderrahmen, bettdecke, handtucher, parkett,
     tapete, gartenmobel, mesa de centro, sillon, lampara de pie, velas, cuadros, ropa de cama, toallas, parquet, papel pintado,
     table basse, fauteuil, lampadaire, bougies, cadres, linge de lit, serviettes, papier peint, mobilier de jardin`],
@@ -148,7 +153,8 @@ const groups: [string, string][] = [
     diapers, nappies, baby wipes, baby food, baby food pouches, baby formula, baby clothes, baby clothing, kids clothes,
     children's clothing, toys, toy, wooden toys, educational toys, baby monitor, breast pump, baby bottle, pacifier, school bags, lunch box, kids books, children's books, family car, maternity wear,
     kinderwagen, buggy, autositz, kindersitz, babytrage, windeln, babynahrung, babykleidung, kinderkleidung, spielzeug,
-    holzspielzeug, babyflasche, schnuller, cochecito, carrito, silla de paseo, panales, panal, comida para bebes,
+    holzspielzeug, babyflasche, schnuller, cochecito, carrito, silla de paseo, panales, panal, comida para bebes, passeggini,
+    lunchbox, lunchboxes, kids lunchbox, school lunchbox, family friendly resort, family hotel, familienhotel,
     ropa de bebe, juguetes, chupete, poussette, couches, petits pots, vetements pour bebes, vetements bebe, jouets,
     jouets en bois, siege auto, biberon, tetine, carrinho de bebe, fraldas, brinquedos, passeggino, pannolini, giocattoli,
     baby carrier wrap, baby sling, baby bath, changing table, changing bag, diaper bag, nappy bag, baby blanket, sleeping bag baby,
@@ -160,6 +166,23 @@ const groups: [string, string][] = [
     bolsa de panales, cambiador, mochila portabebes, bicicleta infantil, mochila escolar, cuna, ropa premama, juegos de mesa,
     sac a langer, table a langer, porte bebe, velo enfant, cartable, lit bebe, vetements de grossesse, jeux de societe`],
 ];
+
+/**
+ * Clothing and kit named by the sport it is for is sportswear ("cycling apparel", "yoga pants",
+ * "running jacket"): the sport decides the audience, not the garment. Longest match first makes
+ * these win over the garment alone.
+ */
+const sports = 'running, cycling, bike, yoga, gym, workout, training, fitness, sports, athletic, pilates, crossfit, lifting, boxing, triathlon, marathon';
+const kit = `apparel, clothing, clothes, wear, gear, kit, shorts, tights, pants, leggings, jacket, top, tops, tee, shirt, hoodie, bra,
+  socks, shoes, jersey, outfit, outfits, set, bag, bottle, gloves, headphones, earbuds, watch, belt`;
+const split = (x: string) => x.split(',').map((w) => w.trim()).filter(Boolean);
+groups.push([
+  'fitness',
+  [
+    ...split(sports).flatMap((sport) => split(kit).map((item) => `${sport} ${item}`)),
+    ...split('ropa de running, ropa de ciclismo, ropa de yoga, ropa de entrenamiento, vetements de running, vetements de yoga, vetements de velo, tenue de sport, laufbekleidung, radbekleidung, radtrikot, yogahose, trainingsjacke, sporthose').map((x) => x),
+  ].join(', '),
+]);
 
 export interface AudienceWeight {
   niche: string;
@@ -251,7 +274,130 @@ export function audienceOfProducts(found: ProductMatch[]): AudienceWeight[] {
   return mergeAudience(weights, [...secondary.entries()].map(([niche, weight]) => ({ niche, weight })));
 }
 
+/**
+ * Who a product is used by, when the brief says it and that is a child or an animal: "kids'
+ * sunscreen", "baby shampoo", "toys for dogs", "Spielzeug für Hunde", "juguetes para perros",
+ * "jouets pour chats". A product for a dependent is bought and shown by the parent or owner, so the
+ * audience is family or pet creators whatever the product's own niche; that niche stays as a side
+ * audience (a dog toy is no family product, kids' sunscreen is still skincare). Only dependents
+ * count: "travel insurance for families" or "skincare for mums" are used by adults, whose niche the
+ * product already names.
+ */
+const dependents: [string, string][] = [
+  ['family', `kid, kids, child, children, baby, babies, toddler, toddlers, infant, infants, newborn, newborns, preschooler,
+    preschoolers, kinder, kindern, kleinkind, kleinkinder, babys, schulkinder, nino, ninos, nina, ninas, bebe, bebes, enfant,
+    enfants, bambino, bambini, crianca, criancas, infantil, infantiles, enfantin, enfantine, infantile, bimbi`],
+  ['pet', `dog, dogs, cat, cats, pet, pets, puppy, puppies, kitten, kittens, hund, hunde, hunden, katze, katzen, haustier,
+    haustiere, perro, perros, gato, gatos, mascota, mascotas, chien, chiens, chat, chats, chiot, chiots, chaton, chatons,
+    animaux, cani, gatti, cachorro, cachorros, canino, canina, caninos, felino, felina, felinos`],
+];
+const dependentOf = new Map(
+  dependents.flatMap(([niche, words]) =>
+    words
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean)
+      .map((w) => [tokens(w)[0]!, niche] as const),
+  ),
+);
+/** "for" in the covered languages, and the words that may stand between it and whom it names */
+const forWords = new Set(['for', 'fur', 'para', 'pour', 'per', 'pra']);
+/** "of" in the Romance languages: right after the product it says whom it is for ("ropa de bebé", "jouets de chien") */
+const ofWords = new Set(['de', 'du', 'des', 'del', 'di', 'da', 'do', 'dei', 'delle']);
+const between = new Set(
+  tokens(`the your their our my little small big young older senior active happy all every los las tus sus nuestros nuestras
+    les vos nos leurs tes die den deine ihre unsere kleine kleinen großen i tuoi vostri`),
+);
+/** a "for" this far after the product still belongs to it ("toys and chews for dogs") */
+const FOR_GAP = 3;
+/** verbs after which "for" introduces whom the brand seeks, not whom the product is for */
+const seeking = new Set(tokens('looking searching seeking search suchen sucht busca buscamos buscan cherche cherchons recherche recherchons cerca cerchiamo procura'));
+
+function dependentAfter(seq: string[], from: number): string | undefined {
+  // an adjective after the noun, as Romance languages place it: "ropa infantil", "jouets enfant"
+  const next = from < seq.length ? dependentOf.get(seq[from]!) : undefined;
+  if (next) return next;
+  for (let i = from; i < Math.min(seq.length, from + FOR_GAP + 1); i++) {
+    const w = seq[i]!;
+    if (seeking.has(w)) return undefined;
+    if (!forWords.has(w) && !(i === from && ofWords.has(w))) continue;
+    // "for dogs", "for our little ones' kids", "for school kids"; "for people who love dogs" names adults
+    for (let j = i + 1; j < Math.min(seq.length, i + 4); j++) {
+      const niche = dependentOf.get(seq[j]!);
+      if (niche) return niche;
+      if (!between.has(seq[j]!) && isFunctionWord(seq[j]!)) return undefined;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+const friendly = new Set(tokens('friendly freundlich friendly'));
+const families = new Set(tokens('family families familie familien familia familias famille familles famiglia'));
+
+/** "kids' sunscreen", "baby sleeping bags", "dog's new bed": a dependent one or two words before the product */
+function dependentBefore(seq: string[], start: number): string | undefined {
+  // "dog-friendly hotel", "family-friendly resort", "kid-friendly recipes"
+  if (start >= 2 && friendly.has(seq[start - 1]!)) {
+    const who = seq[start - 2]!;
+    return dependentOf.get(who) ?? (families.has(who) ? 'family' : undefined);
+  }
+  const prev = start > 0 ? dependentOf.get(seq[start - 1]!) : undefined;
+  if (prev || start < 2) return prev;
+  const gap = seq[start - 1]!;
+  return isFunctionWord(gap) || forWords.has(gap) || ofWords.has(gap) ? undefined : dependentOf.get(seq[start - 2]!);
+}
+
+/** The products with their audience moved to the dependent they are for, when the text names one. */
+export function forDependents(view: TextView, found: ProductMatch[]): ProductMatch[] {
+  const seq = view.sequence.trim().split(' ');
+  return found.map((p) => {
+    const start = view.sequence.slice(0, p.position).split(' ').length - 1;
+    if (start < 0 || start >= seq.length) return p;
+    const end = start + term(p.product).key.split(' ').length;
+    const niche = dependentBefore(seq, start) ?? dependentAfter(seq, end);
+    if (!niche || p.audience.some((a) => a.niche === niche && a.weight >= 1)) return p;
+    const own = p.audience.filter((a) => a.niche !== niche).map((a) => ({ niche: a.niche, weight: Math.min(a.weight, DEPENDENT_SIDE) }));
+    return { ...p, audience: [{ niche, weight: 1 }, ...own] };
+  });
+}
+/** what is left of a product's own niche when it is for a child or an animal */
+const DEPENDENT_SIDE = 0.3;
+
+/** German compounds that start with the dependent: "Kindersonnencreme", "Hundeshampoo", "Babyöl" */
+const compoundPrefixes: [string, string][] = (
+  [
+    ['family', 'kinder, kinders, baby, babys, kleinkind, kleinkinder'],
+    ['pet', 'hunde, hund, katzen, katze, welpen, haustier, tier'],
+  ] as const
+).flatMap(([niche, list]) => list.split(',').map((w): [string, string] => [w.trim(), niche]));
+const singleWordProducts = new Map(entries.filter((e) => e.length === 1).map((e) => [e.term.key, e.audience] as const));
+
+/**
+ * Products written as one compound with their dependent, which the product map does not list
+ * whole: the dependent's niche first, the product's own as a side audience.
+ */
+export function dependentCompounds(view: TextView, found: ProductMatch[]): ProductMatch[] {
+  // a product's tokens, and a phrase written as one word ("babyshampoo" is "baby shampoo")
+  const claimed = new Set([...productTokens(found), ...found.map((p) => term(p.product).key.replaceAll(' ', ''))]);
+  const out: ProductMatch[] = [];
+  for (const token of view.tokens) {
+    if (claimed.has(token)) continue;
+    for (const [prefix, niche] of compoundPrefixes) {
+      if (!token.startsWith(prefix)) continue;
+      const own = singleWordProducts.get(token.slice(prefix.length));
+      if (!own || token.length - prefix.length < 4) continue;
+      const at = view.sequence.indexOf(` ${token} `);
+      const side = own.filter((a) => a.niche !== niche).map((a) => ({ niche: a.niche, weight: Math.min(a.weight, DEPENDENT_SIDE) }));
+      out.push({ product: token, position: at < 0 ? view.sequence.length : at, audience: [{ niche, weight: 1 }, ...side] });
+      break;
+    }
+  }
+  return [...found, ...out].sort((a, b) => a.position - b.position);
+}
+
 export function productAudience(text: string): { products: ProductMatch[]; audience: AudienceWeight[] } {
-  const products = findProducts(textView(text));
+  const view = textView(text);
+  const products = dependentCompounds(view, forDependents(view, findProducts(view)));
   return { products, audience: audienceOfProducts(products) };
 }

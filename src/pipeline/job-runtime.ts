@@ -3,6 +3,7 @@ import type { Logger } from '../app/logger.js';
 import type { EventType, JobMeta, Stage } from '../domain/job.js';
 import { JobCancelledError } from '../errors.js';
 import type { CallContext } from '../providers/ledger.js';
+import type { FinishFields, FinishStatus } from '../repositories/jobs.repository.js';
 
 export type RuntimeDeps = Pick<AppContext, 'repos' | 'jobEvents'>;
 
@@ -72,7 +73,7 @@ export class JobRuntime {
   }
 
   /** Runs one report after every report before it has finished (a failed one doesn't block the next). */
-  private inTurn(report: () => Promise<void>): Promise<void> {
+  private inTurn<T>(report: () => Promise<T>): Promise<T> {
     const run = this.tail.then(report, report);
     this.tail = run.catch(() => undefined);
     return run;
@@ -88,11 +89,8 @@ export class JobRuntime {
    * Moves the job to its terminal status together with its terminal event (one statement), after
    * every report before it. False when the job had already finished.
    */
-  finish(status: 'completed' | 'failed' | 'cancelled', job: { meta?: Partial<JobMeta> }, data: Record<string, unknown>): Promise<boolean> {
-    let moved = false;
-    return this.inTurn(async () => {
-      moved = await this.deps.jobEvents.finish(this.jobId, status, job, data);
-    }).then(() => moved);
+  finish(status: FinishStatus, job: FinishFields, data: Record<string, unknown>): Promise<boolean> {
+    return this.inTurn(() => this.deps.jobEvents.finish(this.jobId, status, job, data));
   }
 
   enterStage(stage: Stage): Promise<void> {

@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/pool.js';
-import type { EventType, JobMeta } from '../domain/job.js';
+import type { EventType } from '../domain/job.js';
+import { finishJobParams, finishJobSql } from './jobs.repository.js';
+import type { FinishFields, FinishStatus } from './jobs.repository.js';
 
 export interface JobEvent {
   seq: number;
@@ -31,23 +33,13 @@ export class EventsRepository {
    * statement, so no crash can leave a finished job without its event (or the reverse). Returns
    * null when the job had already finished (someone else moved it; nothing is written).
    */
-  async appendTerminal(
-    jobId: string,
-    status: 'completed' | 'failed' | 'cancelled',
-    job: { error?: { code: string; message: string }; meta?: Partial<JobMeta> },
-    data: Record<string, unknown>,
-  ): Promise<JobEvent | null> {
+  async appendTerminal(jobId: string, status: FinishStatus, job: FinishFields, data: Record<string, unknown>): Promise<JobEvent | null> {
     const { rows } = await this.db.query<JobEvent>(
-      `with s as (
-         update pipeline_jobs set status = $2, error = $3::jsonb, progress = case when $2 = 'completed' then 1 else progress end,
-           meta = meta || coalesce($4::jsonb, '{}'::jsonb), finished_at = now(), updated_at = now(),
-           last_event_seq = last_event_seq + 1
-         where id = $1 and status in ('pending', 'running')
-         returning last_event_seq)
+      `with s as (${finishJobSql(', last_event_seq = last_event_seq + 1')} returning last_event_seq)
        insert into pipeline_job_events (job_id, seq, type, data)
        select $1, last_event_seq, $2, $5::jsonb from s
        returning seq, type, data, created_at as "createdAt"`,
-      [jobId, status, job.error ? JSON.stringify(job.error) : null, job.meta ? JSON.stringify(job.meta) : null, JSON.stringify(data)],
+      [...finishJobParams(jobId, status, job), JSON.stringify(data)],
     );
     return rows[0] ?? null;
   }

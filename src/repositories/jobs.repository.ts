@@ -36,6 +36,27 @@ export interface NewJob {
   requestHash?: string | null;
 }
 
+export type FinishStatus = 'completed' | 'failed' | 'cancelled';
+export interface FinishFields {
+  error?: { code: string; message: string };
+  meta?: Partial<JobMeta>;
+}
+
+/**
+ * The update that ends a pending or running job ($1 id, $2 status, $3 error, $4 meta: see
+ * finishJobParams). `alsoSet` adds assignments: events.repository.ts raises the event sequence in
+ * the same statement that writes the terminal event.
+ */
+export function finishJobSql(alsoSet = ''): string {
+  return `update pipeline_jobs set status = $2, error = $3::jsonb, progress = case when $2 = 'completed' then 1 else progress end,
+     meta = meta || coalesce($4::jsonb, '{}'::jsonb), finished_at = now(), updated_at = now()${alsoSet}
+   where id = $1 and status in ('pending', 'running')`;
+}
+
+export function finishJobParams(id: string, status: FinishStatus, fields: FinishFields): unknown[] {
+  return [id, status, fields.error ? JSON.stringify(fields.error) : null, fields.meta ? JSON.stringify(fields.meta) : null];
+}
+
 export class JobsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -99,17 +120,8 @@ export class JobsRepository {
   }
 
   /** Moves a non-terminal job to a terminal status; false if it was already terminal. */
-  async finish(
-    id: string,
-    status: 'completed' | 'failed' | 'cancelled',
-    extra: { error?: { code: string; message: string }; meta?: Partial<JobMeta> } = {},
-  ): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `update pipeline_jobs set status = $2, error = $3::jsonb, progress = case when $2 = 'completed' then 1 else progress end,
-         meta = meta || coalesce($4::jsonb, '{}'::jsonb), finished_at = now(), updated_at = now()
-       where id = $1 and status in ('pending', 'running')`,
-      [id, status, extra.error ? JSON.stringify(extra.error) : null, extra.meta ? JSON.stringify(extra.meta) : null],
-    );
+  async finish(id: string, status: FinishStatus, extra: FinishFields = {}): Promise<boolean> {
+    const { rowCount } = await this.db.query(finishJobSql(), finishJobParams(id, status, extra));
     return rowCount === 1;
   }
 

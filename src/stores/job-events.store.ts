@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { EventType, JobMeta } from '../domain/job.js';
+import type { EventType } from '../domain/job.js';
+import type { FinishFields, FinishStatus } from '../repositories/jobs.repository.js';
 import type { EventsRepository, JobEvent } from '../repositories/events.repository.js';
 
 type Listener = (seq: number) => void;
@@ -82,12 +83,7 @@ export class JobEventsService {
    * Finishes a pending or running job: its terminal status and terminal event are written together
    * (one statement). False when the job had already finished; then nothing is written.
    */
-  async finish(
-    jobId: string,
-    status: 'completed' | 'failed' | 'cancelled',
-    job: { error?: { code: string; message: string }; meta?: Partial<JobMeta> },
-    data: Record<string, unknown>,
-  ): Promise<boolean> {
+  async finish(jobId: string, status: FinishStatus, job: FinishFields, data: Record<string, unknown>): Promise<boolean> {
     const event = await this.repo.appendTerminal(jobId, status, job, data);
     if (!event) return false;
     await this.announce(jobId, event);

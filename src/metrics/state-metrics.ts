@@ -51,7 +51,12 @@ export function attachStateMetrics(ctx: Pick<AppContext, 'repos' | 'queue' | 'lo
     },
   });
   // Worker heartbeats (src/worker/heartbeat.ts): read here so "no worker" is visible with none left to scrape.
-  const heartbeats = () => readHeartbeats(ctx.redis, ctx.config.redis.prefix);
+  // Two gauges show them; a scrape collects both at once, so they share one read.
+  let reading: ReturnType<typeof readHeartbeats> | null = null;
+  const heartbeats = () =>
+    (reading ??= readHeartbeats(ctx.redis, ctx.config.redis.prefix).finally(() => {
+      reading = null;
+    }));
   new Gauge({
     name: 'scout_workers_alive',
     help: 'Workers whose heartbeat reached Redis in the last 30 s',

@@ -20,6 +20,9 @@ export interface CallOutcome<T> {
   httpStatus?: number;
 }
 
+/** What a failed call still cost (units, money) and the HTTP status it ended with, read off its error. */
+export type ErrorCost = (err: unknown) => { units?: Record<string, number>; costUsd?: number; httpStatus?: number };
+
 /**
  * The external-call ledger. Every provider call goes through `track`, success or failure, so
  * `external_calls` is the complete record of what the service spent and how long it waited.
@@ -55,7 +58,7 @@ export class Ledger {
     service: string,
     operation: string,
     fn: () => Promise<CallOutcome<T>>,
-    onError?: (err: unknown) => { units?: Record<string, number>; costUsd?: number; httpStatus?: number },
+    onError?: ErrorCost,
   ): Promise<T> {
     return traced(`${service} ${operation}`, { 'scout.service': service, 'scout.operation': operation, ...(ctx.jobId ? { 'scout.job_id': ctx.jobId } : {}) }, () =>
       this.trackCall(ctx, service, operation, fn, onError),
@@ -67,7 +70,7 @@ export class Ledger {
     service: string,
     operation: string,
     fn: () => Promise<CallOutcome<T>>,
-    onError?: (err: unknown) => { units?: Record<string, number>; costUsd?: number; httpStatus?: number },
+    onError?: ErrorCost,
   ): Promise<T> {
     const started = performance.now();
     try {

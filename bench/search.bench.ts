@@ -11,6 +11,7 @@ import { DEFAULT_SEARCH_TUNING, legParams } from '../src/providers/search-index/
 import { noJob } from '../src/providers/ledger.js';
 import { seededRandom } from '../src/import/seeded-random.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
+import { benchEmbedderEnv } from './lib/bench-env.js';
 import { runJsonChild } from './lib/child.js';
 import { BUILD_META, loadKimCreators, scaledCorpus } from './lib/corpus.js';
 import type { BuildMeta } from './lib/corpus.js';
@@ -60,6 +61,7 @@ function sameTuning(a: ProbeSetting['tuning'], b: ProbeSetting['tuning']): boole
   return full(a) === full(b);
 }
 const ROUNDS = flag('rounds', 2);
+const embedderLabel = benchEmbedderEnv().EMBEDDINGS_PROVIDER === 'wordvec' ? 'wordvec (100-d word vectors + a 64-d hashing part, the default)' : 'hashing (384-d, --embedder=hashing)';
 const WRITE_BATCH = 5000;
 
 function queriesFrom(real: Creator[]): string[] {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     const total = size.n === 0 ? real.length : size.n;
     const kept = prebuilt.get(size.label);
     const dir = kept ?? mkdtempSync(path.join(os.tmpdir(), `scout-search-${size.label}-`));
-    const env = await createTestEnv({ LANCEDB_DIR: dir, LOG_LEVEL: 'warn' });
+    const env = await createTestEnv({ LANCEDB_DIR: dir, LOG_LEVEL: 'warn', ...benchEmbedderEnv() });
     try {
       let build: { ms: number; split: string; rss: number; disk: number };
       if (kept !== undefined) {
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
   }
   const body = [
     `Corpus: the ${real.length.toLocaleString('en-US')} real Kim creators; larger sizes add perturbed copies of them (caption words dropped and`,
-    'swapped, 8 words of another creator mixed in, follower/engagement numbers moved). Embedded default stack: hashing embedder (384-d),',
+    `swapped, 8 words of another creator mixed in, follower/engagement numbers moved). Embedded default stack: the ${embedderLabel} embedder,`,
     'LanceDB on local disk with BM25 full-text index + HNSW-SQ vector index, legs fused by RRF. Build = embed + merge-insert in batches of',
     `${WRITE_BATCH} + optimise (compaction, FTS and vector index). ${queries.length} queries (8 niche briefs + 32 caption snippets), limit ${LIMIT}, no filters,`,
     `${ROUNDS} rounds, after a warm-up, in a separate process whose RSS is reported. Recall@${LIMIT}: overlap with the same hybrid query answered`,

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { createApiKey } from '../../src/services/api-keys.service.js';
+import { flag } from './results.js';
 import { createTestContext } from '../../test/helpers/test-env.js';
 import type { TestContext } from '../../test/helpers/test-env.js';
 
@@ -32,3 +34,15 @@ export const briefs = [
   'family and parenting creators for a baby stroller campaign',
   'fashion creators with street style for a sneaker drop',
 ];
+
+/**
+ * The embedder the index benchmarks (import, search) run with: the product's default (wordvec,
+ * 100-d word vectors + a 64-d hashing part for unknown words) unless `--embedder=hashing` asks
+ * for the tests' embedder (384-d). The converted word-vector table is kept in data/bench-wordvec
+ * so it is converted once, not per run.
+ */
+export function benchEmbedderEnv(): Record<string, string> {
+  const provider = flag('embedder', 'wordvec');
+  if (provider !== 'wordvec' && provider !== 'hashing') throw new Error(`--embedder must be wordvec or hashing, not ${provider}`);
+  return provider === 'wordvec' ? { EMBEDDINGS_PROVIDER: 'wordvec', WORDVEC_DIR: path.resolve('data/bench-wordvec') } : { EMBEDDINGS_PROVIDER: 'hashing' };
+}

@@ -26,7 +26,7 @@ const command: Command = {
     'Import creators from a CSV/JSONL file into the search index (re-importing updates, never duplicates).\n' +
     `Formats: ${formatIds.join(', ')} — detected from the header when --format is not given; see docs/import-format.md.`,
   usage:
-    `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--limit N] [--source NAME] [--withhold-categories]\n` +
+    `scout import FILE [--format ${formatIds.join('|')}] [--reindex] [--batch-size N] [--threads N] [--limit N] [--source NAME] [--withhold-categories]\n` +
     '            [--no-niches]   (skip niche inference; see docs/quality.md)\n' +
     "            [--observed-at DATE]   (when the file's data was true, for rows without last_post_at / observed_at)\n" +
     '            [--keep-demo]   (keep the demo creators, which the first import of real data removes)',
@@ -37,6 +37,7 @@ const command: Command = {
       'withhold-categories': { type: 'boolean' },
       'no-niches': { type: 'boolean' },
       'batch-size': { type: 'string' },
+      threads: { type: 'string' },
       limit: { type: 'string' },
       source: { type: 'string' },
       'observed-at': { type: 'string' },
@@ -50,6 +51,8 @@ const command: Command = {
     }
     const batchSize = positiveInt('batch-size', values['batch-size']);
     const limit = positiveInt('limit', values.limit);
+    // classify and embed on this many threads (default: one per core, at most 4; 1 = the importer's own)
+    const threads = positiveInt('threads', values.threads);
     let observedAt: string | undefined;
     try {
       observedAt = timestamp('--observed-at', values['observed-at']) ?? undefined;
@@ -72,6 +75,7 @@ const command: Command = {
           format: format as FormatId | undefined,
           reindex: values.reindex ?? false,
           batchSize,
+          threads,
           limit,
           source: values.source,
           observedAt,

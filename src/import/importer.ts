@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Creator } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { IndexEmbedderMismatchError } from '../providers/search-index/creator-index.js';
+import type { IndexedCreator } from '../providers/search-index/creator-index.js';
+import { CreatorWorkPool, defaultImportThreads } from './creator-work.js';
 import { noJob } from '../providers/ledger.js';
 import type { FormatId } from './formats/index.js';
 import { nicheDoc, nicheScores, parseNicheModel, significantNiches, trainNicheModel } from './niche-classifier.js';
@@ -22,8 +24,15 @@ export interface ImportOptions {
   format?: FormatId;
   /** drop the index first (required after changing the embedder) */
   reindex?: boolean;
-  /** creators per index write (default 1000) */
+  /** creators per classify-and-embed batch (default 1000) */
   batchSize?: number;
+  /** creators per index write (default 10,000; at least `batchSize`) */
+  writeBatchSize?: number;
+  /**
+   * threads that classify and embed when the embedder runs locally (default: one per core, at most
+   * 4); 1 does it all in the importer's own thread
+   */
+  threads?: number;
   /** stop after this many data records */
   limit?: number;
   /** leave the source's niche labels out of the index (measures search on content alone; see `scout eval`) */
@@ -89,6 +98,11 @@ export interface ImportSummary {
   optimizeMs: number;
   /** of which reading the file once more and training the niche model (0 without classification) */
   classifyMs: number;
+  /**
+   * busy time spent classifying and embedding the creators, summed over the threads that did it
+   * (worker threads run at once, so it can exceed the wall time); overlaps the index writes
+   */
+  prepareMs: number;
   /** the niche model the creators were classified with; null without classification */
   nicheModel: NicheModelSummary | null;
   /** records read per second, including the final index optimisation */
@@ -102,6 +116,7 @@ export interface ImportSummary {
 export type ImportDeps = IndexOpsDeps;
 
 export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_WRITE_BATCH_SIZE = 10_000;
 const MAX_BAD_ROWS = 1000;
 
 /**
@@ -166,24 +181,72 @@ export async function importFile(
     opts.onBadRow?.(row);
   };
 
+  // Creators are classified and embedded in batches of `batchSize` (on worker threads when the
+  // embedder is local), in file order, while earlier batches are written in groups of
+  // `writeBatchSize`: one index write per group keeps the table's fragments and versions few.
+  const threads = opts.threads ?? defaultImportThreads();
+  let pool: CreatorWorkPool | null = null;
+  if (embedder.local && threads > 1) {
+    await embedder.open?.();
+    pool = await CreatorWorkPool.start({ embedder: embedder.local, nicheModel: niche?.model ?? null }, embedder.dimension, threads);
+    niche?.docs.clear(); // the workers analyse every creator's text themselves
+  }
+  const writeBatchSize = Math.max(batchSize, opts.writeBatchSize ?? DEFAULT_WRITE_BATCH_SIZE);
+  const maxInFlight = pool ? threads * 2 : 1;
+  const inFlight: Promise<IndexedCreator[]>[] = [];
+  let ready: IndexedCreator[] = [];
   let writing: Promise<void> | null = null;
   let batch: Creator[] = [];
+
+  let inThreadMs = 0;
+  const prepare = async (creators: Creator[]): Promise<IndexedCreator[]> => {
+    if (pool) {
+      const { vectors, niches } = await pool.run(creators);
+      return creators.map((creator, i) => {
+        if (niches) creator.niches = niches[i]!;
+        return { creator, vector: Array.from(vectors[i]!) };
+      });
+    }
+    // one call per batch: remote embedders split it into requests of their own batch size
+    const t0 = performance.now();
+    const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
+    inThreadMs += performance.now() - t0;
+    return creators.map((creator, i) => ({ creator, vector: vectors[i]! }));
+  };
+  const write = async (rows: IndexedCreator[]) => {
+    if (writing) await writing;
+    opts.signal?.throwIfAborted();
+    writing = index.upsert(rows, noJob).then(() => {
+      imported += rows.length;
+      progress('importing');
+    });
+    // surfaced by the next await; keeps a failed write from being an unhandled rejection meanwhile
+    writing.catch(() => {});
+  };
+  /** Takes the oldest prepared batch; writes once a group is full (or `all` at the end). */
+  const settle = async (all: boolean) => {
+    while (inFlight.length > 0 && (all || inFlight.length >= maxInFlight)) {
+      ready = ready.concat(await inFlight.shift()!);
+      if (ready.length >= writeBatchSize) {
+        const rows = ready;
+        ready = [];
+        await write(rows);
+      }
+    }
+    if (all && ready.length > 0) {
+      const rows = ready;
+      ready = [];
+      await write(rows);
+    }
+  };
   const flush = async () => {
     const creators = batch;
     batch = [];
     if (creators.length === 0) return;
-    // one call per write batch: remote embedders split it into requests of their own batch size
-    const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
-    if (writing) await writing;
-    opts.signal?.throwIfAborted();
-    writing = index
-      .upsert(creators.map((creator, i) => ({ creator, vector: vectors[i]! })), noJob)
-      .then(() => {
-        imported += creators.length;
-        progress('importing');
-      });
-    // surfaced by the next await; keeps a failed write from being an unhandled rejection meanwhile
-    writing.catch(() => {});
+    const prepared = prepare(creators);
+    prepared.catch(() => {});
+    inFlight.push(prepared);
+    await settle(false);
   };
 
   try {
@@ -197,7 +260,11 @@ export async function importFile(
       try {
         const creator = format.toCreator(record.values, rowCtx);
         if (opts.withholdCategories) creator.categories = [];
-        if (niche) creator.niches = significantNiches(nicheScores(niche.model, niche.docs.get(record.line) ?? nicheDoc(creator)));
+        if (niche && !pool) {
+          const t0 = performance.now();
+          creator.niches = significantNiches(nicheScores(niche.model, niche.docs.get(record.line) ?? nicheDoc(creator)));
+          inThreadMs += performance.now() - t0;
+        }
         batch.push(creator);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
@@ -207,10 +274,13 @@ export async function importFile(
       if (batch.length >= batchSize) await flush();
     }
     await flush();
+    await settle(true);
     if (writing) await writing;
   } finally {
     source.close();
+    await pool?.close();
   }
+  const prepareMs = inThreadMs + (pool?.busyMs ?? 0);
 
   let optimizeMs = 0;
   if (index.optimize && (imported > 0 || demoRemoved > 0)) {
@@ -230,6 +300,7 @@ export async function importFile(
     durationMs,
     optimizeMs,
     classifyMs,
+    prepareMs,
     nicheModel: niche ? { trained: niche.trained, ...niche.model.trainedOn } : null,
     ratePerSec: durationMs > 0 ? (read / durationMs) * 1000 : 0,
     indexCount: await index.count(),

@@ -42,10 +42,39 @@ async function file(name: string, content: string): Promise<string> {
 const key = (k: string) => k as CreatorKey;
 
 describe('importFile on the real data', () => {
+  it('classifies and embeds on worker threads exactly as in its own thread', async () => {
+    const one = await deps();
+    const pooled = await deps();
+    const limit = 1500;
+    const a = await importFile(one, kimProfilesCsv(), { limit, threads: 1, batchSize: 200 });
+    const b = await importFile(pooled, kimProfilesCsv(), { limit, threads: 2, batchSize: 200, writeBatchSize: 700 });
+    assert.equal(b.imported, a.imported);
+    assert.equal(b.indexCount, a.indexCount);
+    assert.ok(a.nicheModel?.trained && b.nicheModel?.trained);
+    const keys = (await one.providers.index.hybridSearch({ text: 'fitness gym', filters: {}, limit: 40, excludeKeys: [] }, noJob)).map((h) => h.creator.key);
+    assert.ok(keys.length >= 20);
+    const [va, vb] = [await (one.providers.index as LanceDbIndex).vectors(keys), await (pooled.providers.index as LanceDbIndex).vectors(keys)];
+    const [ca, cb] = [await one.providers.index.get(keys, noJob), await pooled.providers.index.get(keys, noJob)];
+    const niches = new Map(cb.map((c) => [c.key, c.niches]));
+    let withNiches = 0;
+    for (const c of ca) {
+      assert.deepEqual(niches.get(c.key), c.niches, `niches of ${c.key}`);
+      if ((c.niches ?? []).length > 0) withNiches++;
+    }
+    assert.ok(withNiches > 0, 'some creators have niches to compare');
+    for (const k of keys) {
+      const x = va.get(k)!;
+      const y = vb.get(k)!;
+      assert.equal(y.length, x.length);
+      assert.ok(x.every((v, i) => Math.abs(v - y[i]!) < 1e-6), `vector of ${k}`);
+    }
+  });
+
   it('imports a slice of the Kim profiles, and a fitness query ranks fitness creators first', async () => {
     const d = await deps();
     const progress: ImportProgress[] = [];
-    const summary = await importFile(d, kimProfilesCsv(), { limit: 2000, batchSize: 500 }, (p) => progress.push(p));
+    // writes of 500 (the default groups 10,000 creators per write), so there is progress between writes
+    const summary = await importFile(d, kimProfilesCsv(), { limit: 2000, batchSize: 500, writeBatchSize: 500 }, (p) => progress.push(p));
     assert.equal(summary.format, 'kim');
     assert.equal(summary.read, 2000);
     assert.equal(summary.imported + summary.skipped, 2000);

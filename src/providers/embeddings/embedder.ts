@@ -1,3 +1,4 @@
+import type { LocalEmbedderSpec } from './local-embedder.js';
 import type { CallContext } from '../ledger.js';
 
 export interface Embedder {
@@ -16,6 +17,11 @@ export interface Embedder {
    * them to its query.
    */
   relatedWords?(text: string): Promise<RelatedWords[]>;
+  /**
+   * Optional: how to build this embedder again in a worker thread (`openLocalEmbedder`). Only local,
+   * deterministic embedders have one; bulk imports then embed on every core.
+   */
+  readonly local?: LocalEmbedderSpec;
 }
 
 export interface RelatedWords {

@@ -1,4 +1,5 @@
 import type { CallContext, Ledger } from '../ledger.js';
+import type { LocalEmbedderSpec } from './local-embedder.js';
 import type { Embedder } from './embedder.js';
 import { stopWords } from './stop-words.js';
 
@@ -29,6 +30,7 @@ const MAX_TOKEN_LENGTH = 40;
 export class HashingEmbedder implements Embedder {
   readonly id: string;
   readonly dimension: number;
+  readonly local: LocalEmbedderSpec;
   private readonly features = new FeatureCounts();
 
   constructor(
@@ -40,6 +42,7 @@ export class HashingEmbedder implements Embedder {
     }
     this.dimension = opts.dimension;
     this.id = `hashing-v1:${opts.dimension}`;
+    this.local = { kind: 'hashing', dimension: opts.dimension };
   }
 
   async embed(texts: string[], ctx: CallContext): Promise<number[][]> {

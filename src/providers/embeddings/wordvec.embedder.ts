@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CallContext, Ledger } from '../ledger.js';
 import type { Embedder, RelatedWords } from './embedder.js';
+import type { LocalEmbedderSpec } from './local-embedder.js';
 import { HashingEmbedder, tokenize } from './hashing.embedder.js';
 import { CONVERSION_ID, ensureWordVectors } from './wordvec/convert.js';
 import type { EnsureLogger } from './wordvec/convert.js';
@@ -58,6 +59,7 @@ interface Resolved {
 export class WordVecEmbedder implements Embedder {
   readonly id: string;
   readonly dimension: number;
+  readonly local: LocalEmbedderSpec | undefined;
   private wv: WordVectors | null;
   private loading: Promise<WordVectors> | null = null;
   private readonly fallback: HashingEmbedder | null;
@@ -76,6 +78,8 @@ export class WordVecEmbedder implements Embedder {
     this.fallback = opts.fallbackDim > 0 ? new HashingEmbedder({ dimension: opts.fallbackDim }, ledger) : null;
     this.dimension = dim + opts.fallbackDim;
     this.id = `wordvec-v1:${CONVERSION_ID}:${dim}${opts.fallbackDim > 0 ? `+h${opts.fallbackDim}` : ''}`;
+    // a table handed in (tests) cannot be rebuilt elsewhere from a spec
+    this.local = opts.vectors ? undefined : { kind: 'wordvec', dir: opts.dir, fallbackDim: opts.fallbackDim, ...(opts.source ? { source: opts.source } : {}) };
   }
 
   /** Converts (first time only) and loads the table; embed() does it on demand otherwise. */
@@ -119,6 +123,12 @@ export class WordVecEmbedder implements Embedder {
       this.remember(this.relatedCache, word, related);
     }
     return related;
+  }
+
+  /** The vector of one text, once `open()` has loaded the table (hot loops without the ledger). */
+  embedOpened(text: string): Float32Array {
+    if (!this.wv) throw new Error('WordVecEmbedder.embedOpened before open()');
+    return this.embedWith(this.wv, text);
   }
 
   /** The vector of one text with a loaded table. */

@@ -1,0 +1,24 @@
+import { Ledger } from '../ledger.js';
+import { HashingEmbedder } from './hashing.embedder.js';
+import { WordVecEmbedder } from './wordvec.embedder.js';
+
+/**
+ * How to build an in-process embedder again somewhere else (a worker thread): only embedders that
+ * run locally and deterministically have one, so a vector made in a worker is the vector the
+ * embedder itself would have made.
+ */
+export type LocalEmbedderSpec =
+  | { kind: 'hashing'; dimension: number }
+  | { kind: 'wordvec'; dir: string; fallbackDim: number; source?: string };
+
+/** A ledger that records nothing: a worker's embedding is local work of a caller that does its own accounting. */
+const silentLedger = new Ledger({ insert: async () => {} } as never, {} as never);
+
+/** Builds the embedder a spec describes and returns its one-text function (the table loaded first). */
+export async function openLocalEmbedder(spec: LocalEmbedderSpec): Promise<{ id: string; dimension: number; embedOne(text: string): Float32Array }> {
+  if (spec.kind === 'hashing') return new HashingEmbedder({ dimension: spec.dimension }, silentLedger);
+  const quiet = { info: () => {}, warn: () => {} };
+  const embedder = new WordVecEmbedder({ dir: spec.dir, fallbackDim: spec.fallbackDim, logger: quiet, ...(spec.source ? { source: spec.source } : {}) }, silentLedger);
+  await embedder.open();
+  return { id: embedder.id, dimension: embedder.dimension, embedOne: (text) => embedder.embedOpened(text) };
+}

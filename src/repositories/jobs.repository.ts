@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/pool.js';
+import type { Pool, Queryable } from '../db/pool.js';
+import { withTransaction } from '../db/pool.js';
 import type { JobMeta, JobParams, JobStatus, Stage } from '../domain/job.js';
 
 export interface JobRow {
@@ -35,6 +36,15 @@ export interface NewJob {
   idempotencyKey?: string | null;
   requestHash?: string | null;
 }
+
+/**
+ * What creating a job for a start did: `created` (the job row and one start counted against the
+ * day's quota, committed together), `existing` (the key's live job holding this Idempotency-Key:
+ * nothing written), or `quota` (the day's quota is used up: nothing written).
+ */
+export type StartWrite = { kind: 'created'; job: JobRow } | { kind: 'existing'; job: JobRow } | { kind: 'quota' };
+
+const UNIQUE_VIOLATION = '23505';
 
 export type FinishStatus = 'completed' | 'failed' | 'cancelled';
 export interface FinishFields {
@@ -97,6 +107,43 @@ export class JobsRepository {
       [apiKeyId, key],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The write of a start: frees an Idempotency-Key whose job is older than 24 h, finds the key's
+   * live job holding it, else inserts the job and counts one start against the key's quota for the
+   * current UTC day — atomically, so a refused quota leaves no job and a job always has its count.
+   * No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second waits
+   * for the first's commit, fails and finds the first's job).
+   */
+  static async createForStart(pool: Pool, job: NewJob, quota: number): Promise<StartWrite> {
+    const key = job.idempotencyKey ?? null;
+    try {
+      return await withTransaction(pool, async (client): Promise<StartWrite> => {
+        const jobs = new JobsRepository(client);
+        if (key !== null) {
+          // Keys live 24 h: an older job gives its key up so the key can be used again.
+          await client.query(
+            `update pipeline_jobs set idempotency_key = null
+             where api_key_id = $1 and idempotency_key = $2 and created_at < now() - interval '24 hours'`,
+            [job.apiKeyId, key],
+          );
+          const existing = await jobs.findByIdempotencyKey(job.apiKeyId, key);
+          if (existing) return { kind: 'existing', job: existing };
+        }
+        const created = await jobs.insert(job);
+        // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
+        if (!(await jobs.takeDailyStart(job.apiKeyId, quota))) throw new QuotaRefused();
+        return { kind: 'created', job: created };
+      });
+    } catch (err) {
+      if (err instanceof QuotaRefused) return { kind: 'quota' };
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION && key !== null) {
+        const existing = await new JobsRepository(pool).findByIdempotencyKey(job.apiKeyId, key);
+        if (existing) return { kind: 'existing', job: existing };
+      }
+      throw err;
+    }
   }
 
   /** pending → running (or running again after a crash). Returns null when the job is terminal or gone. */
@@ -230,3 +277,6 @@ export class JobsRepository {
     return rows[0]!.n;
   }
 }
+
+/** Rolls the start's transaction back when the quota refuses it. */
+class QuotaRefused extends Error {}

@@ -1,5 +1,4 @@
 import type { AppContext } from '../app/app-context.js';
-import { withTransaction } from '../db/pool.js';
 import { withTimeout } from '../domain/timeout.js';
 import { AppError } from '../errors.js';
 import { newJobId } from '../domain/ids.js';
@@ -22,8 +21,6 @@ export interface StartOutcome {
   /** true when an earlier request with the same Idempotency-Key created the job */
   replayed: boolean;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 function secondsToUtcMidnight(now = new Date()): number {
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
@@ -127,50 +124,21 @@ async function insertJob(
   hash: string,
 ): Promise<StartOutcome> {
   const quota = effectiveLimits(apiKey, ctx.config.limits).dailyJobQuota;
-  try {
-    return await withTransaction(ctx.pool, async (client) => {
-      // No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second
-      // waits for the first's commit, fails and replays it, below), and the quota is one counter row.
-      const jobs = new JobsRepository(client);
-      if (idempotencyKey !== undefined) {
-        // Keys live 24 h: an older job gives its key up so the key can be used again.
-        await client.query(
-          `update pipeline_jobs set idempotency_key = null
-           where api_key_id = $1 and idempotency_key = $2 and created_at < now() - interval '24 hours'`,
-          [apiKey.id, idempotencyKey],
-        );
-        const existing = await jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
-        if (existing) {
-          if (existing.requestHash !== hash) throw reusedKey();
-          return { job: existing, replayed: true };
-        }
-      }
-      const job = await jobs.insert({
-        id: newJobId(),
-        apiKeyId: apiKey.id,
-        params: toJobParams(body),
-        meta: emptyMeta(),
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: hash,
-      });
-      // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
-      if (!(await jobs.takeDailyStart(apiKey.id, quota))) {
-        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
-          retryAfterSeconds: secondsToUtcMidnight(),
-        });
-      }
-      return { job, replayed: false };
+  const write = await JobsRepository.createForStart(
+    ctx.pool,
+    { id: newJobId(), apiKeyId: apiKey.id, params: toJobParams(body), meta: emptyMeta(), idempotencyKey: idempotencyKey ?? null, requestHash: hash },
+    quota,
+  );
+  if (write.kind === 'quota') {
+    throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
+      retryAfterSeconds: secondsToUtcMidnight(),
     });
-  } catch (err) {
-    if ((err as { code?: string }).code === UNIQUE_VIOLATION && idempotencyKey !== undefined) {
-      const existing = await ctx.repos.jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
-      if (existing) {
-        if (existing.requestHash !== hash) throw reusedKey();
-        return { job: existing, replayed: true };
-      }
-    }
-    throw err;
   }
+  if (write.kind === 'existing') {
+    if (write.job.requestHash !== hash) throw reusedKey();
+    return { job: write.job, replayed: true };
+  }
+  return { job: write.job, replayed: false };
 }
 
 async function replay(ctx: Ctx, job: JobRow): Promise<StartOutcome> {

@@ -1,5 +1,4 @@
-import type { Pool, Queryable } from '../db/pool.js';
-import { withTransaction } from '../db/pool.js';
+import type { Queryable } from '../db/pool.js';
 import type { JobMeta, JobParams, JobStatus, Stage } from '../domain/job.js';
 
 export interface JobRow {
@@ -110,34 +109,50 @@ export class JobsRepository {
   }
 
   /**
-   * The write of a start: frees an Idempotency-Key whose job is older than 24 h, finds the key's
-   * live job holding it, else inserts the job and counts one start against the key's quota for the
-   * current UTC day — atomically, so a refused quota leaves no job and a job always has its count.
+   * The write of a start, in one statement (one round trip, no BEGIN/COMMIT): frees an
+   * Idempotency-Key whose job is older than 24 h, finds the key's live job holding it, else counts
+   * one start against the key's quota for the current UTC day and inserts the job only if the count
+   * was taken — atomically, so a refused quota leaves no job and a job always has its count.
    * No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second waits
-   * for the first's commit, fails and finds the first's job).
+   * for the first's commit, fails, and its count rolls back with it) and the second finds the first's job.
+   *
+   * The statements of a WITH share one snapshot and run in the order they are read: `counted` reads
+   * `freed` (count(*), so the whole update) before it counts, and `created` reads `counted` before
+   * it inserts, so an older job has given its key up by the time the unique index is checked.
+   * `existing` sees the rows as they were, so it leaves out those `freed` releases by their age.
    */
-  static async createForStart(pool: Pool, job: NewJob, quota: number): Promise<StartWrite> {
+  static async createForStart(pool: Queryable, job: NewJob, quota: number): Promise<StartWrite> {
     const key = job.idempotencyKey ?? null;
     try {
-      return await withTransaction(pool, async (client): Promise<StartWrite> => {
-        const jobs = new JobsRepository(client);
-        if (key !== null) {
-          // Keys live 24 h: an older job gives its key up so the key can be used again.
-          await client.query(
-            `update pipeline_jobs set idempotency_key = null
-             where api_key_id = $1 and idempotency_key = $2 and created_at < now() - interval '24 hours'`,
-            [job.apiKeyId, key],
-          );
-          const existing = await jobs.findByIdempotencyKey(job.apiKeyId, key);
-          if (existing) return { kind: 'existing', job: existing };
-        }
-        const created = await jobs.insert(job);
-        // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
-        if (!(await jobs.takeDailyStart(job.apiKeyId, quota))) throw new QuotaRefused();
-        return { kind: 'created', job: created };
-      });
+      const { rows } = await pool.query<JobRow & { kind: 'created' | 'existing' }>(
+        `with freed as (
+           update pipeline_jobs set idempotency_key = null
+           where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at < now() - interval '24 hours'
+           returning 1
+         ), existing as (
+           select ${columns} from pipeline_jobs
+           where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at >= now() - interval '24 hours'
+         ), counted as (
+           insert into api_key_daily_starts as s (api_key_id, day, n)
+           select $2, (now() at time zone 'utc')::date, 1
+           where $8::int > 0 and not exists (select 1 from existing) and (select count(*) from freed) >= 0
+           on conflict (api_key_id, day) do update set n = s.n + 1 where s.n < $8::int
+           returning s.n
+         ), created as (
+           insert into pipeline_jobs (id, api_key_id, params, meta, idempotency_key, request_hash, webhook_url)
+           select $1, $2, $3::jsonb, $4::jsonb, $5, $6, $7 where exists (select 1 from counted)
+           returning ${columns}
+         )
+         select 'created' as kind, * from created
+         union all
+         select 'existing' as kind, * from existing`,
+        [job.id, job.apiKeyId, JSON.stringify(job.params), JSON.stringify(job.meta), key, job.requestHash ?? null, job.params.webhookUrl, quota],
+      );
+      const row = rows[0];
+      if (!row) return { kind: 'quota' };
+      const { kind, ...found } = row;
+      return { kind, job: found };
     } catch (err) {
-      if (err instanceof QuotaRefused) return { kind: 'quota' };
       if ((err as { code?: string }).code === UNIQUE_VIOLATION && key !== null) {
         const existing = await new JobsRepository(pool).findByIdempotencyKey(job.apiKeyId, key);
         if (existing) return { kind: 'existing', job: existing };
@@ -277,6 +292,3 @@ export class JobsRepository {
     return rows[0]!.n;
   }
 }
-
-/** Rolls the start's transaction back when the quota refuses it. */
-class QuotaRefused extends Error {}

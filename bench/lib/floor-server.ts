@@ -29,7 +29,7 @@ import type { BucketSpec } from '../../src/stores/rate-limiter.store.js';
  *   GET  /floor/status/:jobId    both, in the route's order: the floor of GET /pipeline/jobs/:id
  *   POST /floor/start-db         a start's Postgres write (JobsRepository.createForStart) + BullMQ add
  *   POST /floor/start            every round trip of a start, in order: `start` bucket, Idempotency-Key
- *                                claim, the Postgres write, the key's record, BullMQ add
+ *                                claim, the Postgres write, then the key's record and BullMQ add at once
  */
 const config = loadConfig(process.env);
 const pool = createPool(config.database.url, config.database.poolMax);
@@ -92,8 +92,8 @@ app.post('/floor/start', express.json(), async (req, res) => {
   }
   const write = await JobsRepository.createForStart(pool, { id: newJobId(), apiKeyId, params, meta: emptyMeta(), idempotencyKey: idemKey, requestHash: hash }, huge);
   if (write.kind !== 'created') throw new Error(`floor start: ${write.kind}`);
-  if (idemKey !== null) await idempotency.complete(apiKeyId, idemKey, hash, write.job.id);
-  await queue.enqueue(write.job.id);
+  // as the start does: the key's record and the enqueue at once
+  await Promise.all([idemKey === null ? null : idempotency.complete(apiKeyId, idemKey, hash, write.job.id), queue.enqueue(write.job.id)]);
   res.status(202).json({ job_id: write.job.id });
 });
 

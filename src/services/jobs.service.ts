@@ -95,25 +95,34 @@ export async function startJob(
     if (claim?.state === 'acquired') await store.release(apiKey.id, idempotencyKey!, claim.token).catch(() => {});
     throw err;
   }
-  if (idempotencyKey !== undefined) {
-    await store.complete(apiKey.id, idempotencyKey, hash, created.job.id).catch((err: unknown) => {
-      ctx.logger.warn({ err: (err as Error).message }, 'could not record the idempotency key in Redis');
-    });
-  }
-  if (created.replayed) return replay(ctx, created.job);
-
+  // The key's record and the enqueue are independent (BullMQ has its own connection): both are in
+  // flight at once, and the answer waits for both, so a retry after it replays.
+  const recorded =
+    idempotencyKey === undefined
+      ? Promise.resolve()
+      : store.complete(apiKey.id, idempotencyKey, hash, created.job.id).catch((err: unknown) => {
+          ctx.logger.warn({ err: (err as Error).message }, 'could not record the idempotency key in Redis');
+        });
   try {
-    await withTimeout(ctx.queue.enqueue(created.job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue');
-  } catch (err) {
-    ctx.logger.error({ err: (err as Error).message, job_id: created.job.id }, 'job accepted but not queued; the sweeper will queue it');
-    throw new AppError(
-      'service_unavailable',
-      `job ${created.job.id} was accepted but could not be queued right now; it will be queued automatically. ` +
-        'Poll its status, or retry with the same Idempotency-Key to get the same job.',
-      { retryAfterSeconds: 5, members: { job_id: created.job.id } },
-    );
+    if (created.replayed) {
+      await recorded;
+      return await replay(ctx, created.job);
+    }
+    try {
+      await withTimeout(ctx.queue.enqueue(created.job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue');
+    } catch (err) {
+      ctx.logger.error({ err: (err as Error).message, job_id: created.job.id }, 'job accepted but not queued; the sweeper will queue it');
+      throw new AppError(
+        'service_unavailable',
+        `job ${created.job.id} was accepted but could not be queued right now; it will be queued automatically. ` +
+          'Poll its status, or retry with the same Idempotency-Key to get the same job.',
+        { retryAfterSeconds: 5, members: { job_id: created.job.id } },
+      );
+    }
+    return created;
+  } finally {
+    await recorded;
   }
-  return created;
 }
 
 async function insertJob(

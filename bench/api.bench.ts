@@ -12,7 +12,8 @@ import { fmt, table } from './lib/stats.js';
 
 /**
  * API throughput and tail latency of the real API process (auth, rate limit, idempotency all on)
- * against a bare Express hello-JSON app in its own process, measured in the same run. The load
+ * against a bare Express hello-JSON app in its own process, and against I/O floors (bare Express apps
+ * making exactly a route's Postgres/Redis round trips, bench/lib/floor-server.ts), all measured in the same run. The load
  * generator runs in a third process. With --profile the API runs under --cpu-prof during the
  * POST /pipeline/start load and the top self-time functions are reported.
  */
@@ -29,61 +30,79 @@ async function main(): Promise<void> {
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'scout-api-prof-'));
   const helloPort = await freePort();
   const hello = spawnTs('bench/lib/hello-server.ts', { PORT: String(helloPort) });
+  const floorPort = await freePort();
+  const floorServer = spawnTs('bench/lib/floor-server.ts', { ...t.env, PORT: String(floorPort) });
   const api = await startApi({ ...t.env, LOG_LEVEL: 'warn' }, profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   try {
     await waitForHttp(`http://127.0.0.1:${helloPort}/hello`);
+    await waitForHttp(`http://127.0.0.1:${floorPort}/floor/redis`, { proc: floorServer });
     const headers = { 'X-API-Key': t.apiKey, 'content-type': 'application/json' };
     const start = await fetch(`${api.base}/pipeline/start`, { method: 'POST', headers, body: JSON.stringify({ brief: 'fitness creators for a protein bar launch' }) });
     const { job_id: jobId } = (await start.json()) as { job_id: string };
     if (start.status !== 202) throw new Error(`POST /pipeline/start answered ${start.status}`);
 
     const common = { connections, durationMs, warmupMs: 2000 };
+    const floor = (route: string) => `http://127.0.0.1:${floorPort}/floor/${route}`;
+    // each load also reports the CPU time its server process spent per request
+    const onHello = { cpuPid: hello.pid };
+    const onFloor = { cpuPid: floorServer.pid };
+    const onApi = { cpuPid: api.pid };
+    const ownKey = { 'X-Key-Id': t.apiKeyId };
+    const startBody = JSON.stringify({ brief: 'travel creators for a luggage brand, request {n}', top_k: 10 });
     console.log(`[bench:api] baseline hello-JSON, ${connections} connections, ${durationMs} ms`);
-    const baseline = await load({ ...common, url: `http://127.0.0.1:${helloPort}/hello` });
+    const baseline = await load({ ...common, ...onHello, url: `http://127.0.0.1:${helloPort}/hello` });
+    console.log('[bench:api] floors of the status route: its Redis command, its Postgres query, both');
+    const floorRedis = await load({ ...common, ...onFloor, url: floor('redis'), headers: ownKey });
+    const floorPg = await load({ ...common, ...onFloor, url: floor(`pg/${jobId}`), headers: ownKey });
+    const floorStatus = await load({ ...common, ...onFloor, url: floor(`status/${jobId}`), headers: ownKey });
     console.log(`[bench:api] GET /pipeline/jobs/:id`);
-    const getJob = await load({ ...common, url: `${api.base}/pipeline/jobs/${jobId}`, headers: { 'X-API-Key': t.apiKey } });
+    const getJob = await load({ ...common, ...onApi, url: `${api.base}/pipeline/jobs/${jobId}`, headers: { 'X-API-Key': t.apiKey } });
+    const postJson = { method: 'POST', body: startBody, headers: { 'content-type': 'application/json', 'Idempotency-Key': 'bench-{n}' } };
+    console.log('[bench:api] floors of a start, one key: its Postgres write + BullMQ add; every round trip of a start');
+    const floorStartDb = await load({ ...common, ...onFloor, ...postJson, url: floor('start-db'), headers: { ...postJson.headers, ...ownKey } });
+    const floorStart = await load({ ...common, ...onFloor, ...postJson, url: floor('start'), headers: { ...postJson.headers, ...ownKey } });
     console.log(`[bench:api] POST /pipeline/start (unique Idempotency-Key per request)`);
-    const startJobs = await load({
-      ...common,
-      url: `${api.base}/pipeline/start`,
-      method: 'POST',
-      headers: { ...headers, 'Idempotency-Key': 'bench-{n}' },
-      body: JSON.stringify({ brief: 'travel creators for a luggage brand, request {n}', top_k: 10 }),
-    });
-    // Starts of one key are serialised (advisory lock: exact quota and idempotency), so also spread them.
+    const startJobs = await load({ ...common, ...onApi, ...postJson, url: `${api.base}/pipeline/start`, headers: { ...postJson.headers, 'X-API-Key': t.apiKey } });
+    // Starts of one key queue on the key's daily counter row (exact quota), so also spread them.
     const keys = await Promise.all(
       Array.from({ length: connections }, (_, i) => createApiKey(t.ctx.repos.apiKeys, { name: `bench-${i}`, rateLimitPerMin: 1_000_000, dailyJobQuota: 1_000_000 })),
     );
+    console.log(`[bench:api] floors of a start, one key per connection`);
+    const floorStartDbMany = await load({ ...common, ...onFloor, ...postJson, url: floor('start-db'), laneHeaders: keys.map((k) => ({ 'X-Key-Id': k.row.id })) });
+    const floorStartMany = await load({ ...common, ...onFloor, ...postJson, url: floor('start'), laneHeaders: keys.map((k) => ({ 'X-Key-Id': k.row.id })) });
     console.log(`[bench:api] POST /pipeline/start, one key per connection`);
-    const startMany = await load({
-      ...common,
-      url: `${api.base}/pipeline/start`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'bench-{n}' },
-      laneHeaders: keys.map((k) => ({ 'X-API-Key': k.key })),
-      body: JSON.stringify({ brief: 'travel creators for a luggage brand, request {n}', top_k: 10 }),
-    });
+    const startMany = await load({ ...common, ...onApi, ...postJson, url: `${api.base}/pipeline/start`, laneHeaders: keys.map((k) => ({ 'X-API-Key': k.key })) });
     console.log(`[bench:api] POST /pipeline/start replaying one Idempotency-Key`);
     const replay = await load({
       ...common,
+      ...onApi,
       durationMs: Math.round(durationMs / 2),
       url: `${api.base}/pipeline/start`,
       method: 'POST',
       headers: { ...headers, 'Idempotency-Key': 'bench-replayed' },
       body: JSON.stringify({ brief: 'travel creators for a luggage brand, replayed' }),
     });
-    const baseline2 = await load({ ...common, durationMs: Math.round(durationMs / 2), url: `http://127.0.0.1:${helloPort}/hello` });
+    const baseline2 = await load({ ...common, ...onHello, durationMs: Math.round(durationMs / 2), url: `http://127.0.0.1:${helloPort}/hello` });
 
     await api.stop('SIGTERM');
-    const rows = [
-      ['bare Express hello-JSON (baseline)', baseline],
-      ['GET /pipeline/jobs/:id', getJob],
-      ['POST /pipeline/start (new job each, one key)', startJobs],
-      [`POST /pipeline/start (new job each, ${connections} keys)`, startMany],
-      ['POST /pipeline/start (idempotent replay)', replay],
-      ['bare Express hello-JSON (again, after)', baseline2],
-    ] as const;
+    // [name, result, the floor it is divided by]
+    const rows: [string, LoadResult, LoadResult | null][] = [
+      ['bare Express hello-JSON (baseline)', baseline, null],
+      ['floor: bare Express + 1 Redis EVALSHA (token bucket)', floorRedis, null],
+      ['floor: bare Express + 1 Postgres select (job by id and key)', floorPg, null],
+      ['floor: bare Express + both, in order (status floor)', floorStatus, null],
+      ['GET /pipeline/jobs/:id', getJob, floorStatus],
+      ['floor: bare Express + start write + BullMQ add, one key', floorStartDb, null],
+      ['floor: bare Express + every start round trip, one key (start floor)', floorStart, null],
+      ['POST /pipeline/start (new job each, one key)', startJobs, floorStart],
+      [`floor: bare Express + start write + BullMQ add, ${connections} keys`, floorStartDbMany, null],
+      [`floor: bare Express + every start round trip, ${connections} keys (start floor)`, floorStartMany, null],
+      [`POST /pipeline/start (new job each, ${connections} keys)`, startMany, floorStartMany],
+      ['POST /pipeline/start (idempotent replay)', replay, null],
+      ['bare Express hello-JSON (again, after)', baseline2, null],
+    ];
     const base = (baseline.rps + baseline2.rps) / 2;
+    const cpu = (r: LoadResult) => (r.serverCpuUsPerReq === undefined ? '' : Math.round(r.serverCpuUsPerReq));
     const statuses = (r: LoadResult) => Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(' ') + (r.errors ? ` err×${r.errors}` : '');
     let body = [
       `Load: ${connections} keep-alive connections, closed loop, ${durationMs / 1000} s per route after a 2 s warm-up, from a separate`,
@@ -91,9 +110,26 @@ async function main(): Promise<void> {
       'per-key token bucket (Redis Lua) and idempotency (Redis + Postgres unique index) on; the bench key has a huge limit.',
       'Baseline: a bare Express 5 app answering `{"hello":"world"}` in its own process, measured before and after.',
       '',
+      'Floors: a bare Express 5 app in its own process (`bench/lib/floor-server.ts`) that makes exactly the Postgres and Redis',
+      "round trips of a route through the API's own code and settings (RateLimiter, JobsRepository, IdempotencyStore,",
+      'PipelineQueue; pool size, ioredis and BullMQ options from the same config) and nothing else: no auth, validation,',
+      'metrics or logging. What a route costs beyond its floor is our per-request JavaScript.',
+      'Server CPU µs/req: user + system CPU time of the process serving the load (hello, floor or API; from /proc, 10 ms ticks)',
+      'over the measured window, per request; unlike req/s it does not depend on what else the 2 cores are doing.',
+      '',
       table(
-        ['route', 'req/s', 'ratio to baseline', 'p50 ms', 'p99 ms', 'statuses'],
-        rows.map(([name, r]) => [name, r.rps, `${fmt(r.rps / base, 3)}×`, r.latency.p50, r.latency.p99, statuses(r)]),
+        ['route', 'req/s', 'ratio to baseline', 'route ÷ its floor', 'server CPU µs/req', 'CPU ÷ floor CPU', 'p50 ms', 'p99 ms', 'statuses'],
+        rows.map(([name, r, f]) => [
+          name,
+          r.rps,
+          `${fmt(r.rps / base, 3)}×`,
+          f ? `${fmt(r.rps / f.rps, 2)}×` : '',
+          cpu(r),
+          f && r.serverCpuUsPerReq && f.serverCpuUsPerReq ? `${fmt(r.serverCpuUsPerReq / f.serverCpuUsPerReq, 2)}×` : '',
+          r.latency.p50,
+          r.latency.p99,
+          statuses(r),
+        ]),
       ),
     ].join('\n');
 
@@ -103,7 +139,7 @@ async function main(): Promise<void> {
       body += [
         '',
         '',
-        `CPU profile of the API process over the whole run (\`node --cpu-prof\`, ${fmt(prof.totalMs / 1000)} s sampled), self time by area:`,
+        `CPU profile of the API process over the whole run (\`node --cpu-prof\`, ${fmt(prof.totalMs / 1000)} s sampled; it idles while the baseline and the floors are loaded), self time by area:`,
         '',
         table(['area', 'share of samples'], areas.map((a) => [a.area, `${fmt(a.share * 100, 1)} %`])),
         '',
@@ -116,6 +152,7 @@ async function main(): Promise<void> {
   } finally {
     await api.stop('SIGKILL').catch(() => {});
     await hello.stop('SIGKILL').catch(() => {});
+    await floorServer.stop('SIGKILL').catch(() => {});
     await t.cleanup();
     rmSync(profDir, { recursive: true, force: true });
   }

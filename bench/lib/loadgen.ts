@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { replyJson } from './child.js';
 import { summarize } from './stats.js';
@@ -24,6 +25,8 @@ export interface LoadSpec {
   durationMs: number;
   warmupMs?: number;
   maxRequests?: number;
+  /** a server process (same machine) whose CPU time over the measured window is reported */
+  cpuPid?: number;
 }
 
 export interface LoadResult {
@@ -33,6 +36,17 @@ export interface LoadResult {
   latency: Summary;
   statuses: Record<string, number>;
   errors: number;
+  /** CPU time (user + system) of `cpuPid` per measured request, in µs (tick resolution, 10 ms per window) */
+  serverCpuUsPerReq?: number;
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** utime + stime of a process, in ms, from /proc/<pid>/stat (fields 14 and 15, after the parenthesised name). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
 function assertLoopback(url: string): void {
@@ -78,6 +92,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   let errors = 0;
   const max = spec.maxRequests ?? Number.MAX_SAFE_INTEGER;
+  const cpuBefore = spec.cpuPid === undefined ? 0 : cpuMsOf(spec.cpuPid);
   const started = performance.now();
   const stopAt = started + spec.durationMs;
   const lane = async (_: unknown, i: number) => {
@@ -94,8 +109,17 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: spec.connections }, lane));
   const durationMs = performance.now() - started;
+  const cpuMs = spec.cpuPid === undefined ? undefined : cpuMsOf(spec.cpuPid) - cpuBefore;
   agent.destroy();
-  return { requests: latencies.length, durationMs, rps: (latencies.length / durationMs) * 1000, latency: summarize(latencies), statuses, errors };
+  return {
+    requests: latencies.length,
+    durationMs,
+    rps: (latencies.length / durationMs) * 1000,
+    latency: summarize(latencies),
+    statuses,
+    errors,
+    ...(cpuMs === undefined || latencies.length === 0 ? {} : { serverCpuUsPerReq: (cpuMs * 1000) / latencies.length }),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -36,6 +36,15 @@ export interface NewJob {
   requestHash?: string | null;
 }
 
+/**
+ * What creating a job for a start did: `created` (the job row and one start counted against the
+ * day's quota, committed together), `existing` (the key's live job holding this Idempotency-Key:
+ * nothing written), or `quota` (the day's quota is used up: nothing written).
+ */
+export type StartWrite = { kind: 'created'; job: JobRow } | { kind: 'existing'; job: JobRow } | { kind: 'quota' };
+
+const UNIQUE_VIOLATION = '23505';
+
 export type FinishStatus = 'completed' | 'failed' | 'cancelled';
 export interface FinishFields {
   error?: { code: string; message: string };
@@ -97,6 +106,59 @@ export class JobsRepository {
       [apiKeyId, key],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The write of a start, in one statement (one round trip, no BEGIN/COMMIT): frees an
+   * Idempotency-Key whose job is older than 24 h, finds the key's live job holding it, else counts
+   * one start against the key's quota for the current UTC day and inserts the job only if the count
+   * was taken — atomically, so a refused quota leaves no job and a job always has its count.
+   * No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second waits
+   * for the first's commit, fails, and its count rolls back with it) and the second finds the first's job.
+   *
+   * The statements of a WITH share one snapshot and run in the order they are read: `counted` reads
+   * `freed` (count(*), so the whole update) before it counts, and `created` reads `counted` before
+   * it inserts, so an older job has given its key up by the time the unique index is checked.
+   * `existing` sees the rows as they were, so it leaves out those `freed` releases by their age.
+   */
+  static async createForStart(pool: Queryable, job: NewJob, quota: number): Promise<StartWrite> {
+    const key = job.idempotencyKey ?? null;
+    try {
+      const { rows } = await pool.query<JobRow & { kind: 'created' | 'existing' }>(
+        `with freed as (
+           update pipeline_jobs set idempotency_key = null
+           where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at < now() - interval '24 hours'
+           returning 1
+         ), existing as (
+           select ${columns} from pipeline_jobs
+           where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at >= now() - interval '24 hours'
+         ), counted as (
+           insert into api_key_daily_starts as s (api_key_id, day, n)
+           select $2, (now() at time zone 'utc')::date, 1
+           where $8::int > 0 and not exists (select 1 from existing) and (select count(*) from freed) >= 0
+           on conflict (api_key_id, day) do update set n = s.n + 1 where s.n < $8::int
+           returning s.n
+         ), created as (
+           insert into pipeline_jobs (id, api_key_id, params, meta, idempotency_key, request_hash, webhook_url)
+           select $1, $2, $3::jsonb, $4::jsonb, $5, $6, $7 where exists (select 1 from counted)
+           returning ${columns}
+         )
+         select 'created' as kind, * from created
+         union all
+         select 'existing' as kind, * from existing`,
+        [job.id, job.apiKeyId, JSON.stringify(job.params), JSON.stringify(job.meta), key, job.requestHash ?? null, job.params.webhookUrl, quota],
+      );
+      const row = rows[0];
+      if (!row) return { kind: 'quota' };
+      const { kind, ...found } = row;
+      return { kind, job: found };
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION && key !== null) {
+        const existing = await new JobsRepository(pool).findByIdempotencyKey(job.apiKeyId, key);
+        if (existing) return { kind: 'existing', job: existing };
+      }
+      throw err;
+    }
   }
 
   /** pending → running (or running again after a crash). Returns null when the job is terminal or gone. */

@@ -1,5 +1,4 @@
 import type { AppContext } from '../app/app-context.js';
-import { withTransaction } from '../db/pool.js';
 import { withTimeout } from '../domain/timeout.js';
 import { AppError } from '../errors.js';
 import { newJobId } from '../domain/ids.js';
@@ -22,8 +21,6 @@ export interface StartOutcome {
   /** true when an earlier request with the same Idempotency-Key created the job */
   replayed: boolean;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 function secondsToUtcMidnight(now = new Date()): number {
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
@@ -98,25 +95,34 @@ export async function startJob(
     if (claim?.state === 'acquired') await store.release(apiKey.id, idempotencyKey!, claim.token).catch(() => {});
     throw err;
   }
-  if (idempotencyKey !== undefined) {
-    await store.complete(apiKey.id, idempotencyKey, hash, created.job.id).catch((err: unknown) => {
-      ctx.logger.warn({ err: (err as Error).message }, 'could not record the idempotency key in Redis');
-    });
-  }
-  if (created.replayed) return replay(ctx, created.job);
-
+  // The key's record and the enqueue are independent (BullMQ has its own connection): both are in
+  // flight at once, and the answer waits for both, so a retry after it replays.
+  const recorded =
+    idempotencyKey === undefined
+      ? Promise.resolve()
+      : store.complete(apiKey.id, idempotencyKey, hash, created.job.id).catch((err: unknown) => {
+          ctx.logger.warn({ err: (err as Error).message }, 'could not record the idempotency key in Redis');
+        });
   try {
-    await withTimeout(ctx.queue.enqueue(created.job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue');
-  } catch (err) {
-    ctx.logger.error({ err: (err as Error).message, job_id: created.job.id }, 'job accepted but not queued; the sweeper will queue it');
-    throw new AppError(
-      'service_unavailable',
-      `job ${created.job.id} was accepted but could not be queued right now; it will be queued automatically. ` +
-        'Poll its status, or retry with the same Idempotency-Key to get the same job.',
-      { retryAfterSeconds: 5, members: { job_id: created.job.id } },
-    );
+    if (created.replayed) {
+      await recorded;
+      return await replay(ctx, created.job);
+    }
+    try {
+      await withTimeout(ctx.queue.enqueue(created.job.id), ctx.config.http.enqueueTimeoutMs, 'enqueue');
+    } catch (err) {
+      ctx.logger.error({ err: (err as Error).message, job_id: created.job.id }, 'job accepted but not queued; the sweeper will queue it');
+      throw new AppError(
+        'service_unavailable',
+        `job ${created.job.id} was accepted but could not be queued right now; it will be queued automatically. ` +
+          'Poll its status, or retry with the same Idempotency-Key to get the same job.',
+        { retryAfterSeconds: 5, members: { job_id: created.job.id } },
+      );
+    }
+    return created;
+  } finally {
+    await recorded;
   }
-  return created;
 }
 
 async function insertJob(
@@ -127,50 +133,21 @@ async function insertJob(
   hash: string,
 ): Promise<StartOutcome> {
   const quota = effectiveLimits(apiKey, ctx.config.limits).dailyJobQuota;
-  try {
-    return await withTransaction(ctx.pool, async (client) => {
-      // No per-key lock: two starts with one Idempotency-Key meet at the unique index (the second
-      // waits for the first's commit, fails and replays it, below), and the quota is one counter row.
-      const jobs = new JobsRepository(client);
-      if (idempotencyKey !== undefined) {
-        // Keys live 24 h: an older job gives its key up so the key can be used again.
-        await client.query(
-          `update pipeline_jobs set idempotency_key = null
-           where api_key_id = $1 and idempotency_key = $2 and created_at < now() - interval '24 hours'`,
-          [apiKey.id, idempotencyKey],
-        );
-        const existing = await jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
-        if (existing) {
-          if (existing.requestHash !== hash) throw reusedKey();
-          return { job: existing, replayed: true };
-        }
-      }
-      const job = await jobs.insert({
-        id: newJobId(),
-        apiKeyId: apiKey.id,
-        params: toJobParams(body),
-        meta: emptyMeta(),
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: hash,
-      });
-      // Last, so the counter row's lock is held only until the commit; refused → the job rolls back.
-      if (!(await jobs.takeDailyStart(apiKey.id, quota))) {
-        throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
-          retryAfterSeconds: secondsToUtcMidnight(),
-        });
-      }
-      return { job, replayed: false };
+  const write = await JobsRepository.createForStart(
+    ctx.pool,
+    { id: newJobId(), apiKeyId: apiKey.id, params: toJobParams(body), meta: emptyMeta(), idempotencyKey: idempotencyKey ?? null, requestHash: hash },
+    quota,
+  );
+  if (write.kind === 'quota') {
+    throw new AppError('quota_exceeded', `the daily quota of ${quota} jobs for this API key is used up; it resets at 00:00 UTC`, {
+      retryAfterSeconds: secondsToUtcMidnight(),
     });
-  } catch (err) {
-    if ((err as { code?: string }).code === UNIQUE_VIOLATION && idempotencyKey !== undefined) {
-      const existing = await ctx.repos.jobs.findByIdempotencyKey(apiKey.id, idempotencyKey);
-      if (existing) {
-        if (existing.requestHash !== hash) throw reusedKey();
-        return { job: existing, replayed: true };
-      }
-    }
-    throw err;
   }
+  if (write.kind === 'existing') {
+    if (write.job.requestHash !== hash) throw reusedKey();
+    return { job: write.job, replayed: true };
+  }
+  return { job: write.job, replayed: false };
 }
 
 async function replay(ctx: Ctx, job: JobRow): Promise<StartOutcome> {

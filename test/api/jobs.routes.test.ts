@@ -66,6 +66,12 @@ describe('job routes: status, results, artifacts, cancel', () => {
     resultsResponseSchema.parse(done.body);
     assert.deepEqual(done.body.results.map((r) => r.rank), [1, 2]);
     assert.equal(done.body.count, 2);
+    assert.equal(done.body.match_quality, null, 'no match artifact: null');
+    const match = { level: 'weak', reason: 'few creators match every filter' };
+    await api.ctx.repos.artifacts.put(job.id, 'match', match);
+    const withMatch = await api.call<z.infer<typeof resultsResponseSchema>>(`/pipeline/jobs/${job.id}/results`, { key: owner.key });
+    assert.deepEqual(withMatch.body.match_quality, match);
+    assert.deepEqual(withMatch.body.results.map((r) => r.rank), [1, 2]);
 
     const failed = await api.insertJob(owner.id, { status: 'failed' });
     assert.equal((await api.call(`/pipeline/jobs/${failed.id}/results`, { key: owner.key })).status, 409);

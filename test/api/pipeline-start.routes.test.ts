@@ -116,6 +116,31 @@ describe('POST /pipeline/start', () => {
     assert.equal(changed.status, 422);
   });
 
+  test('Idempotency-Key lives 24 h: an older job gives its key up, the key starts a new job and counts against the quota', async () => {
+    const { key: own, row } = await api.newKey({ dailyJobQuota: 3 });
+    const idem = { 'Idempotency-Key': 'reused-after-a-day' };
+    const old = await api.call<Started>('/pipeline/start', { key: own, body: { brief }, headers: idem });
+    assert.equal(old.status, 202, old.text);
+    await api.ctx.pool.query(`update pipeline_jobs set created_at = now() - interval '25 hours' where id = $1`, [old.body.job_id]);
+    // Redis keeps the key 24 h too: by now its record has expired
+    await api.ctx.redis.del(...(await api.ctx.redis.keys(`${api.redisPrefix}:idem:*`)));
+
+    const fresh = await api.call<Started>('/pipeline/start', { key: own, body: { brief: `${brief}, another day` }, headers: idem });
+    assert.equal(fresh.status, 202, fresh.text);
+    assert.notEqual(fresh.body.job_id, old.body.job_id);
+    assert.equal(fresh.headers.get('idempotent-replayed'), null);
+    assert.equal((await api.ctx.repos.jobs.get(old.body.job_id))?.idempotencyKey, null, 'the old job gave its key up');
+    assert.equal((await api.ctx.repos.jobs.get(fresh.body.job_id))?.idempotencyKey, 'reused-after-a-day');
+    const { rows } = await api.ctx.pool.query<{ n: number }>('select n from api_key_daily_starts where api_key_id = $1', [row.id]);
+    assert.equal(rows[0]?.n, 2, 'both jobs were counted');
+
+    // and from now on the key replays the new job
+    await api.ctx.redis.del(...(await api.ctx.redis.keys(`${api.redisPrefix}:idem:*`)));
+    const again = await api.call<Started>('/pipeline/start', { key: own, body: { brief: `${brief}, another day` }, headers: idem });
+    assert.equal(again.body.job_id, fresh.body.job_id);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  });
+
   test('Idempotency-Key is capped and must be printable', async () => {
     for (const value of ['x'.repeat(256), 'has space', '']) {
       const res = await api.call<Problem>('/pipeline/start', { key, body: { brief }, headers: { 'Idempotency-Key': value } });

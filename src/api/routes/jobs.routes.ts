@@ -7,7 +7,7 @@ import { cancelJob } from '../../services/jobs.service.js';
 import { jobView } from '../../presenters/job-view.js';
 import { defineRoute, jobNotFound, problem } from '../route.js';
 import { artifactResponseSchema, exampleArtifact, exampleJob, exampleResults, jobIdParam, jobViewSchema, resultsResponseSchema } from '../schemas.js';
-import { apiKeyOf, loadOwnJob, param } from './request-helpers.js';
+import { apiKeyOf, loadOwnJob, ownJobId, ownJobNotFound, param } from './request-helpers.js';
 
 // Job status, results, artifacts and cancel: every one scoped to the caller's key.
 
@@ -83,8 +83,8 @@ export const getJobResults = defineRoute({
         { members: { job_id: job.id, job_status: job.status } },
       );
     }
-    // both artifacts at once: one round trip of latency instead of two in a row
-    const [final, match] = await Promise.all([ctx.repos.artifacts.get(job.id, 'final'), ctx.repos.artifacts.get<MatchQuality>(job.id, 'match')]);
+    // both artifacts in one query
+    const { final, match } = await ctx.repos.artifacts.getMany(job.id, ['final', 'match']);
     if (!final) throw new Error(`completed job ${job.id} has no final artifact`);
     const results = rankedFrom(final.data);
     if (csv) {
@@ -95,7 +95,7 @@ export const getJobResults = defineRoute({
       job_id: job.id,
       status: 'completed',
       count: results.length,
-      match_quality: match?.data ?? null,
+      match_quality: (match?.data as MatchQuality | undefined) ?? null,
       results,
     };
     res.json(payload);
@@ -117,15 +117,19 @@ export const getJobArtifact = defineRoute({
   responses: { 200: { description: 'the artifact', body: artifactResponseSchema }, 404: problem('no such job, kind, or not written yet') },
   example: { params: { ...exampleParams, kind: 'timing' }, response: exampleArtifact },
   handler: ({ ctx }) => async (req, res) => {
-    const job = await loadOwnJob(ctx, param(req, 'jobId'), res);
     const kind = param(req, 'kind') ?? '';
     if (!isPublicKind(kind)) {
+      await loadOwnJob(ctx, param(req, 'jobId'), res); // an unknown job is a 404 for the job first
       throw new AppError('not_found', `unknown artifact kind "${kind.slice(0, 40)}"; one of: ${publicArtifactKinds.join(', ')}`);
     }
-    const artifact = await ctx.repos.artifacts.get(job.id, kind);
-    if (!artifact) throw new AppError('not_found', `job ${job.id} has no ${kind} artifact yet`);
+    // the job's ownership and its artifact in one query
+    const jobId = ownJobId(param(req, 'jobId'));
+    const found = await ctx.repos.artifacts.getForKey(jobId, apiKeyOf(res).id, kind);
+    if (!found) throw ownJobNotFound(jobId);
+    const { artifact } = found;
+    if (!artifact) throw new AppError('not_found', `job ${jobId} has no ${kind} artifact yet`);
     const payload: z.input<typeof artifactResponseSchema> = {
-      job_id: job.id,
+      job_id: jobId,
       kind,
       updated_at: artifact.updatedAt.toISOString(),
       data: artifact.data,

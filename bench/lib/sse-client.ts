@@ -31,6 +31,8 @@ export interface SseClientResult {
   /** streams the server ended before the client was done */
   streamsEnded: number;
   delay: Summary;
+  /** per round (the event data's `round`), the delay of the last stream to parse it: when the client had everything */
+  lastParsed: number[];
 }
 
 function assertLoopback(url: string): void {
@@ -41,6 +43,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   assertLoopback(spec.base);
   const u = new URL(spec.base);
   const delays: number[] = [];
+  const lastParsed: number[] = [];
   let opened = 0;
   let failed = 0;
   const counts = new Array<number>(spec.streams.length).fill(0);
@@ -69,9 +72,12 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
           let now = 0;
           const parser = createParser({
             onEvent: (e) => {
-              const t = (JSON.parse(e.data) as { data?: { t?: number } }).data?.t;
+              const data = (JSON.parse(e.data) as { data?: { t?: number; round?: number } }).data;
+              const t = data?.t;
               if (typeof t !== 'number') return;
               delays.push(now - t);
+              const round = data?.round ?? 0;
+              lastParsed[round] = Math.max(lastParsed[round] ?? 0, now - t);
               if (++counts[i]! === spec.expect && ++complete === spec.streams.length) resolveDone();
             },
           });
@@ -109,6 +115,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
     streamsEmpty: counts.filter((n) => n === 0).length,
     streamsEnded: ended,
     delay: summarize(delays),
+    lastParsed,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { JobEvent } from '../../repositories/events.repository.js';
 import type { JobEventsService } from '../../stores/job-events.store.js';
+import { fanOutTrace } from './fan-out-trace.js';
 
 type Events = Pick<JobEventsService, 'subscribe' | 'list'>;
 type Listener = () => void;
@@ -89,6 +90,7 @@ export class JobEventFeed {
       const t = tail;
       try {
         t.unsubscribe = await this.events.subscribe(jobId, (seq) => {
+          if (fanOutTrace.announced.hasSubscribers) fanOutTrace.announced.publish({ jobId, seq });
           // seq 0 = the announcement channel reconnected: anything may have been missed
           if (seq === 0) t.stale = true;
           else t.announced = Math.max(t.announced, seq);

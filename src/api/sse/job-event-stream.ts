@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobEvent } from '../../repositories/events.repository.js';
+import { fanOutTrace } from './fan-out-trace.js';
 import type { SseClient, SseHub } from './sse-hub.js';
 
 const PAGE = 500;
@@ -46,6 +47,8 @@ export class JobEventStream implements SseClient {
   private stopBeating: (() => void) | null = null;
   /** writes of one tick go out together: the socket is corked at the first and uncorked on the next tick */
   private corked: Socket | null = null;
+  /** an event frame went into the corked batch while the fan-out is traced: tell the trace once it is flushed */
+  private traced = false;
   private unsubscribe: (() => void) | null = null;
   private grace: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -108,6 +111,10 @@ export class JobEventStream implements SseClient {
     const socket = this.corked;
     this.corked = null;
     socket?.uncork();
+    if (this.traced) {
+      this.traced = false;
+      fanOutTrace.written.publish({ jobId: this.jobId, seq: this.lastSeq });
+    }
   }
 
   private pump(): void {
@@ -151,6 +158,7 @@ export class JobEventStream implements SseClient {
       for (const e of events) {
         if (this.closed) return;
         this.lastSeq = e.seq;
+        this.traced = fanOutTrace.written.hasSubscribers;
         if (!this.write(frame(e))) {
           this.uncork();
           await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);

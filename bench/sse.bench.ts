@@ -78,6 +78,8 @@ interface Level extends Run {
 }
 
 interface TraceLine {
+  /** the event's seq: round + 1 (every job of a level gets its n-th event in round n) */
+  seq: number;
   received: number;
   lastAnnounced?: number;
   lastWrite: number;
@@ -152,7 +154,7 @@ async function runStreams(
   const result = JSON.parse(lines.at(-1)!) as SseClientResult;
   const trace = traceLines(traceFile).slice(traceBefore);
   const split = starts.flatMap((started, round) => {
-    const line = trace.find((l) => l.received >= started - 1 && l.received < started + INTERVAL_MS);
+    const line = trace.find((l) => l.seq === round + 1);
     const parsed = result.lastParsed[round];
     return line && parsed !== undefined ? [{ received: line.received - started, announced: (line.lastAnnounced ?? line.received) - started, emitted: emitted[round]!, written: line.lastWrite - started, parsed }] : [];
   });

@@ -9,18 +9,18 @@ import type { Socket } from 'node:net';
  * size to every stream: framed once per fire as one chunked-encoding Buffer, then written with one
  * `socket.write` per stream (mode `socket`, one `write` syscall each) or one `res.write` per stream
  * within a cork/uncork of the socket (mode `res`, what the API does). For each fire it appends
- * `{"received":ms,"lastWrite":ms,"writes":n}` (wall clock ms) to SSE_TRACE_FILE. Loopback only.
+ * `{"seq":round + 1,"received":ms,"lastWrite":ms,"writes":n}` (wall clock ms) to SSE_TRACE_FILE. Loopback only.
  */
 const mode = process.env.FLOOR_WRITE === 'res' ? 'res' : 'socket';
 const traceFile = process.env.SSE_TRACE_FILE;
 const streams = new Set<{ res: http.ServerResponse; socket: Socket }>();
-let seq = 0;
 
 const wallNow = () => performance.timeOrigin + performance.now();
 
 function fire(t: number, round: number): void {
   const received = wallNow();
-  seq++;
+  // the n-th event of a job has seq n, as the API's streams would send it
+  const seq = round + 1;
   // the API's frame for a `progress` event (see eventItem and frame in src/api/sse/job-event-stream.ts)
   const item = { seq, type: 'progress', created_at: new Date().toISOString(), data: { t, round } };
   const frame = `id: ${seq}\nevent: progress\ndata: ${JSON.stringify(item)}\n\n`;
@@ -44,7 +44,7 @@ function fire(t: number, round: number): void {
     }
   }
   const lastWrite = wallNow();
-  if (traceFile) appendFileSync(traceFile, `${JSON.stringify({ received, lastWrite, writes })}\n`);
+  if (traceFile) appendFileSync(traceFile, `${JSON.stringify({ seq, received, lastWrite, writes })}\n`);
 }
 
 const server = http.createServer((req, res) => {

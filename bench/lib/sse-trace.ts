@@ -3,14 +3,22 @@ import diagnostics_channel from 'node:diagnostics_channel';
 
 /**
  * Loaded into the API process by the SSE benchmark (`--import`): listens to the fan-out's timing
- * points (src/api/sse/fan-out-trace.ts) and, after each burst (no announcement or write for
- * QUIET_MS), appends `{"received":ms,"lastAnnounced":ms,"lastWrite":ms,"writes":n}` (wall clock ms:
- * first and last announcement of the burst, return of its last frame write) to SSE_TRACE_FILE.
+ * points (src/api/sse/fan-out-trace.ts) per event sequence number (the bench's jobs all get their
+ * n-th event in round n) and, once nothing happened for QUIET_MS, appends one line per seq seen,
+ * `{"seq":n,"received":ms,"lastAnnounced":ms,"lastWrite":ms,"writes":n}` (wall clock ms: first and
+ * last announcement of that seq, return of the last socket write holding it), to SSE_TRACE_FILE.
  */
-const QUIET_MS = 700;
+const QUIET_MS = 500;
 const file = process.env.SSE_TRACE_FILE;
 const wallNow = () => performance.timeOrigin + performance.now();
-let burst: { received: number; lastAnnounced: number; lastWrite: number; writes: number } | null = null;
+interface Burst {
+  seq: number;
+  received: number;
+  lastAnnounced: number;
+  lastWrite: number;
+  writes: number;
+}
+const bursts = new Map<number, Burst>();
 let quiet: NodeJS.Timeout | null = null;
 
 function touch(): void {
@@ -18,25 +26,30 @@ function touch(): void {
   else {
     quiet = setTimeout(() => {
       quiet = null;
-      if (burst && file) appendFileSync(file, `${JSON.stringify(burst)}\n`);
-      burst = null;
+      if (file) for (const b of bursts.values()) appendFileSync(file, `${JSON.stringify(b)}\n`);
+      bursts.clear();
     }, QUIET_MS);
     quiet.unref();
   }
 }
 
+function burstOf(seq: number, now: number): Burst {
+  let b = bursts.get(seq);
+  if (!b) bursts.set(seq, (b = { seq, received: now, lastAnnounced: now, lastWrite: 0, writes: 0 }));
+  return b;
+}
+
 if (file) {
-  diagnostics_channel.subscribe('scout.sse.announced', () => {
+  diagnostics_channel.subscribe('scout.sse.announced', (msg) => {
     const now = wallNow();
-    burst ??= { received: now, lastAnnounced: now, lastWrite: 0, writes: 0 };
-    burst.lastAnnounced = now;
+    burstOf((msg as { seq: number }).seq, now).lastAnnounced = now;
     touch();
   });
-  diagnostics_channel.subscribe('scout.sse.written', () => {
+  diagnostics_channel.subscribe('scout.sse.written', (msg) => {
     const now = wallNow();
-    burst ??= { received: now, lastAnnounced: now, lastWrite: 0, writes: 0 };
-    burst.lastWrite = now;
-    burst.writes++;
+    const b = burstOf((msg as { seq: number }).seq, now);
+    b.lastWrite = now;
+    b.writes++;
     touch();
   });
 }

@@ -66,7 +66,7 @@ interface Run {
   openSeconds: number;
   result: SseClientResult;
   split: RoundSplit[];
-  /** CPU time (user + system) of the server process from the first round's start to the client's exit, ms */
+  /** CPU time (user + system) of the server process from the first round's start until the client had every event, ms */
   serverCpuMs: number;
 }
 
@@ -138,6 +138,10 @@ async function runStreams(
   console.log(`[bench:sse] ${label}: ${open}/${targets.length} streams open in ${fmt(openSeconds)} s (${failed} failed); RSS ${fmt(rssBefore / 2 ** 20)} → ${fmt(rssAfter / 2 ** 20)} MB`);
 
   await between?.before();
+  const clientDone = new Promise<void>((resolve) => {
+    onLine = () => lines.some((l) => l.includes('"done"')) && resolve();
+    void exited.then(() => resolve());
+  });
   const traceBefore = traceLines(traceFile).length;
   const starts: number[] = [];
   const emitted: number[] = [];
@@ -149,8 +153,9 @@ async function runStreams(
     emitted.push(Date.now() - started);
     await sleep(Math.max(0, INTERVAL_MS - (Date.now() - started)));
   }
-  await exited;
+  await clientDone;
   const serverCpuMs = cpuMsOf(pid) - cpuBefore;
+  await exited;
   const result = JSON.parse(lines.at(-1)!) as SseClientResult;
   const trace = traceLines(traceFile).slice(traceBefore);
   const split = starts.flatMap((started, round) => {
@@ -160,7 +165,8 @@ async function runStreams(
   });
   console.log(
     `[bench:sse] ${label} ${targets.length}: received ${result.received}/${result.expected}, p50 ${fmt(result.delay.p50)} p99 ${fmt(result.delay.p99)} ms; ` +
-      `written by ${fmt(median(split.map((x) => x.written)))} ms, parsed by ${fmt(median(split.map((x) => x.parsed)))} ms (medians of ${split.length} rounds)`,
+      `server CPU ${fmt((serverCpuMs * 1000) / Math.max(1, result.received))} µs per delivered event; emitted by ${fmt(median(split.map((x) => x.emitted)))} ms, ` +
+      `last announced ${fmt(median(split.map((x) => x.announced)))} ms, written by ${fmt(median(split.map((x) => x.written)))} ms, parsed by ${fmt(median(split.map((x) => x.parsed)))} ms (medians of ${split.length} rounds)`,
   );
   // the client's exit closed every stream; let the server notice before the next level
   await sleep(3000);

@@ -9,8 +9,8 @@ import type { Summary } from './stats.js';
  * Holds many SSE streams open against the API from its own process. Opens them (at most `ramp`
  * connecting at once), prints `{"open":N}` when all are open, then records, for every event whose
  * data carries `t` (the sender's wall clock in ms when it wrote the event), the delay until it was
- * parsed here. Ends when every stream got `expect` such events or `timeoutMs` passed; prints one
- * JSON SseClientResult. Loopback targets only.
+ * parsed here. Ends when every stream got `expect` such events or `timeoutMs` passed; prints
+ * `{"done":true}`, half a second later closes every stream and prints one JSON SseClientResult. Loopback targets only.
  */
 export interface SseClientSpec {
   base: string;
@@ -105,6 +105,9 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   const timer = setTimeout(resolveDone, spec.timeoutMs);
   await done;
   clearTimeout(timer);
+  // tell the bench first, so it can read the server's CPU time before the closing of every stream adds to it
+  process.stdout.write(`${JSON.stringify({ done: true })}\n`);
+  await new Promise((r) => setTimeout(r, 500));
   for (const r of requests) r.destroy();
   return {
     opened,

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { newJobId } from '../src/domain/ids.js';
@@ -74,6 +74,8 @@ interface Level extends Run {
   streams: number;
   /** Postgres transactions committed on the service's database per event delivered */
   pgPerDelivery: number;
+  /** median time for the bench to emit one round's events (one per job) with no stream open, ms */
+  emitAloneMs: number;
   floor: Run | null;
 }
 
@@ -145,6 +147,11 @@ async function runStreams(
   const traceBefore = traceLines(traceFile).length;
   const starts: number[] = [];
   const emitted: number[] = [];
+  // with --profile, the server profiles the rounds (bench/lib/sse-trace.ts)
+  if (profile) {
+    process.kill(pid, 'SIGUSR2');
+    await sleep(200);
+  }
   const cpuBefore = cpuMsOf(pid);
   for (let round = 0; round < ROUNDS; round++) {
     const started = Date.now();
@@ -155,6 +162,7 @@ async function runStreams(
   }
   await clientDone;
   const serverCpuMs = cpuMsOf(pid) - cpuBefore;
+  if (profile) process.kill(pid, 'SIGUSR2');
   await exited;
   const result = JSON.parse(lines.at(-1)!) as SseClientResult;
   const trace = traceLines(traceFile).slice(traceBefore);
@@ -184,15 +192,23 @@ async function main(): Promise<void> {
   const t = await benchContext({ SSE_HEARTBEAT_MS: '15000' });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'scout-sse-'));
   const apiTrace = path.join(tmp, 'api-trace.jsonl');
-  const api = await startApi({ ...t.env, LOG_LEVEL: 'warn', SSE_TRACE_FILE: apiTrace }, [
+  const apiProfiles = path.join(tmp, 'api-profiles');
+  const floorProfiles = path.join(tmp, 'floor-profiles');
+  mkdirSync(apiProfiles);
+  mkdirSync(floorProfiles);
+  const api = await startApi({ ...t.env, LOG_LEVEL: 'warn', SSE_TRACE_FILE: apiTrace, ...(profile ? { SSE_PROFILE_DIR: apiProfiles } : {}) }, [
     '--max-old-space-size=4096',
     '--import',
     './bench/lib/sse-trace.ts',
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []),
   ]);
   const floorPort = await freePort();
   const floorTrace = path.join(tmp, 'floor-trace.jsonl');
-  const floor = spawnTs('bench/lib/sse-floor-server.ts', { PORT: String(floorPort), SSE_TRACE_FILE: floorTrace, FLOOR_WRITE }, ['--max-old-space-size=4096']);
+  const floor = spawnTs(
+    'bench/lib/sse-floor-server.ts',
+    { PORT: String(floorPort), SSE_TRACE_FILE: floorTrace, FLOOR_WRITE, ...(profile ? { SSE_PROFILE_DIR: floorProfiles } : {}) },
+    // the trace module only for its profiler switch (the floor writes its own trace lines)
+    ['--max-old-space-size=4096', ...(profile ? ['--import', './bench/lib/sse-trace.ts'] : [])],
+  );
   const floorBase = `http://127.0.0.1:${floorPort}`;
   await waitForHttp(`${floorBase}/health`, { proc: floor });
   const results: Level[] = [];
@@ -226,13 +242,21 @@ async function main(): Promise<void> {
       );
       // minus the bench's own event writes (one insert transaction each)
       const pgPerDelivery = (await commits(t) - commitsBefore - jobIds.length * ROUNDS) / Math.max(1, ours.result.received);
+      // the same rounds of emits with no stream open: what producing the events costs on its own
+      const emitAlone: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const started = Date.now();
+        await Promise.all(jobIds.map((id) => t.ctx.jobEvents.emit(id, 'progress', { t: Date.now(), round })));
+        emitAlone.push(Date.now() - started);
+        await sleep(Math.max(0, INTERVAL_MS / 4 - (Date.now() - started)));
+      }
       const floorRun =
         streams === PER_JOB
           ? null
           : await runStreams('floor', floorBase, floor.pid, targets, tmp, floorTrace, (round, started) =>
               fetch(`${floorBase}/fire?t=${started + (performance.now() % 1)}&round=${round}`, { method: 'POST' }),
             );
-      results.push({ streams, pgPerDelivery, ...ours, floor: floorRun });
+      results.push({ streams, pgPerDelivery, emitAloneMs: median(emitAlone), ...ours, floor: floorRun });
     }
     const base = results[0]!;
     const body = [
@@ -290,12 +314,13 @@ async function main(): Promise<void> {
       ),
       '',
       'Where a round\'s time goes (medians over the rounds, ms after the round started): the bench had written every event (ours: its last',
-      '`emit`, Postgres insert + Redis publish, resolved; floor: the trigger answered); the first and the last announcement (ours: the Redis',
+      '`emit`, Postgres insert + Redis publish, resolved; floor: the trigger answered; "with no stream open": the same round of emits after',
+      'the level\'s streams closed); the first and the last announcement (ours: the Redis',
       'messages of the bench\'s `emit`s, one per job) or the trigger (floor) reached the server; the server\'s last socket write of the round returned (ours: the last',
       'uncork of a stream holding the event, through `src/api/sse/fan-out-trace.ts`); the client had parsed the event on every stream.',
       '',
       table(
-        ['streams', 'server', 'rounds traced', 'bench done emitting', 'first announcement', 'last announcement', 'last write returned', 'all parsed by client', 'writing share of all-parsed'],
+        ['streams', 'server', 'rounds traced', 'bench emitting with no stream open', 'bench done emitting', 'first announcement', 'last announcement', 'last write returned', 'all parsed by client', 'writing share of all-parsed'],
         results.flatMap((r) =>
           ([['ours', r], ['floor', r.floor]] as [string, Run | null][])
             .flatMap(([who, run]) => (run ? [[who, run] as const] : []))
@@ -304,7 +329,7 @@ async function main(): Promise<void> {
               const announced = median(run.split.map((x) => x.announced));
               const written = median(run.split.map((x) => x.written));
               const parsed = median(run.split.map((x) => x.parsed));
-              return [r.streams, who, run.split.length, median(run.split.map((x) => x.emitted)), recv, announced, written, parsed, `${fmt((written / parsed) * 100, 0)} %`];
+              return [r.streams, who, run.split.length, who === 'ours' ? r.emitAloneMs : '', median(run.split.map((x) => x.emitted)), recv, announced, written, parsed, `${fmt((written / parsed) * 100, 0)} %`];
             }),
         ),
       ),
@@ -313,15 +338,17 @@ async function main(): Promise<void> {
     await floor.stop('SIGTERM');
     let extra = '';
     if (profile) {
-      const prof = topSelfTime(tmp, 12);
-      extra = [
-        '\n',
-        `CPU profile of the API process (\`node --cpu-prof\`, ${fmt(prof.totalMs / 1000)} s), self time by area:`,
-        '',
-        table(['area', 'share'], selfTimeByArea(tmp).slice(0, 10).map((a) => [a.area, `${fmt(a.share * 100, 1)} %`])),
-        '',
-        table(['function', 'self ms', 'share'], prof.entries.map((e) => [`\`${e.fn}\``, e.selfMs, `${fmt(e.share * 100, 1)} %`])),
-      ].join('\n');
+      const part = (who: string, dir: string) => {
+        const prof = topSelfTime(dir, 14);
+        return [
+          `CPU profile of the ${who} during the rounds of its busiest level (V8 profiler started and stopped around the rounds, ${fmt(prof.totalMs / 1000)} s), self time by area:`,
+          '',
+          table(['area', 'share'], selfTimeByArea(dir).slice(0, 10).map((a) => [a.area, `${fmt(a.share * 100, 1)} %`])),
+          '',
+          table(['function', 'self ms', 'share'], prof.entries.map((e) => [`\`${e.fn}\``, e.selfMs, `${fmt(e.share * 100, 1)} %`])),
+        ].join('\n');
+      };
+      extra = ['\n', part('API process', apiProfiles), '', part('floor server', floorProfiles)].join('\n');
     }
     writeSection(SECTION, profile ? 'SSE fan-out, profiled run' : 'SSE fan-out: memory per stream and delivery delay', body + extra);
   } finally {

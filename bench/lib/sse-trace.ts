@@ -53,3 +53,33 @@ if (file) {
     touch();
   });
 }
+
+/**
+ * With SSE_PROFILE_DIR: SIGUSR2 starts a CPU profile of this process (the V8 profiler through
+ * node:inspector), the next SIGUSR2 stops it and writes `<dir>/<n>.cpuprofile`, so the benchmark
+ * profiles only its rounds, not the opening and closing of the streams.
+ */
+const profileDir = process.env.SSE_PROFILE_DIR;
+if (profileDir) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  let session: InstanceType<typeof Session> | null = null;
+  let n = 0;
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!session) {
+        session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 500 });
+        await session.post('Profiler.start');
+        return;
+      }
+      const s = session;
+      session = null;
+      const { profile } = await s.post('Profiler.stop');
+      writeFileSync(`${profileDir}/${++n}.cpuprofile`, JSON.stringify(profile));
+      s.disconnect();
+    })();
+  });
+}

@@ -89,6 +89,17 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc), or NaN. */
+export function cpuMsOf(pid: number): number {
+  try {
+    // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Reads a numeric CLI flag `--name=value` (or env BENCH_NAME), else the default. */
 export function flag(name: string, def: number): number;
 export function flag(name: string, def: string): string;

@@ -9,8 +9,8 @@ import type { Summary } from './stats.js';
  * Holds many SSE streams open against the API from its own process. Opens them (at most `ramp`
  * connecting at once), prints `{"open":N}` when all are open, then records, for every event whose
  * data carries `t` (the sender's wall clock in ms when it wrote the event), the delay until it was
- * parsed here. Ends when every stream got `expect` such events or `timeoutMs` passed; prints one
- * JSON SseClientResult. Loopback targets only.
+ * parsed here. Ends when every stream got `expect` such events or `timeoutMs` passed; prints
+ * `{"done":true}`, half a second later closes every stream and prints one JSON SseClientResult. Loopback targets only.
  */
 export interface SseClientSpec {
   base: string;
@@ -31,6 +31,8 @@ export interface SseClientResult {
   /** streams the server ended before the client was done */
   streamsEnded: number;
   delay: Summary;
+  /** per round (the event data's `round`), the delay of the last stream to parse it: when the client had everything */
+  lastParsed: number[];
 }
 
 function assertLoopback(url: string): void {
@@ -41,6 +43,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   assertLoopback(spec.base);
   const u = new URL(spec.base);
   const delays: number[] = [];
+  const lastParsed: number[] = [];
   let opened = 0;
   let failed = 0;
   const counts = new Array<number>(spec.streams.length).fill(0);
@@ -69,9 +72,12 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
           let now = 0;
           const parser = createParser({
             onEvent: (e) => {
-              const t = (JSON.parse(e.data) as { data?: { t?: number } }).data?.t;
+              const data = (JSON.parse(e.data) as { data?: { t?: number; round?: number } }).data;
+              const t = data?.t;
               if (typeof t !== 'number') return;
               delays.push(now - t);
+              const round = data?.round ?? 0;
+              lastParsed[round] = Math.max(lastParsed[round] ?? 0, now - t);
               if (++counts[i]! === spec.expect && ++complete === spec.streams.length) resolveDone();
             },
           });
@@ -99,6 +105,9 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
   const timer = setTimeout(resolveDone, spec.timeoutMs);
   await done;
   clearTimeout(timer);
+  // tell the bench first, so it can read the server's CPU time before the closing of every stream adds to it
+  process.stdout.write(`${JSON.stringify({ done: true })}\n`);
+  await new Promise((r) => setTimeout(r, 500));
   for (const r of requests) r.destroy();
   return {
     opened,
@@ -109,6 +118,7 @@ async function main(spec: SseClientSpec): Promise<SseClientResult> {
     streamsEmpty: counts.filter((n) => n === 0).length,
     streamsEnded: ended,
     delay: summarize(delays),
+    lastParsed,
   };
 }
 

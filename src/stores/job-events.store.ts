@@ -1,9 +1,31 @@
 import type { Redis } from 'ioredis';
+import { eventTypes } from '../domain/job.js';
 import type { EventType } from '../domain/job.js';
 import type { FinishFields, FinishStatus } from '../repositories/jobs.repository.js';
 import type { EventsRepository, JobEvent } from '../repositories/events.repository.js';
 
-type Listener = (seq: number) => void;
+/** `event` is the announced event itself when the announcement carried it (see ANNOUNCED_EVENT_MAX). */
+type Listener = (seq: number, event?: JobEvent) => void;
+
+/**
+ * An announcement carries its event (as JSON, after the job id and seq) when that JSON is at most
+ * this long, so the API processes can push it without reading it back from Postgres; a larger
+ * event is announced by its seq alone and read by whoever needs it.
+ */
+export const ANNOUNCED_EVENT_MAX = 8_192;
+
+/** The event an announcement carries, or undefined when it carries none or something unexpected. */
+function announcedEvent(seq: number, json: string | undefined): JobEvent | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const e = JSON.parse(json) as { type?: unknown; data?: unknown; created_at?: unknown };
+    const createdAt = new Date(typeof e.created_at === 'string' ? e.created_at : Number.NaN);
+    if (!eventTypes.includes(e.type as EventType) || typeof e.data !== 'object' || e.data === null || Number.isNaN(createdAt.getTime())) return undefined;
+    return { seq, type: e.type as EventType, data: e.data as Record<string, unknown>, createdAt };
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Job events: durable in Postgres (the source of truth, with a per-job sequence), announced on one
@@ -92,15 +114,18 @@ export class JobEventsService {
 
   private async announce(jobId: string, event: JobEvent): Promise<void> {
     for (const fn of this.observers) fn(jobId, event);
+    // The event as Postgres returned it (jsonb-normalised data), so a subscriber holds exactly what a read would give.
+    const body = JSON.stringify({ type: event.type, data: event.data, created_at: event.createdAt.toISOString() });
+    const message = body.length <= ANNOUNCED_EVENT_MAX ? `${jobId} ${event.seq} ${body}` : `${jobId} ${event.seq}`;
     // Announcing is best effort: a subscriber that misses it catches up from Postgres.
-    await this.redis.publish(this.channel, `${jobId} ${event.seq}`).catch(() => 0);
+    await this.redis.publish(this.channel, message).catch(() => 0);
   }
 
   list(jobId: string, after: number, limit: number): Promise<JobEvent[]> {
     return this.repo.list(jobId, after, limit);
   }
 
-  /** Calls `listener` with the new sequence number whenever job `jobId` gets an event. */
+  /** Calls `listener` with the new sequence number (and the event, when announced with it) whenever job `jobId` gets an event. */
   async subscribe(jobId: string, listener: Listener): Promise<() => void> {
     await this.ensureSubscriber();
     let set = this.listeners.get(jobId);
@@ -140,11 +165,15 @@ export class JobEventsService {
         for (const fn of [...this.revocationListeners]) fn(message);
         return;
       }
-      const [jobId, seqText] = message.split(' ');
-      const set = jobId ? this.listeners.get(jobId) : undefined;
+      // "<jobId> <seq>" or "<jobId> <seq> <event JSON>"
+      const a = message.indexOf(' ');
+      const b = a < 0 ? -1 : message.indexOf(' ', a + 1);
+      const set = a > 0 ? this.listeners.get(message.slice(0, a)) : undefined;
       if (!set) return;
-      const seq = Number(seqText);
-      for (const l of [...set]) l(seq);
+      const seq = Number(b < 0 ? message.slice(a + 1) : message.slice(a + 1, b));
+      // parsed once for all listeners, so the streams of this process share one object per event
+      const event = b < 0 ? undefined : announcedEvent(seq, message.slice(b + 1));
+      for (const l of [...set]) l(seq, event);
     });
     let connectedBefore = false;
     const lost = () => {

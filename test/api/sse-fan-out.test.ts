@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TAIL_MAX } from '../../src/api/sse/job-event-feed.js';
+import { eventItem } from '../../src/api/sse/job-event-stream.js';
+import { ANNOUNCED_EVENT_MAX } from '../../src/stores/job-events.store.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 import { CLOSED, OPEN, TestEventSource } from '../helpers/event-source.js';
@@ -54,6 +56,58 @@ describe('SSE fan-out: many streams of one job', () => {
     assert.ok(reads <= newEvents + 5, `${reads} Postgres reads for ${newEvents} events × 20 streams`);
     assert.equal(api.sse.feed.watchedJobs, 0, 'the job is no longer watched once its streams ended');
     assert.equal(api.sse.countFor(keyId), 0);
+  });
+
+  test('announcements that carry their event reach every stream without a Postgres read, byte for byte what a read gives', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    await api.emit(job.id, 'progress', { first: true });
+    const streams = Array.from({ length: 20 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN && s.events.length === 1));
+
+    const readsBefore = api.sse.feed.reads;
+    // one process announcing in order, as a worker does; keys in an order jsonb changes
+    for (let i = 0; i < 6; i++) await api.emit(job.id, 'progress', { zeta: i, a: 'x'.repeat(i), nested: { b: [i, null], a: 'ü' } });
+    await waitUntil(() => streams.every((s) => s.events.length === 7));
+    assert.equal(api.sse.feed.reads, readsBefore, 'no Postgres read for announced events that continue the tail');
+
+    // the key's streams end with the job (a key holds at most 20)
+    await api.ctx.repos.jobs.finish(job.id, 'completed');
+    await api.emit(job.id, 'completed', {});
+    await waitUntil(() => streams.every((s) => s.readyState === CLOSED));
+    const stored = (await api.ctx.jobEvents.list(job.id, 0, 100)).map((e) => JSON.stringify(eventItem(e)));
+    for (const s of streams) {
+      assert.deepEqual(seqs(s), range(1, 8));
+      assert.deepEqual(s.events.map((e) => e.data), stored);
+    }
+  });
+
+  test('an event too large to announce, or an announcement that does not parse, is read from Postgres', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
+    await api.emit(job.id, 'progress', { n: 1 });
+    await waitUntil(() => streams.every((s) => s.events.length === 1));
+
+    let readsBefore = api.sse.feed.reads;
+    await api.emit(job.id, 'progress', { big: 'y'.repeat(ANNOUNCED_EVENT_MAX) });
+    await waitUntil(() => streams.every((s) => s.events.length === 2));
+    assert.ok(api.sse.feed.reads > readsBefore, 'the large event was read from Postgres');
+
+    // written, then announced with a body that is not an event (another publisher, a truncated message)
+    readsBefore = api.sse.feed.reads;
+    const third = await api.ctx.repos.events.append(job.id, 'progress', { n: 3 });
+    await api.ctx.redis.publish(api.ctx.jobEvents.channel, `${job.id} ${third.seq} {"type":"progress","data":`);
+    await waitUntil(() => streams.every((s) => s.events.length === 3));
+    assert.ok(api.sse.feed.reads > readsBefore, 'the unparsable announcement led to a read');
+
+    await api.ctx.repos.jobs.finish(job.id, 'completed');
+    await api.emit(job.id, 'completed', {});
+    await waitUntil(() => streams.every((s) => s.readyState === CLOSED));
+    const stored = (await api.ctx.jobEvents.list(job.id, 0, 100)).map((e) => JSON.stringify(eventItem(e)));
+    for (const s of streams) {
+      assert.deepEqual(seqs(s), [1, 2, 3, 4]);
+      assert.deepEqual(s.events.map((e) => e.data), stored);
+    }
   });
 
   test('a stream resuming from behind the shared tail reads Postgres itself and still gets everything once', async () => {

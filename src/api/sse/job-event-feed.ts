@@ -1,5 +1,6 @@
 import type { JobEvent } from '../../repositories/events.repository.js';
 import type { JobEventsService } from '../../stores/job-events.store.js';
+import { fanOutTrace } from './fan-out-trace.js';
 
 type Events = Pick<JobEventsService, 'subscribe' | 'list'>;
 type Listener = () => void;
@@ -60,8 +61,9 @@ class JobTail {
 }
 
 /**
- * Fan-out of job events to the SSE streams of one API process: one Redis subscription and one
- * Postgres read per job and announcement, however many streams watch that job. A stream reads
+ * Fan-out of job events to the SSE streams of one API process: one Redis subscription, and per job
+ * and announcement at most one Postgres read, however many streams watch that job; none when the
+ * announcement carries the event that continues the job's current tail (the usual case). A stream reads
  * through `read`, which answers from the job's shared tail when it is current, joins the refresh
  * in flight when one is running, and reads Postgres on its own only when it resumes from further
  * back than the tail reaches (or asks for a fresh read).
@@ -88,10 +90,15 @@ export class JobEventFeed {
     if (!tail.unsubscribe) {
       const t = tail;
       try {
-        t.unsubscribe = await this.events.subscribe(jobId, (seq) => {
+        t.unsubscribe = await this.events.subscribe(jobId, (seq, event) => {
+          if (fanOutTrace.announced.hasSubscribers) fanOutTrace.announced.publish({ jobId, seq });
           // seq 0 = the announcement channel reconnected: anything may have been missed
           if (seq === 0) t.stale = true;
-          else t.announced = Math.max(t.announced, seq);
+          else {
+            // the announcement carries the event that comes right after a current tail: no read needed
+            if (event && t.current && !t.refreshing && seq === t.last + 1) t.append(t.last, [event]);
+            t.announced = Math.max(t.announced, seq);
+          }
           for (const l of [...t.listeners]) l();
         });
       } catch (err) {

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { AppContext } from '../../app/app-context.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobEvent } from '../../repositories/events.repository.js';
+import { fanOutTrace } from './fan-out-trace.js';
 import type { SseClient, SseHub } from './sse-hub.js';
 
 const PAGE = 500;
@@ -19,17 +20,32 @@ export function eventItem(e: JobEvent) {
   return { seq: e.seq, type: e.type, created_at: e.createdAt.toISOString(), data: e.data };
 }
 
-/** Streams of one job share the feed's event objects, so each event is serialised once. */
-const frames = new WeakMap<JobEvent, string>();
+/** Streams of one job share the feed's event objects, so each event is serialised and encoded once. */
+const frames = new WeakMap<JobEvent, Buffer>();
+const chunks = new WeakMap<Buffer, Buffer>();
 
-function frame(e: JobEvent): string {
+function frame(e: JobEvent): Buffer {
   let f = frames.get(e);
   if (f === undefined) {
-    f = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventItem(e))}\n\n`;
+    f = Buffer.from(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventItem(e))}\n\n`);
     frames.set(e, f);
   }
   return f;
 }
+
+/** `bytes` as one chunk of a chunked-encoded body (what `res.write` would send as three pieces), built once per frame. */
+function chunkOf(bytes: Buffer): Buffer {
+  let c = chunks.get(bytes);
+  if (c === undefined) {
+    c = Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+    chunks.set(bytes, c);
+  }
+  return c;
+}
+
+const CRLF = Buffer.from('\r\n');
+const RETRY = Buffer.from('retry: 2000\n\n');
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
 /**
  * One SSE stream of a job's events. Order of operations is what makes resume exact: subscribe to
@@ -46,6 +62,10 @@ export class JobEventStream implements SseClient {
   private stopBeating: (() => void) | null = null;
   /** writes of one tick go out together: the socket is corked at the first and uncorked on the next tick */
   private corked: Socket | null = null;
+  /** the body is chunked-encoded (HTTP/1.1): frames go to the socket as ready-made chunks */
+  private chunked = false;
+  /** an event frame went into the corked batch while the fan-out is traced: tell the trace once it is flushed */
+  private traced = false;
   private unsubscribe: (() => void) | null = null;
   private grace: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
@@ -74,9 +94,10 @@ export class JobEventStream implements SseClient {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
+    this.chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;
     this.hub.add(this);
     res.on('close', () => this.close());
-    this.write('retry: 2000\n\n');
+    this.write(RETRY);
     this.stopBeating = this.hub.beatEvery(this, this.heartbeatMs);
     this.pump();
     await this.settle();
@@ -89,25 +110,34 @@ export class JobEventStream implements SseClient {
   }
 
   heartbeat(): void {
-    this.write(': heartbeat\n\n');
+    this.write(HEARTBEAT);
   }
 
-  private write(chunk: string): boolean {
-    if (this.closed || this.res.writableEnded) return true;
-    // the socket's own cork: ServerResponse.cork() buffers in the response, whose 'drain' then never comes
+  /**
+   * Writes ready-made bytes straight to the socket (the response's headers are out, and it writes
+   * nothing else until `end`), chunk-framed when the body is chunked: one pre-built Buffer per
+   * stream and event, no per-stream encoding or chunk header. False when the socket is full.
+   */
+  private write(bytes: Buffer): boolean {
     const socket = this.res.socket;
-    if (!this.corked && socket) {
+    if (this.closed || this.res.writableEnded || !socket || socket.destroyed) return true;
+    // the socket's own cork: ServerResponse.cork() buffers in the response, whose 'drain' then never comes
+    if (!this.corked) {
       this.corked = socket;
       socket.cork();
       process.nextTick(() => this.uncork());
     }
-    return this.res.write(chunk);
+    return socket.write(this.chunked ? chunkOf(bytes) : bytes);
   }
 
   private uncork(): void {
     const socket = this.corked;
     this.corked = null;
     socket?.uncork();
+    if (this.traced) {
+      this.traced = false;
+      fanOutTrace.written.publish({ jobId: this.jobId, seq: this.lastSeq });
+    }
   }
 
   private pump(): void {
@@ -151,9 +181,11 @@ export class JobEventStream implements SseClient {
       for (const e of events) {
         if (this.closed) return;
         this.lastSeq = e.seq;
+        this.traced = fanOutTrace.written.hasSubscribers;
         if (!this.write(frame(e))) {
+          const socket = this.corked;
           this.uncork();
-          await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+          if (socket) await Promise.race([once(socket, 'drain'), once(this.res, 'close')]);
         }
         if (terminalEventTypes.includes(e.type)) {
           this.close();

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
-import { KeywordExpansion } from '../../src/providers/search-index/lancedb/expansion.js';
+import { EXPANSION_BOOST, KeywordExpansion, sumScores } from '../../src/providers/search-index/lancedb/expansion.js';
 import { DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
@@ -61,6 +61,10 @@ export interface ProbeResult {
   load: string;
 }
 
+const scoresOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
+  const col = rows.getChild('_score');
+  return Array.from({ length: rows.numRows }, (_, i) => Number(col?.get(i) ?? 0));
+};
 const keysOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
   const col = rows.getChild('key');
   const out: string[] = [];
@@ -82,10 +86,12 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
     const table = await db.openTable(TABLE_NAME);
     const vectors = await ctx.providers.embedder.embed(spec.queries, noJob);
     const base = legParams(spec.limit);
+    const expansion = config.search.expandKeywords && ctx.providers.embedder.relatedWords ? new KeywordExpansion(ctx.providers.embedder) : null;
 
     const exactLegs = async (text: string, vector: number[]) => {
       const [kw, vec] = await Promise.all([
-        table.query().fullTextSearch(new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(base.legLimit).toArrow(),
+        // the keyword leg answered exactly: one boolean query over the brief's and the expansion words
+        table.query().fullTextSearch(expansion ? await expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(base.legLimit).toArrow(),
         table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key', '_distance']).limit(base.legLimit).toArrow(),
       ]);
       return { kw: keysOf(kw), vec: keysOf(vec) };
@@ -193,15 +199,26 @@ async function stepSpans(
         if (round > 0) out[name].push(now - t);
         t = now;
       };
-      const match = expansion ? await expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
+      const { base, expansion: related } = expansion ? await expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       lap('query expansion');
-      const kw = await table.query().fullTextSearch(match).select([...cols, '_score']).limit(legLimit).toArrow();
+      // as the product runs it: the brief's words and the expansion words as two match queries at once
+      const bm25 = (m: lancedb.MatchQuery) => table.query().fullTextSearch(m).select([...cols, '_score']).limit(legLimit).toArrow();
+      const [kw, kwRelated] = await Promise.all([bm25(base), related ? bm25(related.query) : null]);
+      const kwKeys = kwRelated
+        ? sumScores(
+            [
+              { keys: keysOf(kw), scores: scoresOf(kw), weight: 1 },
+              { keys: keysOf(kwRelated), scores: scoresOf(kwRelated), weight: EXPANSION_BOOST },
+            ],
+            legLimit,
+          )
+        : keysOf(kw);
       lap('BM25 leg');
       const vec = await table.vectorSearch(vectors[i]!).distanceType('cosine').ef(ef).refineFactor(refineFactor).select([...cols, '_distance']).limit(legLimit).toArrow();
       lap('ANN leg');
       const payload = new Map<string, string>();
-      for (const rows of [kw, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
-      const fused = reciprocalRankFusion([keysOf(kw), keysOf(vec)]).slice(0, spec.limit);
+      for (const rows of [kw, kwRelated, vec]) if (rows) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
+      const fused = reciprocalRankFusion([kwKeys, keysOf(vec)]).slice(0, spec.limit);
       lap('RRF');
       for (const f of fused) fromPayload(payload.get(f.id));
       lap('payload → creators');

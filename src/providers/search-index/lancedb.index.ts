@@ -24,7 +24,7 @@ import {
   PAYLOAD_COLUMN,
 } from './lancedb/arrow.js';
 import type * as Arrow from 'apache-arrow';
-import { KeywordExpansion } from './lancedb/expansion.js';
+import { EXPANSION_BOOST, KeywordExpansion, sumScores } from './lancedb/expansion.js';
 import { buildWhere, keysWhere, sqlString } from './lancedb/filters.js';
 import {
   DEFAULT_VECTOR_INDEX_MIN_ROWS,
@@ -306,10 +306,21 @@ export class LanceDbIndex implements CreatorIndex {
     };
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
-      const match = this.expansion ? await this.expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
-      let q = table.query().fullTextSearch(match);
-      if (where) q = q.where(where);
-      return candidates(await q.select([...columns, '_score']).limit(legLimit).toArrow());
+      const run = (match: lancedb.MatchQuery) => {
+        let q = table.query().fullTextSearch(match);
+        if (where) q = q.where(where);
+        return q.select([...columns, '_score']).limit(legLimit).toArrow();
+      };
+      const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
+      if (!expansion) return candidates(await run(base));
+      // the brief's words and the expansion words as two top-k queries, scores added up (see KeywordExpansion.query)
+      const [own, related] = await Promise.all([run(base), run(expansion.query)]);
+      const scored = (rows: ArrowRows, weight: number) => {
+        const keys = candidates(rows);
+        const score = rows.getChild('_score');
+        return { keys, scores: keys.map((_, i) => Number(score?.get(i) ?? 0)), weight };
+      };
+      return sumScores([scored(own, 1), scored(related, EXPANSION_BOOST)], legLimit);
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare

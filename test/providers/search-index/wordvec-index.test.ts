@@ -11,7 +11,7 @@ import { WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embed
 import { noJob } from '../../../src/providers/ledger.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
 import { TABLE_NAME } from '../../../src/providers/search-index/lancedb/arrow.js';
-import { KeywordExpansion } from '../../../src/providers/search-index/lancedb/expansion.js';
+import { EXPANSION_BOOST, KeywordExpansion, sumScores } from '../../../src/providers/search-index/lancedb/expansion.js';
 import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
 import { WeaviateIndex } from '../../../src/providers/search-index/weaviate.index.js';
 import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
@@ -96,6 +96,49 @@ describe('LanceDB index with the wordvec embedder', () => {
       table.close();
       db.close();
     }
+  });
+
+  it('runs the expanded keyword leg as two match queries whose weighted scores add up to the boolean query\'s', async () => {
+    const db = await lancedb.connect(dir());
+    const table = await db.openTable(TABLE_NAME);
+    try {
+      const expansion = new KeywordExpansion(embedder);
+      for (const text of ['kitten', 'dog training', 'muscle puppy']) {
+        const { base, expansion: related } = await expansion.queries(table, text);
+        const rows = async (q: lancedb.FullTextQuery) => (await table.query().fullTextSearch(q).select(['key', '_score']).limit(10).toArray()) as { key: string; _score: number }[];
+        const exact = await rows(await expansion.query(table, text));
+        const own = await rows(base);
+        const extra = related ? await rows(related.query) : [];
+        const fused = sumScores(
+          [
+            { keys: own.map((r) => r.key), scores: own.map((r) => r._score), weight: 1 },
+            { keys: extra.map((r) => r.key), scores: extra.map((r) => r._score), weight: EXPANSION_BOOST },
+          ],
+          10,
+        );
+        assert.deepEqual(new Set(fused), new Set(exact.map((r) => r.key)), text);
+        for (const r of exact) {
+          const sum = (own.find((o) => o.key === r.key)?._score ?? 0) + EXPANSION_BOOST * (extra.find((o) => o.key === r.key)?._score ?? 0);
+          assert.ok(Math.abs(sum - r._score) < 1e-3 * Math.max(1, r._score), `${text}: ${r.key} scores ${r._score}, the parts add to ${sum}`);
+        }
+      }
+    } finally {
+      table.close();
+      db.close();
+    }
+  });
+
+  it('sumScores ranks by weighted score sum, a row missing from a list getting nothing from it, ties by key', () => {
+    const ranked = sumScores(
+      [
+        { keys: ['a', 'b', 'c'], scores: [3, 2, 1], weight: 1 },
+        { keys: ['c', 'd', 'b'], scores: [10, 4, 1], weight: 0.3 },
+      ],
+      3,
+    );
+    // a 3, c 1 + 3 = 4, b 2 + 0.3 = 2.3, d 1.2
+    assert.deepEqual(ranked, ['c', 'a', 'b']);
+    assert.deepEqual(sumScores([{ keys: ['y', 'x'], scores: [1, 1], weight: 1 }], 5), ['x', 'y']);
   });
 
   it('keeps a hashing embedder from searching a wordvec index', async () => {

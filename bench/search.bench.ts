@@ -189,7 +189,8 @@ async function main(): Promise<void> {
     'LanceDB on local disk with BM25 full-text index + HNSW-SQ vector index, legs fused by RRF. Build = embed + merge-insert in batches of',
     `${WRITE_BATCH} + optimise (compaction, FTS and vector index). ${queries.length} queries (8 niche briefs + 32 caption snippets), limit ${LIMIT}, no filters,`,
     `${ROUNDS} rounds, after a warm-up, in a separate process whose RSS is reported. Recall@${LIMIT}: overlap with the same hybrid query answered`,
-    'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief'"'"'s and the expansion words, which the product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
+    'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief\'s and the expansion words, which the',
+    'product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
     `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, refine × ${legParams(LIMIT).refineFactor}).`,
     '',
     table(

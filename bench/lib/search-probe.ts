@@ -5,7 +5,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
-import { EXPANSION_BOOST, KeywordExpansion, sumScores } from '../../src/providers/search-index/lancedb/expansion.js';
+import { KeywordExpansion, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
 import { DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
@@ -61,6 +61,7 @@ export interface ProbeResult {
   load: string;
 }
 
+type ArrowRows = { numRows: number; getChild(n: string): { get(i: number): unknown } | null };
 const scoresOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
   const col = rows.getChild('_score');
   return Array.from({ length: rows.numRows }, (_, i) => Number(col?.get(i) ?? 0));
@@ -201,23 +202,23 @@ async function stepSpans(
       };
       const { base, expansion: related } = expansion ? await expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       lap('query expansion');
-      // as the product runs it: the brief's words and the expansion words as two match queries at once
-      const bm25 = (m: lancedb.MatchQuery) => table.query().fullTextSearch(m).select([...cols, '_score']).limit(legLimit).toArrow();
-      const [kw, kwRelated] = await Promise.all([bm25(base), related ? bm25(related.query) : null]);
-      const kwKeys = kwRelated
-        ? sumScores(
-            [
-              { keys: keysOf(kw), scores: scoresOf(kw), weight: 1 },
-              { keys: keysOf(kwRelated), scores: scoresOf(kwRelated), weight: EXPANSION_BOOST },
-            ],
-            legLimit,
-          )
-        : keysOf(kw);
+      // as the product runs it (expandedKeywordLeg); payloads kept for the winners
+      const kwRows: ArrowRows[] = [];
+      const bm25 = async (m: lancedb.MatchQuery, depth: number, only: string[] | null) => {
+        let q = table.query().fullTextSearch(m);
+        if (only) q = q.where(`key IN (${only.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')})`);
+        const rows = await q.select(only ? ['key', '_score'] : [...cols, '_score']).limit(depth).toArrow();
+        if (!only) kwRows.push(rows);
+        const keys = keysOf(rows);
+        const scores = scoresOf(rows);
+        return new Map(keys.map((k, r) => [k, scores[r]!]));
+      };
+      const kwKeys = related ? await expandedKeywordLeg(base, related.query, legLimit, bm25) : [...(await bm25(base, legLimit, null)).keys()];
       lap('BM25 leg');
       const vec = await table.vectorSearch(vectors[i]!).distanceType('cosine').ef(ef).refineFactor(refineFactor).select([...cols, '_distance']).limit(legLimit).toArrow();
       lap('ANN leg');
       const payload = new Map<string, string>();
-      for (const rows of [kw, kwRelated, vec]) if (rows) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
+      for (const rows of [...kwRows, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
       const fused = reciprocalRankFusion([kwKeys, keysOf(vec)]).slice(0, spec.limit);
       lap('RRF');
       for (const f of fused) fromPayload(payload.get(f.id));

@@ -24,7 +24,7 @@ import {
   PAYLOAD_COLUMN,
 } from './lancedb/arrow.js';
 import type * as Arrow from 'apache-arrow';
-import { EXPANSION_BOOST, KeywordExpansion, sumScores } from './lancedb/expansion.js';
+import { KeywordExpansion, expandedKeywordLeg } from './lancedb/expansion.js';
 import { buildWhere, keysWhere, sqlString } from './lancedb/filters.js';
 import {
   DEFAULT_VECTOR_INDEX_MIN_ROWS,
@@ -306,21 +306,18 @@ export class LanceDbIndex implements CreatorIndex {
     };
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
-      const run = (match: lancedb.MatchQuery) => {
+      const run = (match: lancedb.MatchQuery, depth: number, only: string[] | null = null) => {
         let q = table.query().fullTextSearch(match);
-        if (where) q = q.where(where);
-        return q.select([...columns, '_score']).limit(legLimit).toArrow();
+        const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
+        if (filter) q = q.where(filter);
+        return q.select(only ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
       };
       const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
-      if (!expansion) return candidates(await run(base));
-      // the brief's words and the expansion words as two top-k queries, scores added up (see KeywordExpansion.query)
-      const [own, related] = await Promise.all([run(base), run(expansion.query)]);
-      const scored = (rows: ArrowRows, weight: number) => {
-        const keys = candidates(rows);
-        const score = rows.getChild('_score');
-        return { keys, scores: keys.map((_, i) => Number(score?.get(i) ?? 0)), weight };
-      };
-      return sumScores([scored(own, 1), scored(related, EXPANSION_BOOST)], legLimit);
+      if (!expansion) return candidates(await run(base, legLimit));
+      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => {
+        const rows = await run(match, depth, only);
+        return scoresOf(rows, only ? keysOf(rows) : candidates(rows));
+      });
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
@@ -507,6 +504,12 @@ async function directoryBytes(dir: string): Promise<number> {
 }
 
 type ArrowRows = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
+
+/** key → `_score` of a full-text result (`keys` when they were read already) */
+function scoresOf(rows: ArrowRows, keys: string[] = keysOf(rows)): Map<string, number> {
+  const score = rows.getChild('_score');
+  return new Map(keys.map((k, i) => [k, Number(score?.get(i) ?? 0)]));
+}
 
 function keysOf(table: ArrowRows): string[] {
   const col = table.getChild('key');

@@ -11,7 +11,7 @@ import { WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embed
 import { noJob } from '../../../src/providers/ledger.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
 import { TABLE_NAME } from '../../../src/providers/search-index/lancedb/arrow.js';
-import { EXPANSION_BOOST, KeywordExpansion, sumScores } from '../../../src/providers/search-index/lancedb/expansion.js';
+import { EXPANSION_BOOST, KeywordExpansion, expandedKeywordLeg, sumScores } from '../../../src/providers/search-index/lancedb/expansion.js';
 import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
 import { WeaviateIndex } from '../../../src/providers/search-index/weaviate.index.js';
 import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
@@ -117,6 +117,16 @@ describe('LanceDB index with the wordvec embedder', () => {
           10,
         );
         assert.deepEqual(new Set(fused), new Set(exact.map((r) => r.key)), text);
+        // the leg as searches run it: same rows, in the boolean query's order
+        if (related) {
+          const leg = await expandedKeywordLeg(base, related.query, 10, async (m, depth, only) => {
+            let q = table.query().fullTextSearch(m);
+            if (only) q = q.where(`key IN (${only.map((k) => `'${k}'`).join(', ')})`);
+            const got = (await q.select(['key', '_score']).limit(depth).toArray()) as { key: string; _score: number }[];
+            return new Map(got.map((r) => [r.key, r._score]));
+          });
+          assert.deepEqual(leg, exact.map((r) => r.key), text);
+        }
         for (const r of exact) {
           const sum = (own.find((o) => o.key === r.key)?._score ?? 0) + EXPANSION_BOOST * (extra.find((o) => o.key === r.key)?._score ?? 0);
           assert.ok(Math.abs(sum - r._score) < 1e-3 * Math.max(1, r._score), `${text}: ${r.key} scores ${r._score}, the parts add to ${sum}`);

@@ -5,8 +5,8 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
-import { KeywordExpansion, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
-import { DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
+import { KeywordExpansion, booleanKeywordQuery, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
+import { BOOLEAN_KEYWORD_MAX_ROWS, DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
 import { replyJson } from './child.js';
@@ -189,6 +189,8 @@ async function stepSpans(
   const { legLimit, ef, refineFactor } = legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...tuning });
   const expansion = embedder.relatedWords ? new KeywordExpansion(embedder) : null;
   const cols = ['key', PAYLOAD_COLUMN];
+  // the keyword leg's plan, chosen by table size as the product does
+  const rowCount = await table.countRows();
   const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'payload → creators', 'old: read winners by key, all columns'] as const;
   const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const allColumns = (await table.schema()).fields.map((f) => f.name).filter((n) => n !== 'vector' && n !== 'doc' && n !== PAYLOAD_COLUMN);
@@ -213,7 +215,13 @@ async function stepSpans(
         const scores = scoresOf(rows);
         return new Map(keys.map((k, r) => [k, scores[r]!]));
       };
-      const kwKeys = related ? await expandedKeywordLeg(base, related.query, legLimit, bm25) : [...(await bm25(base, legLimit, null)).keys()];
+      let kwKeys: string[];
+      if (!related) kwKeys = [...(await bm25(base, legLimit, null)).keys()];
+      else if (rowCount <= BOOLEAN_KEYWORD_MAX_ROWS) {
+        const rows = await table.query().fullTextSearch(booleanKeywordQuery(base, related.terms)).select([...cols, '_score']).limit(legLimit).toArrow();
+        kwRows.push(rows);
+        kwKeys = keysOf(rows);
+      } else kwKeys = await expandedKeywordLeg(base, related.query, legLimit, bm25);
       lap('BM25 leg');
       const vec = await table.vectorSearch(vectors[i]!).distanceType('cosine').ef(ef).refineFactor(refineFactor).select([...cols, '_distance']).limit(legLimit).toArrow();
       lap('ANN leg');

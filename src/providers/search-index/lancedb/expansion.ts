@@ -31,11 +31,7 @@ export class KeywordExpansion {
    */
   async query(table: Table, text: string): Promise<FullTextQuery> {
     const { base, expansion } = await this.queries(table, text);
-    if (!expansion) return base;
-    return new lancedb.BooleanQuery([
-      [lancedb.Occur.Should, base],
-      [lancedb.Occur.Should, new lancedb.MatchQuery(expansion.terms.join(' '), 'doc', { boost: EXPANSION_BOOST })],
-    ]);
+    return expansion ? booleanKeywordQuery(base, expansion.terms) : base;
   }
 
   /**
@@ -79,6 +75,14 @@ export class KeywordExpansion {
     this.occurs.set(word, { present: hit.numRows > 0, at: now });
     return hit.numRows > 0;
   }
+}
+
+/** The brief's words OR the expansion words, these weighted EXPANSION_BOOST: one query, LanceDB adds the scores. */
+export function booleanKeywordQuery(base: lancedb.MatchQuery, terms: string[]): FullTextQuery {
+  return new lancedb.BooleanQuery([
+    [lancedb.Occur.Should, base],
+    [lancedb.Occur.Should, new lancedb.MatchQuery(terms.join(' '), 'doc', { boost: EXPANSION_BOOST })],
+  ]);
 }
 
 /** Runs one match query: its top `depth` rows, or only the rows `only` names; key → BM25 score. */

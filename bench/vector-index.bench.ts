@@ -13,7 +13,7 @@ import { createTestEnv } from '../test/helpers/test-env.js';
 import { benchEmbedderEnv } from './lib/bench-env.js';
 import { loadKimCreators, scaledCorpus } from './lib/corpus.js';
 import { flag, writeSection } from './lib/results.js';
-import { fmt, table } from './lib/stats.js';
+import { fmt, summarize, table } from './lib/stats.js';
 
 /**
  * Which vector index, measured: one table of creator vectors (the scaled corpus of bench:search,
@@ -32,7 +32,6 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 type ArrowRows = { numRows: number; getChild(n: string): { get(i: number): unknown } | null };
 const keysOf = (t: ArrowRows) => Array.from({ length: t.numRows }, (_, i) => t.getChild('key')!.get(i) as string);
 
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
   const env = await createTestEnv({ LOG_LEVEL: 'warn', ...benchEmbedderEnv() });
   const dir = path.join(env.dataDir, 'vectors');
   try {
-    const ledger = new Ledger({ insert: async () => {} } as never, env.config.prices);
+    const ledger = Ledger.silent(env.config.prices);
     const embedder = createEmbedder(env.config, ledger, createLogger('warn'));
     await embedder.open?.();
     const dim = embedder.dimension;
@@ -140,7 +139,8 @@ async function main(): Promise<void> {
             }
           }
         }
-        rows.push([kind.label, fmt(buildS), fmt(buildCpuS), s.label, pct(ms, 0.5), pct(ms, 0.95), pct(cpu, 0.5), fmt(hit / (qvecs.length * LIMIT), 3)]);
+        const wall = summarize(ms);
+        rows.push([kind.label, fmt(buildS), fmt(buildCpuS), s.label, wall.p50, wall.p95, summarize(cpu).p50, fmt(hit / (qvecs.length * LIMIT), 3)]);
       }
     }
     const body = [

@@ -21,6 +21,8 @@ export interface CreatorWorkReply {
   /** the worker's time on this batch */
   busyMs: number;
 }
+/** a batch sent to a worker, waiting for its reply */
+type Pending = { resolve: (r: CreatorWorkReply) => void; reject: (e: Error) => void };
 type Message = CreatorWorkReply | { id: number; error: string } | { ready: true; embedderId: string };
 
 /** Threads a bulk import uses by default: one per core, at most 4 (the index writer needs CPU too). */
@@ -38,7 +40,7 @@ const workerFile = new URL(`./creator-work.worker${import.meta.url.endsWith('.ts
  * buffer. A worker that fails or exits fails the batches it holds (the import stops with its error).
  */
 export class CreatorWorkPool {
-  private readonly workers: { worker: Worker; pending: Map<number, { resolve: (r: CreatorWorkReply) => void; reject: (e: Error) => void }> }[] = [];
+  private readonly workers: { worker: Worker; pending: Map<number, Pending> }[] = [];
   private nextId = 0;
   private closed = false;
   /** classify-and-embed time of all workers so far (ms; they run in parallel, so it can exceed wall time) */
@@ -59,7 +61,7 @@ export class CreatorWorkPool {
 
   private spawn(init: CreatorWorkInit): Promise<void> {
     const worker = new Worker(workerFile, { workerData: init });
-    const slot = { worker, pending: new Map<number, { resolve: (r: CreatorWorkReply) => void; reject: (e: Error) => void }>() };
+    const slot = { worker, pending: new Map<number, Pending>() };
     this.workers.push(slot);
     const failAll = (err: Error) => {
       for (const p of slot.pending.values()) p.reject(err);

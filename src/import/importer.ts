@@ -223,21 +223,18 @@ export async function importFile(
     // surfaced by the next await; keeps a failed write from being an unhandled rejection meanwhile
     writing.catch(() => {});
   };
-  /** Takes the oldest prepared batch; writes once a group is full (or `all` at the end). */
+  const writeReady = async () => {
+    const rows = ready;
+    ready = [];
+    await write(rows);
+  };
+  /** Takes the oldest prepared batches; writes once a group is full (and what is left, `all` at the end). */
   const settle = async (all: boolean) => {
     while (inFlight.length > 0 && (all || inFlight.length >= maxInFlight)) {
-      ready = ready.concat(await inFlight.shift()!);
-      if (ready.length >= writeBatchSize) {
-        const rows = ready;
-        ready = [];
-        await write(rows);
-      }
+      ready.push(...(await inFlight.shift()!));
+      if (ready.length >= writeBatchSize) await writeReady();
     }
-    if (all && ready.length > 0) {
-      const rows = ready;
-      ready = [];
-      await write(rows);
-    }
+    if (all && ready.length > 0) await writeReady();
   };
   const flush = async () => {
     const creators = batch;

@@ -35,6 +35,14 @@ export class Ledger {
     private readonly logger?: Logger,
   ) {}
 
+  /**
+   * A ledger that records nothing: for local work whose caller does its own accounting (an import's
+   * worker threads) and for stand-ins outside the service (benchmarks, the fake servers).
+   */
+  static silent(prices: Prices): Ledger {
+    return new Ledger({ insert: async () => {} } as unknown as ExternalCallsRepository, prices);
+  }
+
   private readonly observers = new Set<(call: ExternalCall) => void>();
 
   /** Sees every call as it is recorded (used by metrics); returns the function that unsubscribes. */

@@ -18,7 +18,6 @@ import { HashingEmbedder } from '../../src/providers/embeddings/hashing.embedder
 import { LanceDbIndex } from '../../src/providers/search-index/lancedb.index.js';
 import { creatorUuid, fromProperties } from '../../src/providers/search-index/weaviate/schema.js';
 import { Ledger } from '../../src/providers/ledger.js';
-import type { ExternalCallsRepository } from '../../src/repositories/external-calls.repository.js';
 import { FakeBrightData } from './brightdata/server.js';
 import { freshProfilesOf } from './brightdata/profiles.js';
 import type { FakeCreatorProfile } from './brightdata/profiles.js';
@@ -47,7 +46,7 @@ await brightdata.start(port(2));
 const weaviate = await startWeaviateFake({ apiKeys: [REHEARSAL_KEYS.weaviate], httpPort: port(3), grpcPort: port(4) });
 
 // BrightData learns the creators it is asked about from the current index, like the real one knows them.
-const noLedger = new Ledger({ insert: async () => {} } as unknown as ExternalCallsRepository, defaultPrices);
+const noLedger = Ledger.silent(defaultPrices);
 const lanceIndexes: { dir: string; index: LanceDbIndex }[] = [];
 let rehearsalDir = 'data/lancedb-rehearsal';
 try {

@@ -1,3 +1,4 @@
+import { defaultPrices } from '../../config.js';
 import { Ledger } from '../ledger.js';
 import { HashingEmbedder } from './hashing.embedder.js';
 import { WordVecEmbedder } from './wordvec.embedder.js';
@@ -12,7 +13,7 @@ export type LocalEmbedderSpec =
   | { kind: 'wordvec'; dir: string; fallbackDim: number; source?: string };
 
 /** A ledger that records nothing: a worker's embedding is local work of a caller that does its own accounting. */
-const silentLedger = new Ledger({ insert: async () => {} } as never, {} as never);
+const silentLedger = Ledger.silent(defaultPrices);
 
 /** Builds the embedder a spec describes and returns its one-text function (the table loaded first). */
 export async function openLocalEmbedder(spec: LocalEmbedderSpec): Promise<{ id: string; dimension: number; embedOne(text: string): Float32Array }> {

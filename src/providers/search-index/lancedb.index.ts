@@ -317,7 +317,7 @@ export class LanceDbIndex implements CreatorIndex {
     };
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !(await hasIndex(table, FTS_INDEX))) return [];
-      const run = (match: lancedb.MatchQuery, depth: number, only: string[] | null = null) => {
+      const run = (match: lancedb.FullTextQuery, depth: number, only: string[] | null = null) => {
         let q = table.query().fullTextSearch(match);
         const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
         if (filter) q = q.where(filter);
@@ -327,11 +327,7 @@ export class LanceDbIndex implements CreatorIndex {
       if (!expansion) return candidates(await run(base, legLimit));
       // Two exact plans with the same scores: on a small table one boolean query is cheaper, on a
       // big one the two early-stopping match queries are (BOOLEAN_KEYWORD_MAX_ROWS).
-      if ((await table.countRows()) <= this.booleanKeywordMaxRows) {
-        let q = table.query().fullTextSearch(booleanKeywordQuery(base, expansion.terms));
-        if (where) q = q.where(where);
-        return candidates(await q.select([...columns, '_score']).limit(legLimit).toArrow());
-      }
+      if ((await table.countRows()) <= this.booleanKeywordMaxRows) return candidates(await run(booleanKeywordQuery(base, expansion.terms), legLimit));
       return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => {
         const rows = await run(match, depth, only);
         return scoresOf(rows, only ? keysOf(rows) : candidates(rows));

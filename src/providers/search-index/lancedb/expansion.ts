@@ -25,9 +25,9 @@ export class KeywordExpansion {
   /**
    * The keyword leg as one query: the brief's own words OR its expansion words, whose BM25 score
    * counts EXPANSION_BOOST. Slow on a big index (measured at 1M creators: ~90 ms against ~8 ms for
-   * the plain match; LanceDB scores a boolean query's clauses in full), so searches run
-   * `expandedKeywordLeg` instead, which gives the same scores; this stays the reference it is
-   * measured against.
+   * the plain match; LanceDB scores a boolean query's clauses in full), so searches of a big table
+   * run `expandedKeywordLeg` instead, which gives the same scores (LanceDbIndex picks the plan by
+   * table size); bench:search measures recall against this query.
    */
   async query(table: Table, text: string): Promise<FullTextQuery> {
     const { base, expansion } = await this.queries(table, text);

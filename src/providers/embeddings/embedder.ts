@@ -18,6 +18,12 @@ export interface Embedder {
    */
   relatedWords?(text: string): Promise<RelatedWords[]>;
   /**
+   * Optional, with `relatedWords`: a test of whether a word could ever be offered as a related
+   * word. An index keeps only such words of its documents in its vocabulary (see
+   * lancedb/vocabulary.ts), which keeps that vocabulary small.
+   */
+  relatedVocabulary?(): Promise<(word: string) => boolean>;
+  /**
    * Optional: how to build this embedder again in a worker thread (`openLocalEmbedder`). Only local,
    * deterministic embedders have one; bulk imports then embed on every core.
    */

@@ -112,6 +112,15 @@ export class WordVecEmbedder implements Embedder {
     return out;
   }
 
+  /** neighbours are searched among the RELATED_SEARCH_SIZE most frequent words only */
+  async relatedVocabulary(): Promise<(word: string) => boolean> {
+    const wv = await this.vectors();
+    return (word) => {
+      const id = wv.id(word);
+      return id !== undefined && id < RELATED_SEARCH_SIZE;
+    };
+  }
+
   private relatedOf(wv: WordVectors, word: string, id: number): Neighbour[] {
     let related = this.relatedCache.get(word);
     if (!related) {

@@ -35,6 +35,7 @@ import {
 import type { OptimizeReport } from './lancedb/maintenance.js';
 import { reciprocalRankFusion } from '../../domain/rank-fusion.js';
 import { TableWriter } from './lancedb/table-writer.js';
+import { IndexVocabulary } from './lancedb/vocabulary.js';
 
 export interface LanceDbIndexOptions {
   dir: string;
@@ -112,6 +113,8 @@ export class LanceDbIndex implements CreatorIndex {
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
   private readonly expansion: KeywordExpansion | null;
+  /** the documents' words the expansion may ask about; only with an expanding embedder */
+  readonly vocabulary: IndexVocabulary | null;
   private readonly tuning: VectorSearchTuning;
 
   get location(): string {
@@ -121,7 +124,9 @@ export class LanceDbIndex implements CreatorIndex {
   constructor(opts: LanceDbIndexOptions, private readonly ledger: Ledger) {
     this.dir = opts.dir;
     this.embedder = opts.embedder;
-    this.expansion = (opts.expandKeywords ?? true) && opts.embedder.relatedWords ? new KeywordExpansion(opts.embedder) : null;
+    const expands = (opts.expandKeywords ?? true) && opts.embedder.relatedWords !== undefined;
+    this.vocabulary = expands && opts.embedder.relatedVocabulary ? new IndexVocabulary(opts.dir, opts.embedder.id) : null;
+    this.expansion = expands ? new KeywordExpansion(opts.embedder, this.vocabulary) : null;
     this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
     this.booleanKeywordMaxRows = opts.booleanKeywordMaxRows ?? BOOLEAN_KEYWORD_MAX_ROWS;
     this.tuning = { ...DEFAULT_SEARCH_TUNING, ...opts.tuning };
@@ -154,7 +159,17 @@ export class LanceDbIndex implements CreatorIndex {
     return this.exclusive(() => {
       this.writer.forget();
       return this.withTable(
-        (table) => optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows }),
+        async (table) => {
+          const report = await optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
+          const related = this.vocabulary ? await this.embedder.relatedVocabulary?.() : undefined;
+          if (related) {
+            const t0 = performance.now();
+            await this.vocabulary!.build(table, related);
+            report.steps.vocabulary = performance.now() - t0;
+            report.durationMs += report.steps.vocabulary;
+          }
+          return report;
+        },
         (): OptimizeReport => ({ rows: 0, created: [], steps: {}, durationMs: 0 }),
       );
     });
@@ -203,6 +218,8 @@ export class LanceDbIndex implements CreatorIndex {
         }, () => undefined);
         // the append-only fast path must not take a removed key for one still present
         this.writer.forget();
+        // nor the expansion a removed creator's words for words still in the index
+        if (removed > 0) await this.vocabulary?.invalidate();
         return { result: removed, units: { objects: removed }, costUsd: 0 };
       }),
     );
@@ -274,6 +291,7 @@ export class LanceDbIndex implements CreatorIndex {
     await this.exclusive(async () => {
       const db = await this.connection();
       this.writer.forget();
+      await this.vocabulary?.invalidate();
       this.table?.close();
       this.table = null;
       if ((await db.tableNames()).includes(TABLE_NAME)) {
@@ -421,6 +439,7 @@ export class LanceDbIndex implements CreatorIndex {
         table.close();
         this.table = null;
         await db.dropTable(TABLE_NAME);
+        await this.vocabulary?.invalidate();
         return this.currentTable(true);
       },
       () => null,

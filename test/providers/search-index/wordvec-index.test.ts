@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,8 @@ import { noJob } from '../../../src/providers/ledger.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
 import { TABLE_NAME } from '../../../src/providers/search-index/lancedb/arrow.js';
 import { EXPANSION_BOOST, KeywordExpansion, expandedKeywordLeg, sumScores } from '../../../src/providers/search-index/lancedb/expansion.js';
+import { IndexVocabulary } from '../../../src/providers/search-index/lancedb/vocabulary.js';
+import { tokenize } from '../../../src/providers/embeddings/hashing.embedder.js';
 import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
 import { WeaviateIndex } from '../../../src/providers/search-index/weaviate.index.js';
 import { startWeaviateFake } from '../../fakes/weaviate.fake.js';
@@ -96,6 +98,82 @@ describe('LanceDB index with the wordvec embedder', () => {
       table.close();
       db.close();
     }
+  });
+
+  it('keeps a vocabulary of the words its documents use that expansions may ask about, and answers them without a probe', async () => {
+    const vocabulary = index.vocabulary!;
+    assert.ok(vocabulary, 'an expanding embedder gets a vocabulary');
+    // words of the documents that are word-vector words; none the documents lack
+    for (const w of ['puppy', 'dog', 'vet', 'gym', 'protein', 'garlic', 'beach']) assert.equal(await vocabulary.has(w), true, w);
+    for (const w of ['kitten', 'cat', 'flight', 'zzzunknown']) assert.equal(await vocabulary.has(w), false, w);
+    // a document word the word vectors do not know is never asked about, so not kept
+    assert.equal(await vocabulary.has('dogsofinstagram'), false);
+    const db = await lancedb.connect(dir());
+    const table = await db.openTable(TABLE_NAME);
+    try {
+      const present = await table.query().fullTextSearch(new lancedb.MatchQuery('dogsofinstagram', 'doc')).select(['key', '_score']).limit(1).toArray();
+      assert.equal(present.length, 1, 'the full-text index has that word');
+      // every word it claims is one the full-text index finds: it may fail to vouch for a word, never vouch wrongly
+      const file = JSON.parse(await readFile(vocabulary.file, 'utf8')) as { words: string[] };
+      assert.ok(file.words.length >= 7);
+      for (const w of file.words) {
+        const hit = await table.query().fullTextSearch(new lancedb.MatchQuery(w, 'doc')).select(['key', '_score']).limit(1).toArray();
+        assert.equal(hit.length, 1, `${w} is in the vocabulary but the full-text index has no row for it`);
+      }
+      // the same expansion as probing every word, with fewer probes: only words it cannot vouch for
+      for (const text of ['kitten', 'muscle puppy', 'pasta beach']) {
+        const probing = new KeywordExpansion(embedder);
+        const known = new KeywordExpansion(embedder, vocabulary);
+        assert.deepEqual(await known.terms(table, text), await probing.terms(table, text), text);
+        assert.ok(known.probes < probing.probes, `${text}: ${known.probes} probes with the vocabulary, ${probing.probes} without`);
+      }
+    } finally {
+      table.close();
+      db.close();
+    }
+  });
+
+  it('never claims a stop word the full-text index drops (its English list is a subset of ours)', () => {
+    // Lance's (tantivy's) English stop words: a literal stop word in a document is not in its index
+    const tantivy = 'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' ');
+    for (const w of tantivy) assert.deepEqual(tokenize(`x ${w} y`).filter((t) => t === w), [], w);
+  });
+
+  it('drops its vocabulary when rows are removed, and other processes stop trusting it within a second', async () => {
+    const own = path.join(root, 'vocabulary-removal');
+    const writer = new LanceDbIndex({ dir: own, embedder }, kit.ledger);
+    const reader = new LanceDbIndex({ dir: own, embedder }, kit.ledger);
+    try {
+      await writer.upsert(await indexed(embedder, creators()), noJob);
+      await writer.optimize();
+      assert.equal(await reader.vocabulary!.has('squats'), true);
+      assert.equal(await writer.remove({ keys: ['instagram:lifts' as CreatorKey] }), 1);
+      assert.equal(await writer.vocabulary!.has('squats'), false, 'the remover drops it at once');
+      assert.equal(await reader.vocabulary!.has('squats'), true, 'another process trusts what it loaded for up to a second');
+      await new Promise((r) => setTimeout(r, 1_100));
+      assert.equal(await reader.vocabulary!.has('squats'), false);
+      // searches still expand (by probing) without it, and the next optimise builds it again
+      const hits = await reader.hybridSearch({ text: 'kitten', filters: {}, limit: 3 }, noJob);
+      assert.equal(hits[0]?.creator.handle, 'paws');
+      await writer.optimize();
+      assert.equal(await writer.vocabulary!.has('squats'), false, 'the removed creator\'s words are gone');
+      assert.equal(await writer.vocabulary!.has('puppy'), true);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('ignores a vocabulary file it cannot read or that another embedder built', async () => {
+    const other = path.join(root, 'vocabulary-foreign');
+    const vocabulary = new IndexVocabulary(other, embedder.id);
+    await mkdir(other, { recursive: true });
+    await writeFile(vocabulary.file, '{not json');
+    assert.equal(await vocabulary.has('puppy'), false);
+    await writeFile(vocabulary.file, JSON.stringify({ version: 1, embedder: 'hashing-v1:64', rows: 1, builtAt: '', words: ['puppy'] }));
+    assert.equal(await new IndexVocabulary(other, embedder.id).has('puppy'), false);
+    await writeFile(vocabulary.file, JSON.stringify({ version: 1, embedder: embedder.id, rows: 1, builtAt: '', words: ['puppy'] }));
+    assert.equal(await new IndexVocabulary(other, embedder.id).has('puppy'), true);
   });
 
   it('runs the expanded keyword leg as two match queries whose weighted scores add up to the boolean query\'s', async () => {

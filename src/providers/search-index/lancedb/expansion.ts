@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { FullTextQuery, Table } from '@lancedb/lancedb';
 import type { Embedder } from '../../embeddings/embedder.js';
+import type { IndexVocabulary } from './vocabulary.js';
 
 /** Expansion words per brief word, in all, and how much one counts against an original word. */
 const PER_WORD = 2;
@@ -19,8 +20,14 @@ const VOCABULARY_LIMIT = 50_000;
  */
 export class KeywordExpansion {
   private readonly occurs = new Map<string, { present: boolean; at: number }>();
+  /** full-text probes made so far (words neither the vocabulary nor the cache could answer) */
+  probes = 0;
 
-  constructor(private readonly embedder: Embedder) {}
+  /** `vocabulary`: words known to occur, answered without a probe (see IndexVocabulary) */
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly vocabulary: IndexVocabulary | null = null,
+  ) {}
 
   /**
    * The keyword leg as one query: the brief's own words OR its expansion words, whose BM25 score
@@ -67,9 +74,11 @@ export class KeywordExpansion {
   }
 
   private async inIndex(table: Table, word: string): Promise<boolean> {
+    if (await this.vocabulary?.has(word)) return true;
     const now = Date.now();
     const known = this.occurs.get(word);
     if (known && now - known.at < VOCABULARY_TTL_MS) return known.present;
+    this.probes++;
     const hit = await table.query().fullTextSearch(new lancedb.MatchQuery(word, 'doc')).select(['key', '_score']).limit(1).toArrow();
     if (this.occurs.size >= VOCABULARY_LIMIT) this.occurs.clear();
     this.occurs.set(word, { present: hit.numRows > 0, at: now });

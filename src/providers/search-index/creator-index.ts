@@ -58,6 +58,11 @@ export interface CreatorIndex {
    * searchable without it; it only makes searches faster.
    */
   optimize?(): Promise<unknown>;
+  /**
+   * Optional: loads what searches read first into memory, so the first searches of a process do
+   * not pay for it. Processes that search (API, worker) start it after `open` without waiting.
+   */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 

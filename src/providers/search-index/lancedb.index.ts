@@ -112,6 +112,7 @@ export class LanceDbIndex implements CreatorIndex {
   /** serialises this process's writes; concurrent merge-inserts on one table only conflict */
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly writer = new TableWriter();
+  private warming: Promise<void> | null = null;
   private readonly expansion: KeywordExpansion | null;
   /** the documents' words the expansion may ask about; only with an expanding embedder */
   readonly vocabulary: IndexVocabulary | null;
@@ -302,7 +303,20 @@ export class LanceDbIndex implements CreatorIndex {
     });
   }
 
+  /**
+   * Loads the full-text index into LanceDB's cache (146 MB on disk at 1M creators, 13 MB at 23k).
+   * Without it every word a process has not searched yet costs a read and decode of its postings;
+   * the vector index is left to load on demand.
+   */
+  warm(): Promise<void> {
+    this.warming ??= this.withTable(async (t) => {
+      if (await hasIndex(t, FTS_INDEX)) await t.prewarmIndex(FTS_INDEX);
+    }, () => undefined);
+    return this.warming;
+  }
+
   async close(): Promise<void> {
+    await this.warming?.catch(() => {});
     await this.writeChain.catch(() => {});
     this.table?.close();
     this.table = null;

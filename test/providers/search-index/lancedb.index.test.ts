@@ -159,6 +159,24 @@ describe('LanceDbIndex', () => {
     await index.close();
   });
 
+  it('warms (loads its full-text index) whether or not it has one yet, once per handle, and searches the same after', async () => {
+    const dir = newDir();
+    const index = build(dir);
+    await index.open();
+    await index.warm(); // an empty table: nothing to load, no error
+    const writer = build(dir);
+    await writer.upsert(await indexed(embedder(), fixture), noJob);
+    await writer.optimize();
+    const warmed = build(dir);
+    const q = { text: fixture[0]!.bio, filters: {}, limit: 3, excludeKeys: [] };
+    const before = (await writer.hybridSearch(q, noJob)).map((h) => h.creator.key);
+    const first = warmed.warm();
+    assert.equal(warmed.warm(), first, 'a second call joins the first');
+    await first;
+    assert.deepEqual((await warmed.hybridSearch(q, noJob)).map((h) => h.creator.key), before);
+    assert.ok(before.length > 0);
+  });
+
   it('applies hard filters at scale, exactly with flat search and still exactly once optimize built the ANN index (few rows pass the filter)', async () => {
     const index = build(newDir(), { vectorIndexMinRows: 300 });
     await index.open();

@@ -182,7 +182,10 @@ export class JobEventsService {
       }
       let n = 1;
       while (n < this.writes.length && n < EMITS_PER_STATEMENT_MAX && this.writes[n]!.kind === 'emit') n++;
-      await this.writeEmits(this.writes.splice(0, n) as EmitWrite[]);
+      const batch = this.writes.splice(0, n) as EmitWrite[];
+      // writeEmits settles every caller itself; should it throw anyway, none is left waiting and
+      // the writes after them still go
+      await this.writeEmits(batch).catch((err: unknown) => batch.forEach((w) => w.reject(err)));
     }
     this.writing = false;
   }

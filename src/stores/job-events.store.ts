@@ -27,9 +27,28 @@ const EMITS_PER_STATEMENT_MAX = 1000;
 
 type Outcome = { event: JobEvent } | { error: unknown };
 
-/** A write waiting for its turn: an emit (written together with the emits queued next to it) or a finish (written alone). */
-type Write = { kind: 'emit'; event: Emitted; resolve: (e: JobEvent) => void; reject: (err: unknown) => void } | { kind: 'finish'; run: () => Promise<void> };
+/**
+ * A write waiting for its turn: an emit (written together with the emits queued next to it) or a
+ * finish (its own statement, side by side with the finishes of other jobs queued next to it).
+ */
+type Write = { kind: 'emit'; event: Emitted; resolve: (e: JobEvent) => void; reject: (err: unknown) => void } | { kind: 'finish'; jobId: string; run: () => Promise<void> };
 type EmitWrite = Extract<Write, { kind: 'emit' }>;
+type FinishWrite = Extract<Write, { kind: 'finish' }>;
+
+/** Runs `run` on every item: one job's items one after another in the order given, different jobs side by side. */
+async function inJobOrder<T>(items: T[], jobOf: (item: T) => string, run: (item: T) => Promise<void>): Promise<void> {
+  const byJob = new Map<string, T[]>();
+  for (const item of items) {
+    const ofJob = byJob.get(jobOf(item));
+    if (ofJob) ofJob.push(item);
+    else byJob.set(jobOf(item), [item]);
+  }
+  await Promise.all(
+    [...byJob.values()].map(async (ofJob) => {
+      for (const item of ofJob) await run(item);
+    }),
+  );
+}
 
 const outcomeOf = (p: Promise<JobEvent>): Promise<Outcome> =>
   p.then(
@@ -145,6 +164,7 @@ export class JobEventsService {
     return new Promise((resolve, reject) =>
       this.enqueue({
         kind: 'finish',
+        jobId,
         run: async () => {
           try {
             const event = await this.repo.appendTerminal(jobId, status, job, data);
@@ -171,17 +191,16 @@ export class JobEventsService {
     queueMicrotask(() => void this.drain());
   }
 
-  /** One write at a time (never rejects): a finish alone, else every emit queued before the next finish. */
+  /** One step at a time (never rejects): the finishes queued next to each other, else the emits queued before the next finish. */
   private async drain(): Promise<void> {
     while (this.writes.length > 0) {
-      const head = this.writes[0]!;
-      if (head.kind === 'finish') {
-        this.writes.shift();
-        await head.run();
+      const kind = this.writes[0]!.kind;
+      let n = 1;
+      while (n < this.writes.length && this.writes[n]!.kind === kind && (kind === 'finish' || n < EMITS_PER_STATEMENT_MAX)) n++;
+      if (kind === 'finish') {
+        await inJobOrder(this.writes.splice(0, n) as FinishWrite[], (w) => w.jobId, (w) => w.run());
         continue;
       }
-      let n = 1;
-      while (n < this.writes.length && n < EMITS_PER_STATEMENT_MAX && this.writes[n]!.kind === 'emit') n++;
       const batch = this.writes.splice(0, n) as EmitWrite[];
       // writeEmits settles every caller itself; should it throw anyway, none is left waiting and
       // the writes after them still go
@@ -225,22 +244,19 @@ export class JobEventsService {
       const written = rows.length > 0 ? await this.repo.appendMany(rows) : [];
       written.forEach((event, k) => (outcomes[indexes[k]!] = event ? { event } : { error: unknownJobError(rows[k]!.jobId) }));
     } catch (error) {
-      // Not written, or not known to be: every caller gets the error, as a statement of its own would have.
-      if (!refusedStatement(error)) for (const i of indexes) outcomes[i] = { error };
-      // Refused (an event Postgres cannot store, a deadlock, a timeout): each call gets the outcome
-      // of a statement of its own; one job's after another in call order, jobs side by side.
-      else {
-        const byJob = new Map<string, number[]>();
-        for (const i of indexes) {
-          const ofJob = byJob.get(events[i]!.jobId);
-          if (ofJob) ofJob.push(i);
-          else byJob.set(events[i]!.jobId, [i]);
-        }
-        await Promise.all(
-          [...byJob.values()].map(async (ofJob) => {
-            for (const i of ofJob) outcomes[i] = await outcomeOf(this.repo.append(events[i]!.jobId, events[i]!.type, events[i]!.data));
-          }),
+      if (refusedStatement(error)) {
+        // Refused (an event Postgres cannot store, a deadlock, a timeout): each call gets the outcome
+        // of a statement of its own; one job's after another in call order, jobs side by side.
+        await inJobOrder(
+          indexes,
+          (i) => events[i]!.jobId,
+          async (i) => {
+            outcomes[i] = await outcomeOf(this.repo.append(events[i]!.jobId, events[i]!.type, events[i]!.data));
+          },
         );
+      } else {
+        // Not written, or not known to be: every caller gets the error, as a statement of its own would have.
+        for (const i of indexes) outcomes[i] = { error };
       }
     }
     return outcomes;

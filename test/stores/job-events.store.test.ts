@@ -196,6 +196,21 @@ describe('job events: concurrent emits share statements', () => {
     assert.deepEqual(rows[0], { status: 'completed', seq: 4 });
   });
 
+  test('finishes queued together: those of one job in call order (the first wins), emits between them in their place', async () => {
+    const [a, b, c] = await Promise.all([running(), running(), running()]);
+    const outcomes = await Promise.all([
+      api.ctx.jobEvents.finish(a!.id, 'completed', {}, { results: 1 }),
+      api.ctx.jobEvents.finish(b!.id, 'cancelled', {}, {}),
+      api.ctx.jobEvents.finish(a!.id, 'failed', { error: { code: 'x', message: 'second' } }, {}),
+      api.emit(c!.id, 'progress', { k: 1 }).then((e) => e.seq),
+      api.ctx.jobEvents.finish(c!.id, 'cancelled', {}, { stage: 'search' }),
+    ]);
+    assert.deepEqual(outcomes, [true, true, false, 1, true]);
+    assert.deepEqual(await stored(a!.id), [[1, 'completed', { results: 1 }]]);
+    assert.deepEqual(await stored(b!.id), [[1, 'cancelled', {}]]);
+    assert.deepEqual(await stored(c!.id), [[1, 'progress', { k: 1 }], [2, 'cancelled', { stage: 'search' }]]);
+  });
+
   test('the connection dies under a batch: its callers get the error (it may have committed, so nothing is retried), later emits are written with no gap', async () => {
     const [a, b] = await Promise.all([running(), running()]);
     // another session holds job a's row, so the batch waits on its lock

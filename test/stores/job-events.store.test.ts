@@ -143,6 +143,34 @@ describe('job events: concurrent emits share statements', () => {
     }
   });
 
+  test('two processes writing batches to the same jobs at once: seqs 1..n with no gap or duplicate, the events of each process in its call order, no batch refused', async () => {
+    const jobs = await Promise.all(Array.from({ length: 10 }, running));
+    const pool = createPool(api.db.url, 4);
+    const other = new JobEventsService(new EventsRepository(pool), api.ctx.redis, api.redisPrefix);
+    try {
+      for (let round = 0; round < 5; round++) {
+        // the other process calls the jobs in the reverse order: its batch names them the other way round
+        const emitAll = (events: JobEventsService, order: typeof jobs, who: string) =>
+          Promise.all(order.flatMap((job) => [1, 2, 3].map((k) => events.emit(job.id, 'progress', { who, round, k }))));
+        const [ours, theirs] = await Promise.all([emitAll(api.ctx.jobEvents, jobs, 'ours'), emitAll(other, [...jobs].reverse(), 'theirs')]);
+        // a batch Postgres refused (a deadlock, a duplicate seq) would have been rewritten one event at a time
+        assert.equal(new Set(ours.map((e) => e.createdAt.getTime())).size, 1, `round ${round}: ours in one statement`);
+        assert.equal(new Set(theirs.map((e) => e.createdAt.getTime())).size, 1, `round ${round}: theirs in one statement`);
+      }
+      for (const job of jobs) {
+        const events = await api.ctx.jobEvents.list(job.id, 0, 1000);
+        assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 30 }, (_, k) => k + 1));
+        for (const who of ['ours', 'theirs']) {
+          const mine = events.filter((e) => e.data.who === who).map((e) => [e.data.round, e.data.k]);
+          assert.deepEqual(mine, [0, 1, 2, 3, 4].flatMap((round) => [1, 2, 3].map((k) => [round, k])));
+        }
+      }
+    } finally {
+      await other.close();
+      await pool.end();
+    }
+  });
+
   test('an unknown job, or data that is no JSON, in the middle of a batch: that caller gets the error a single emit gives, the others are written', async () => {
     const [a, b] = await Promise.all([running(), running()]);
     const alone = await outcome(api.ctx.repos.events.append('job_doesnotexist', 'progress', {}));

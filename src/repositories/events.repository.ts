@@ -12,6 +12,16 @@ export interface JobEvent {
 
 export const EVENTS_PAGE_MAX = 1000;
 
+/** An event to append in a batch: the job it belongs to, its type and its data as JSON text. */
+export interface NewEvent {
+  jobId: string;
+  type: EventType;
+  json: string;
+}
+
+/** What appending to a job that does not exist throws, from `append` and for each such event of `appendMany`. */
+export const unknownJobError = (jobId: string) => new Error(`cannot append event to unknown job ${jobId}`);
+
 export class EventsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -24,8 +34,41 @@ export class EventsRepository {
        returning seq, type, data, created_at as "createdAt"`,
       [jobId, type, JSON.stringify(data)],
     );
-    if (!rows[0]) throw new Error(`cannot append event to unknown job ${jobId}`);
+    if (!rows[0]) throw unknownJobError(jobId);
     return rows[0];
+  }
+
+  /**
+   * Appends many events, of any jobs, in one statement (one commit): each job's events get its next
+   * sequence numbers in the order given. Result i is event i as written, or null when its job does
+   * not exist (the others are written all the same). The job rows are locked in id order before
+   * their counters move, so two such statements (of two processes) never deadlock on each other.
+   */
+  async appendMany(events: NewEvent[]): Promise<(JobEvent | null)[]> {
+    const { rows } = await this.db.query<JobEvent & { i: number }>(
+      `with c as (
+         select * from unnest($1::text[], $2::text[], $3::text[]) with ordinality as c (job_id, type, data, i)
+       ), locked as materialized (
+         select id from pipeline_jobs where id in (select job_id from c) order by id for update
+       ), s as (
+         update pipeline_jobs j set last_event_seq = j.last_event_seq + n.k
+         from (select job_id, count(*)::int as k from c group by job_id) n, locked l
+         where j.id = n.job_id and l.id = n.job_id
+         returning j.id, j.last_event_seq - n.k as base
+       ), e as (
+         select c.i, c.job_id, s.base + row_number() over (partition by c.job_id order by c.i) as seq, c.type, c.data
+         from c join s on s.id = c.job_id
+       ), w as (
+         insert into pipeline_job_events (job_id, seq, type, data)
+         select job_id, seq, type, data::jsonb from e
+         returning job_id, seq, type, data, created_at
+       )
+       select e.i, w.seq, w.type, w.data, w.created_at as "createdAt" from w join e on e.job_id = w.job_id and e.seq = w.seq`,
+      [events.map((e) => e.jobId), events.map((e) => e.type), events.map((e) => e.json)],
+    );
+    const out: (JobEvent | null)[] = events.map(() => null);
+    for (const { i, ...event } of rows) out[i - 1] = event;
+    return out;
   }
 
   /**

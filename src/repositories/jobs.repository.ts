@@ -225,7 +225,8 @@ export class JobsRepository {
 
   /**
    * For a revoked key: its pending jobs are cancelled at once, its running ones get cancel_requested.
-   * Returns the jobs cancelled now (they need their `cancelled` event).
+   * Returns the jobs cancelled now (they need their `cancelled` event). The rows are locked in id
+   * order, as a batch of events locks them (EventsRepository.appendMany), so the two never deadlock.
    */
   async cancelAllForKey(apiKeyId: string): Promise<{ cancelledNow: string[]; stopping: string[] }> {
     const { rows } = await this.db.query<{ id: string; wasPending: boolean }>(
@@ -235,7 +236,7 @@ export class JobsRepository {
          finished_at = case when j.status = 'pending' then now() else j.finished_at end,
          updated_at = now()
        from (select id, status = 'pending' as was_pending from pipeline_jobs
-             where api_key_id = $1 and status in ('pending', 'running') for update) old
+             where api_key_id = $1 and status in ('pending', 'running') order by id for update) old
        where j.id = old.id
        returning j.id, old.was_pending as "wasPending"`,
       [apiKeyId],

@@ -1,8 +1,16 @@
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { eventTypes } from '../domain/job.js';
 import type { EventType } from '../domain/job.js';
 import type { FinishFields, FinishStatus } from '../repositories/jobs.repository.js';
-import type { EventsRepository, JobEvent } from '../repositories/events.repository.js';
+import { unknownJobError } from '../repositories/events.repository.js';
+import type { EventsRepository, JobEvent, NewEvent } from '../repositories/events.repository.js';
+
+interface Emitted {
+  jobId: string;
+  type: EventType;
+  data: Record<string, unknown>;
+}
 
 /** `event` is the announced event itself when the announcement carried it (see ANNOUNCED_EVENT_MAX). */
 type Listener = (seq: number, event?: JobEvent) => void;
@@ -13,6 +21,47 @@ type Listener = (seq: number, event?: JobEvent) => void;
  * event is announced by its seq alone and read by whoever needs it.
  */
 export const ANNOUNCED_EVENT_MAX = 8_192;
+
+/** The most events one statement writes; further emits wait for the next one. */
+const EMITS_PER_STATEMENT_MAX = 1000;
+
+type Outcome = { event: JobEvent } | { error: unknown };
+
+/**
+ * A write waiting for its turn: an emit (written together with the emits queued next to it) or a
+ * finish (its own statement, side by side with the finishes of other jobs queued next to it).
+ */
+type Write = { kind: 'emit'; event: Emitted; resolve: (e: JobEvent) => void; reject: (err: unknown) => void } | { kind: 'finish'; jobId: string; run: () => Promise<void> };
+type EmitWrite = Extract<Write, { kind: 'emit' }>;
+type FinishWrite = Extract<Write, { kind: 'finish' }>;
+
+/** Runs `run` on every item: one job's items one after another in the order given, different jobs side by side. */
+async function inJobOrder<T>(items: T[], jobOf: (item: T) => string, run: (item: T) => Promise<void>): Promise<void> {
+  const byJob = new Map<string, T[]>();
+  for (const item of items) {
+    const ofJob = byJob.get(jobOf(item));
+    if (ofJob) ofJob.push(item);
+    else byJob.set(jobOf(item), [item]);
+  }
+  await Promise.all(
+    [...byJob.values()].map(async (ofJob) => {
+      for (const item of ofJob) await run(item);
+    }),
+  );
+}
+
+const outcomeOf = (p: Promise<JobEvent>): Promise<Outcome> =>
+  p.then(
+    (event) => ({ event }),
+    (error: unknown) => ({ error }),
+  );
+
+/**
+ * Postgres answered the statement with an error and the session goes on: the statement was rolled
+ * back, so writing its events again cannot write one twice. (A lost connection or a FATAL may
+ * come after the commit.)
+ */
+const refusedStatement = (err: unknown) => err instanceof pg.DatabaseError && err.severity === 'ERROR';
 
 /** The event an announcement carries, or undefined when it carries none or something unexpected. */
 function announcedEvent(seq: number, json: string | undefined): JobEvent | undefined {
@@ -95,30 +144,141 @@ export class JobEventsService {
     return () => void this.observers.delete(fn);
   }
 
-  async emit(jobId: string, type: EventType, data: Record<string, unknown> = {}): Promise<JobEvent> {
-    const event = await this.repo.append(jobId, type, data);
-    await this.announce(jobId, event);
-    return event;
+  /**
+   * Writes and announces one event; resolves with it as Postgres returned it once it is durable and
+   * its announcement was sent. Group commit: emits called while a write is in flight are written
+   * together, in one statement, when it is done (and announced in one Redis round trip), so many
+   * jobs progressing at once cost a few commits instead of one each. Each job's events get their
+   * seqs in the order this process called `emit` (and `finish`).
+   */
+  emit(jobId: string, type: EventType, data: Record<string, unknown> = {}): Promise<JobEvent> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'emit', event: { jobId, type, data }, resolve, reject }));
   }
 
   /**
    * Finishes a pending or running job: its terminal status and terminal event are written together
-   * (one statement). False when the job had already finished; then nothing is written.
+   * (one statement), after every emit called before it. False when the job had already finished;
+   * then nothing is written.
    */
-  async finish(jobId: string, status: FinishStatus, job: FinishFields, data: Record<string, unknown>): Promise<boolean> {
-    const event = await this.repo.appendTerminal(jobId, status, job, data);
-    if (!event) return false;
-    await this.announce(jobId, event);
-    return true;
+  finish(jobId: string, status: FinishStatus, job: FinishFields, data: Record<string, unknown>): Promise<boolean> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({
+        kind: 'finish',
+        jobId,
+        run: async () => {
+          try {
+            const event = await this.repo.appendTerminal(jobId, status, job, data);
+            if (event) await this.publish([this.observed(jobId, event)]);
+            resolve(event !== null);
+          } catch (err) {
+            reject(err);
+          }
+        },
+      }),
+    );
   }
 
-  private async announce(jobId: string, event: JobEvent): Promise<void> {
+  /** writes waiting for the one in flight, in call order */
+  private readonly writes: Write[] = [];
+  private writing = false;
+
+  private enqueue(write: Write): void {
+    this.writes.push(write);
+    if (this.writing) return;
+    this.writing = true;
+    // A microtask, not a timer: an idle process writes at once, and emits called in one go (a
+    // Promise.all) still share the first statement.
+    queueMicrotask(() => void this.drain());
+  }
+
+  /** One step at a time (never rejects): the finishes queued next to each other, else the emits queued before the next finish. */
+  private async drain(): Promise<void> {
+    while (this.writes.length > 0) {
+      const kind = this.writes[0]!.kind;
+      let n = 1;
+      while (n < this.writes.length && this.writes[n]!.kind === kind && (kind === 'finish' || n < EMITS_PER_STATEMENT_MAX)) n++;
+      if (kind === 'finish') {
+        await inJobOrder(this.writes.splice(0, n) as FinishWrite[], (w) => w.jobId, (w) => w.run());
+        continue;
+      }
+      const batch = this.writes.splice(0, n) as EmitWrite[];
+      // writeEmits settles every caller itself; should it throw anyway, none is left waiting and
+      // the writes after them still go
+      await this.writeEmits(batch).catch((err: unknown) => batch.forEach((w) => w.reject(err)));
+    }
+    this.writing = false;
+  }
+
+  private async writeEmits(batch: EmitWrite[]): Promise<void> {
+    const outcomes = await this.append(batch.map((w) => w.event));
+    const messages: string[] = [];
+    outcomes.forEach((o, i) => {
+      if (!('event' in o)) return;
+      try {
+        messages.push(this.observed(batch[i]!.event.jobId, o.event));
+      } catch (error) {
+        outcomes[i] = { error };
+      }
+    });
+    await this.publish(messages);
+    outcomes.forEach((o, i) => ('event' in o ? batch[i]!.resolve(o.event) : batch[i]!.reject(o.error)));
+  }
+
+  /** Each event written, or why not: one statement for them all. */
+  private async append(events: Emitted[]): Promise<Outcome[]> {
+    // one emit costs what it did before group commit: the single-row statement
+    if (events.length === 1) return [await outcomeOf(this.repo.append(events[0]!.jobId, events[0]!.type, events[0]!.data))];
+    const outcomes: Outcome[] = [];
+    const rows: NewEvent[] = [];
+    const indexes: number[] = [];
+    for (const [i, { jobId, type, data }] of events.entries()) {
+      try {
+        rows.push({ jobId, type, json: JSON.stringify(data) });
+        indexes.push(i);
+      } catch (error) {
+        // data that is no JSON fails its own emit only
+        outcomes[i] = { error };
+      }
+    }
+    try {
+      const written = rows.length > 0 ? await this.repo.appendMany(rows) : [];
+      written.forEach((event, k) => (outcomes[indexes[k]!] = event ? { event } : { error: unknownJobError(rows[k]!.jobId) }));
+    } catch (error) {
+      if (refusedStatement(error)) {
+        // Refused (an event Postgres cannot store, a deadlock, a timeout): each call gets the outcome
+        // of a statement of its own; one job's after another in call order, jobs side by side.
+        await inJobOrder(
+          indexes,
+          (i) => events[i]!.jobId,
+          async (i) => {
+            outcomes[i] = await outcomeOf(this.repo.append(events[i]!.jobId, events[i]!.type, events[i]!.data));
+          },
+        );
+      } else {
+        // Not written, or not known to be: every caller gets the error, as a statement of its own would have.
+        for (const i of indexes) outcomes[i] = { error };
+      }
+    }
+    return outcomes;
+  }
+
+  /** Shows the written event to the observers and returns its announcement. */
+  private observed(jobId: string, event: JobEvent): string {
     for (const fn of this.observers) fn(jobId, event);
     // The event as Postgres returned it (jsonb-normalised data), so a subscriber holds exactly what a read would give.
     const body = JSON.stringify({ type: event.type, data: event.data, created_at: event.createdAt.toISOString() });
-    const message = body.length <= ANNOUNCED_EVENT_MAX ? `${jobId} ${event.seq} ${body}` : `${jobId} ${event.seq}`;
+    return body.length <= ANNOUNCED_EVENT_MAX ? `${jobId} ${event.seq} ${body}` : `${jobId} ${event.seq}`;
+  }
+
+  /** Sends announcements in the order given, in one round trip. */
+  private async publish(messages: string[]): Promise<void> {
     // Announcing is best effort: a subscriber that misses it catches up from Postgres.
-    await this.redis.publish(this.channel, message).catch(() => 0);
+    if (messages.length === 1) await this.redis.publish(this.channel, messages[0]!).catch(() => 0);
+    else if (messages.length > 1) {
+      const pipeline = this.redis.pipeline();
+      for (const m of messages) pipeline.publish(this.channel, m);
+      await pipeline.exec().catch(() => null);
+    }
   }
 
   list(jobId: string, after: number, limit: number): Promise<JobEvent[]> {

@@ -116,6 +116,8 @@ const envSchema = z.object({
   LANCEDB_DIR: optionalString,
   /** lancedb: add word-vector neighbours of the query's words to the keyword leg (embedders with word vectors) */
   SEARCH_EXPAND_KEYWORDS: bool.default(true),
+  /** lancedb: API and worker load the full-text index into memory at start (faster first searches, ~200–450 MB) */
+  SEARCH_WARM_INDEX: bool.default(true),
   WEAVIATE_URL: url(),
   WEAVIATE_GRPC_URL: url(undefined, ['http', 'https', 'grpc', 'grpcs']),
   WEAVIATE_API_KEY: optionalString,
@@ -307,6 +309,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       backend: env.SEARCH_BACKEND,
       lancedbDir: path.resolve(env.LANCEDB_DIR ?? path.join(dataDir, 'lancedb')),
       expandKeywords: env.SEARCH_EXPAND_KEYWORDS,
+      warmIndex: env.SEARCH_WARM_INDEX,
       weaviate: {
         url: env.WEAVIATE_URL,
         grpcUrl: env.WEAVIATE_GRPC_URL,

@@ -92,7 +92,7 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
     if (opts.openEmbedder ?? opts.role === 'worker') await embedder.open?.();
     await index.open();
     // the processes that search warm the index in the background; a failure only leaves it cold
-    if (opts.role === 'api' || opts.role === 'worker') index.warm?.().catch((err: unknown) => logger.warn({ err }, 'index warm-up failed'));
+    if (config.search.warmIndex && (opts.role === 'api' || opts.role === 'worker')) index.warm?.().catch((err: unknown) => logger.warn({ err }, 'index warm-up failed'));
   }
   const providers: Providers = {
     embedder,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { TAIL_MAX } from '../../src/api/sse/job-event-feed.js';
 import { eventItem } from '../../src/api/sse/job-event-stream.js';
+import type { JobEventStream } from '../../src/api/sse/job-event-stream.js';
 import { ANNOUNCED_EVENT_MAX } from '../../src/stores/job-events.store.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
@@ -146,6 +148,38 @@ describe('SSE fan-out: many streams of one job', () => {
     await api.emit(job.id, 'progress', { n: 3 });
     await waitUntil(() => streams.every((s) => s.events.length === 3));
     for (const s of streams) assert.deepEqual(seqs(s), [1, 2, 3]);
+  });
+
+  test('a reader that stops reading holds back only its own stream: the server buffers about one socket-full for it, then it gets every event in order', async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const brisk = open(`/pipeline/jobs/${job.id}/events`);
+    const chunks: Buffer[] = [];
+    const stalled = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${api.base}/pipeline/jobs/${job.id}/events`, { headers: { 'X-API-Key': key, Accept: 'text/event-stream' } }, resolve).on('error', reject);
+    });
+    stalled.on('data', (c: Buffer) => chunks.push(c));
+    stalled.pause();
+    const ofJob = () => api.sse.streams().map((c) => (c as JobEventStream).res).filter((res) => res.req.url?.includes(job.id));
+    await waitUntil(() => brisk.readyState === OPEN && ofJob().length === 2);
+    const server = ofJob().map((res) => res.socket!);
+    // announced with their events (under ANNOUNCED_EVENT_MAX), so they take the feed's in-memory path
+    const filler = 'z'.repeat(ANNOUNCED_EVENT_MAX - 500);
+    const total = 1_500;
+    let mostBuffered = 0;
+    for (let i = 0; i < total; i += 25) {
+      await Promise.all(range(i, Math.min(i + 24, total - 1)).map((n) => api.emit(job.id, 'progress', { n, filler })));
+      mostBuffered = Math.max(mostBuffered, ...server.map((s) => s.writableLength));
+    }
+    await waitUntil(() => brisk.events.length === total, 30_000);
+    // ~12 MB were emitted; the kernel holds a few MB, the process at most about one frame past its high-water mark
+    assert.ok(mostBuffered < 256 * 1024, `${mostBuffered} bytes waited in the process for the stalled reader`);
+    await api.ctx.repos.jobs.finish(job.id, 'completed');
+    const last = await api.emit(job.id, 'completed', {});
+    stalled.resume();
+    await new Promise((resolve) => stalled.on('end', resolve));
+    const ids = [...Buffer.concat(chunks).toString('utf8').matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(ids, range(1, last.seq));
+    assert.deepEqual(seqs(brisk), range(1, last.seq));
   });
 
   test('a failed read (events table unreachable) is retried while the streams stay open; nothing is lost', async () => {

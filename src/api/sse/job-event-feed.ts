@@ -116,15 +116,6 @@ export class JobEventFeed {
     tail.unsubscribe?.();
   }
 
-  /**
-   * What `read` would answer at once, without a Postgres read or waiting for one: the job's tail is
-   * current and reaches back to `after`. Null otherwise (then `read`).
-   */
-  readReady(jobId: string, after: number, limit: number): JobEvent[] | null {
-    const tail = this.tails.get(jobId);
-    return tail?.current ? tail.slice(after, limit) : null;
-  }
-
   /** Events of `jobId` with seq > after, oldest first, at most `limit`. */
   async read(jobId: string, after: number, limit: number, opts: { fresh?: boolean } = {}): Promise<JobEvent[]> {
     const tail = this.tails.get(jobId);

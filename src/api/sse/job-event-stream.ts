@@ -118,29 +118,22 @@ export class JobEventStream implements SseClient {
    * nothing else until `end`), chunk-framed when the body is chunked: one pre-built Buffer per
    * stream and event, no per-stream encoding or chunk header. False when the socket is full.
    */
-  private write(bytes: Buffer, batch = true): boolean {
+  private write(bytes: Buffer): boolean {
     const socket = this.res.socket;
     if (this.closed || this.res.writableEnded || !socket || socket.destroyed) return true;
     // the socket's own cork: ServerResponse.cork() buffers in the response, whose 'drain' then never comes
-    if (batch && !this.corked) {
+    if (!this.corked) {
       this.corked = socket;
       socket.cork();
       process.nextTick(() => this.uncork());
     }
-    const room = socket.write(this.chunked ? chunkOf(bytes) : bytes);
-    if (!this.corked) this.flushed();
-    return room;
+    return socket.write(this.chunked ? chunkOf(bytes) : bytes);
   }
 
   private uncork(): void {
     const socket = this.corked;
     this.corked = null;
     socket?.uncork();
-    this.flushed();
-  }
-
-  /** frames were handed to the kernel: tell the fan-out trace when it asked */
-  private flushed(): void {
     if (this.traced) {
       this.traced = false;
       fanOutTrace.written.publish({ jobId: this.jobId, seq: this.lastSeq });
@@ -153,44 +146,7 @@ export class JobEventStream implements SseClient {
       this.again = true;
       return;
     }
-    // the usual announcement: the feed already holds what comes next, written now (no promise chain)
-    if (!this.fresh && this.writeReady()) return;
-    this.run(this.drain());
-  }
-
-  /**
-   * Writes the events the feed holds after the last one sent, when it can answer without a read
-   * (false: nothing written, `drain` does it). One event, the usual case, is one uncorked write.
-   */
-  private writeReady(): boolean {
-    const events = this.hub.feed.readReady(this.jobId, this.lastSeq, PAGE);
-    if (events === null || events.length === PAGE) return false;
-    for (const e of events) {
-      if (this.closed) return true;
-      this.lastSeq = e.seq;
-      this.traced = fanOutTrace.written.hasSubscribers;
-      const room = this.write(frame(e), events.length > 1);
-      if (terminalEventTypes.includes(e.type)) {
-        this.close();
-        return true;
-      }
-      if (!room) {
-        // a slow reader: what follows waits for its socket to drain, as in `drain`
-        const socket = this.corked ?? this.res.socket;
-        this.uncork();
-        this.run((async () => {
-          if (socket) await Promise.race([once(socket, 'drain'), once(this.res, 'close')]);
-          await this.drain();
-        })());
-        return true;
-      }
-    }
-    return true;
-  }
-
-  /** Runs one drain as the stream's pump: failures retried later, a pump asked for meanwhile chained. */
-  private run(draining: Promise<void>): void {
-    this.pumping = draining
+    this.pumping = this.drain()
       .then(() => {
         this.failures = 0;
       })

@@ -10,19 +10,20 @@ import type { TestApi } from '../helpers/api-server.js';
 import { freePort } from '../helpers/processes.js';
 import { waitUntil } from '../helpers/wait.js';
 
+// one API (Postgres, Redis) for the file; every test makes its own jobs
+let api: TestApi;
+let keyId: string;
+
+before(async () => {
+  api = await startTestApi();
+  ({ row: { id: keyId } } = await api.newKey());
+});
+after(async () => {
+  await api.cleanup();
+});
+
 /** A job's terminal status and its terminal event are one write: no crash can leave one without the other. */
 describe('job events: finishing a job', () => {
-  let api: TestApi;
-  let keyId: string;
-
-  before(async () => {
-    api = await startTestApi();
-    ({ row: { id: keyId } } = await api.newKey());
-  });
-  after(async () => {
-    await api.cleanup();
-  });
-
   const row = async (id: string) => {
     const { rows } = await api.ctx.pool.query<{ status: string; progress: number; seq: number; meta: Record<string, unknown>; finished: boolean }>(
       `select status, progress, last_event_seq as seq, meta, finished_at is not null as finished from pipeline_jobs where id = $1`,
@@ -83,17 +84,6 @@ describe('job events: finishing a job', () => {
  * (one transaction, so they share created_at), and every guarantee of a single emit still holds.
  */
 describe('job events: concurrent emits share statements', () => {
-  let api: TestApi;
-  let keyId: string;
-
-  before(async () => {
-    api = await startTestApi();
-    ({ row: { id: keyId } } = await api.newKey());
-  });
-  after(async () => {
-    await api.cleanup();
-  });
-
   const running = () => api.insertJob(keyId, { status: 'running' });
   const tick = () => new Promise((r) => setImmediate(r));
   const outcome = (p: Promise<unknown>) =>

@@ -60,7 +60,7 @@ interface TableMeta {
  * the caller wants so that fusion can promote items found by both; the HNSW breadth is
  * ef = `efPerResult` × leg limit (at least MIN_EF and leg limit × refine factor, as HNSW needs);
  * refining re-ranks the SQ-quantised candidates with full vectors. The defaults are the point of
- * the recall/latency curve `bench:search` measures (bench/RESULTS.md, docs/search-tuning.md).
+ * the recall/latency curve `bench:search` measures (bench/RESULTS.md, docs/operations.md "Search tuning").
  */
 export interface VectorSearchTuning {
   legDepth: number;

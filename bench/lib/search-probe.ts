@@ -17,9 +17,10 @@ import type { Summary } from './stats.js';
  * Runs in its own process so its RSS is that of a process serving search over the index: opens the
  * index the way the API does, runs every query through `hybridSearch` (ANN vector leg + BM25 leg,
  * RRF) once per tuning setting — settings interleaved query by query, so load that comes and goes
- * touches them alike — and, in a pass of its own before those, the same two legs exactly (vector
- * leg with the ANN index bypassed: a brute-force scan) to measure recall@limit. Then times the
- * steps of one search one by one (the spans). Prints one JSON ProbeResult.
+ * touches them alike — after timing the first setting alone; then, in a pass of its own after every
+ * timed search, the same two legs exactly (vector leg with the ANN index bypassed: a brute-force
+ * scan) to measure recall@limit. Then times the steps of one search one by one (the spans). Prints
+ * one JSON ProbeResult.
  */
 export interface ProbeSetting {
   label: string;
@@ -112,25 +113,27 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
     for (const index of indexes) for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);
 
     const loadBefore = loadAvg();
-    // The product's search as a serving process runs it: one index (the first setting) alone. The
-    // curve below interleaves one index per setting, each with its own LanceDB connection and
-    // caches, which slows all of them alike (bench/RESULTS.md: compare the default row of the curve)
-    // and is only fit for comparing them. This pass runs first, so it alone pays for the first sight
-    // of each query (the embedder's neighbour scans).
-    const alone: number[] = [];
-    /** round 0: the process's first search of each query (its words' neighbour scans, first reads); later rounds repeat them */
+    /** wall and CPU ms (this process, LanceDB's threads included) of one search */
+    const timed = async <T>(search: () => Promise<T>) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const result = await search();
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      return { result, wall, cpu: (c.user + c.system) / 1000 };
+    };
+    // The product's search as a serving process runs it: one index (the first setting) alone; the
+    // curve below interleaves one index per setting (each with its own LanceDB connection and
+    // caches) and is only fit for comparing them. This pass runs first, so it alone pays for the
+    // first sight of each query (its words' neighbour scans, first reads); later rounds repeat them.
     const firstSight: number[] = [];
     const repeated: number[] = [];
     const aloneCpu: number[] = [];
     for (let round = 0; round < spec.rounds; round++) {
       for (const [i, text] of spec.queries.entries()) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        await indexes[0]!.hybridSearch({ text, filters: {}, limit: spec.limit, vector: vectors[i]!, excludeKeys: [] }, noJob);
-        alone.push(performance.now() - t0);
-        (round === 0 ? firstSight : repeated).push(alone.at(-1)!);
-        const c = process.cpuUsage(c0);
-        aloneCpu.push((c.user + c.system) / 1000);
+        const { wall, cpu } = await timed(() => indexes[0]!.hybridSearch({ text, filters: {}, limit: spec.limit, vector: vectors[i]!, excludeKeys: [] }, noJob));
+        (round === 0 ? firstSight : repeated).push(wall);
+        aloneCpu.push(cpu);
       }
     }
     const ms = settings.map((): number[] => []);
@@ -143,12 +146,9 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
         // the order of the settings rotates, so none always runs first (warmest caches) or last
         for (let j = 0; j < indexes.length; j++) {
           const s = (i + j + round) % indexes.length;
-          const c0 = process.cpuUsage();
-          const t0 = performance.now();
-          const hits = await indexes[s]!.hybridSearch({ text, filters: {}, limit: spec.limit, vector, excludeKeys: [] }, noJob);
-          ms[s]!.push(performance.now() - t0);
-          const c = process.cpuUsage(c0);
-          cpu[s]!.push((c.user + c.system) / 1000);
+          const { result: hits, wall, cpu: used } = await timed(() => indexes[s]!.hybridSearch({ text, filters: {}, limit: spec.limit, vector, excludeKeys: [] }, noJob));
+          ms[s]!.push(wall);
+          cpu[s]!.push(used);
           if (round === 0) firstHits[s]![i] = hits.map((h) => h.creator.key);
         }
       }
@@ -195,7 +195,7 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
     spans['ledger row (Postgres insert, awaited by every search)'] = summarize(ledgerMs);
     const load = `${loadBefore} → ${loadAfterTimed}`;
     return {
-      hybrid: summarize(alone),
+      hybrid: summarize([...firstSight, ...repeated]),
       hybridCpu: summarize(aloneCpu),
       firstSight: summarize(firstSight),
       repeated: summarize(repeated),

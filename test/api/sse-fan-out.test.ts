@@ -23,6 +23,15 @@ describe('SSE fan-out: many streams of one job', () => {
   };
   const seqs = (es: TestEventSource) => es.events.map((e) => Number(e.lastEventId));
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  /** three open streams of a new running job, each of which has received its first event */
+  const watchedJob = async () => {
+    const job = await api.insertJob(keyId, { status: 'running' });
+    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
+    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
+    await api.emit(job.id, 'progress', { n: 1 });
+    await waitUntil(() => streams.every((s) => s.events.length === 1));
+    return { job, streams };
+  };
 
   before(async () => {
     api = await startTestApi({ SSE_HEARTBEAT_MS: '15000', RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_MIN: '60000' });
@@ -84,11 +93,7 @@ describe('SSE fan-out: many streams of one job', () => {
   });
 
   test('an event too large to announce, or an announcement that does not parse, is read from Postgres', async () => {
-    const job = await api.insertJob(keyId, { status: 'running' });
-    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
-    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
-    await api.emit(job.id, 'progress', { n: 1 });
-    await waitUntil(() => streams.every((s) => s.events.length === 1));
+    const { job, streams } = await watchedJob();
 
     let readsBefore = api.sse.feed.reads;
     await api.emit(job.id, 'progress', { big: 'y'.repeat(ANNOUNCED_EVENT_MAX) });
@@ -136,11 +141,7 @@ describe('SSE fan-out: many streams of one job', () => {
   });
 
   test('an event whose announcement was lost still reaches the streams with the next announcement', async () => {
-    const job = await api.insertJob(keyId, { status: 'running' });
-    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
-    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
-    await api.emit(job.id, 'progress', { n: 1 });
-    await waitUntil(() => streams.every((s) => s.events.length === 1));
+    const { job, streams } = await watchedJob();
     // written but never announced (as when Redis refused the PUBLISH)
     await api.ctx.repos.events.append(job.id, 'progress', { n: 2 });
     await sleep(100);
@@ -183,11 +184,7 @@ describe('SSE fan-out: many streams of one job', () => {
   });
 
   test('a failed read (events table unreachable) is retried while the streams stay open; nothing is lost', async () => {
-    const job = await api.insertJob(keyId, { status: 'running' });
-    const streams = Array.from({ length: 3 }, () => open(`/pipeline/jobs/${job.id}/events`));
-    await waitUntil(() => streams.every((s) => s.readyState === OPEN));
-    await api.emit(job.id, 'progress', { n: 1 });
-    await waitUntil(() => streams.every((s) => s.events.length === 1));
+    const { job, streams } = await watchedJob();
 
     // Postgres answers errors for the events table for a while (as during a failover)
     await api.ctx.pool.query('alter table pipeline_job_events rename to pipeline_job_events_away');

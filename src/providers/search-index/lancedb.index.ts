@@ -162,10 +162,9 @@ export class LanceDbIndex implements CreatorIndex {
       return this.withTable(
         async (table) => {
           const report = await optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
-          const related = this.vocabulary ? await this.embedder.relatedVocabulary?.() : undefined;
-          if (related) {
+          if (this.vocabulary && this.embedder.relatedVocabulary) {
             const t0 = performance.now();
-            await this.vocabulary!.build(table, related);
+            await this.vocabulary.build(table, await this.embedder.relatedVocabulary());
             report.steps.vocabulary = performance.now() - t0;
             report.durationMs += report.steps.vocabulary;
           }

@@ -52,12 +52,6 @@ export class IndexVocabulary {
     return this.words.has(word);
   }
 
-  /** How many words are loaded (after a refresh): what `scout index` and the tests can look at. */
-  async size(): Promise<number> {
-    await this.fresh();
-    return this.words.size;
-  }
-
   /**
    * Reads every document of `table` once and writes the vocabulary file (atomically: a reader sees
    * the old file or the new one). Returns the number of words kept.

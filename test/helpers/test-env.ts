@@ -93,6 +93,14 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
       try {
+        // A pool's end() resolves before its connections have closed; forcing the drop while they
+        // close terminates them, and a client that hears that mid-close throws an unhandled error
+        // into whichever test is running. So wait (briefly) for them to go; force only what stays.
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0]!.n === 0) break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
         await c.query(`drop database if exists ${name} with (force)`);
       } finally {
         await c.end();

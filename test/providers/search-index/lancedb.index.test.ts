@@ -246,6 +246,34 @@ describe('LanceDbIndex', () => {
     assert.equal(hits[0]?.creator.key, 'instagram:wander_ella');
   });
 
+  it('a reader whose table was rebuilt by another embedder up to the very version it last searched still refuses it', async () => {
+    const dir = newDir();
+    const reader = build(dir);
+    await reader.open();
+    await reader.upsert(await indexed(embedder(), fixture), noJob);
+    assert.ok((await reader.hybridSearch({ text: 'yoga', filters: {}, limit: 3 }, noJob)).length > 0);
+    const raw = await (await lancedb.connect(dir)).openTable(TABLE_NAME);
+    const searched = await raw.version();
+    raw.close();
+    // another process drops the table and rebuilds it with a 32-dimension embedder, one write at a
+    // time, until the new table's version is the one the reader remembers the old table's shape by
+    const other = new LanceDbIndex({ dir, embedder: new HashingEmbedder({ dimension: 32 }, kit.ledger) }, kit.ledger);
+    open.push(other);
+    await other.reset();
+    const rebuilt = await indexed(new HashingEmbedder({ dimension: 32 }, kit.ledger), population(60));
+    const versionNow = async () => {
+      const db = await lancedb.connect(dir);
+      if (!(await db.tableNames()).includes(TABLE_NAME)) return 0;
+      const t = await db.openTable(TABLE_NAME);
+      const v = await t.version();
+      t.close();
+      return v;
+    };
+    for (let i = 0; (await versionNow()) < searched; i++) await other.upsert([rebuilt[i]!], noJob);
+    assert.equal(await versionNow(), searched, 'the rebuilt table reached the remembered version exactly');
+    await assert.rejects(reader.hybridSearch({ text: 'yoga', filters: {}, limit: 3 }, noJob), IndexEmbedderMismatchError);
+  });
+
   it('never duplicates a creator when another writer touched the table between two bulk writes', async () => {
     const dir = newDir();
     const a = build(dir);

@@ -49,11 +49,13 @@ const SETTINGS: ProbeSetting[] = [
   { label: 'default', tuning: {} },
   { label: 'depth 2, ef × 1, rf 1', tuning: { legDepth: 2, efPerResult: 1, refineFactor: 1 } },
   { label: 'depth 2, ef × 2, rf 2', tuning: { legDepth: 2, efPerResult: 2, refineFactor: 2 } },
-  { label: 'depth 2, ef × 4, rf 2 (the default before)', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2 } },
+  { label: 'depth 2, ef × 4, rf 2', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2 } },
   { label: 'depth 2, ef × 8, rf 2', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 2 } },
   { label: 'depth 2, ef × 4, rf 1', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 1 } },
   { label: 'depth 2, ef × 8, rf 1', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
   { label: 'depth 1, ef × 8, rf 1', tuning: { legDepth: 1, efPerResult: 8, refineFactor: 1 } },
+  { label: 'depth 2, ef × 8, rf 1 (the default before)', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
+  { label: 'depth 2, ef × 16, no refine', tuning: { legDepth: 2, efPerResult: 16, refineFactor: 0 } },
 ].filter((s, i, all) => i === 0 || !sameTuning(s.tuning, all[0]!.tuning));
 
 function sameTuning(a: ProbeSetting['tuning'], b: ProbeSetting['tuning']): boolean {
@@ -120,7 +122,7 @@ async function buildIndex(config: Config, real: Creator[], total: number, dir: s
 }
 
 function describe(t: typeof DEFAULT_SEARCH_TUNING): string {
-  return `depth ${t.legDepth}, ef × ${t.efPerResult}, rf ${t.refineFactor}`;
+  return `depth ${t.legDepth}, ef × ${t.efPerResult}, ${t.refineFactor > 0 ? `rf ${t.refineFactor}` : 'no refine'}`;
 }
 
 async function main(): Promise<void> {
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     `computed in a pass of their own before any timed search (up to commit 1c81527 both were interleaved with the timed searches). Recall@${LIMIT}: overlap with the same hybrid query answered`,
     'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief\'s and the expansion words, which the',
     'product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
-    `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, refine × ${legParams(LIMIT).refineFactor}).`,
+    `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, ${legParams(LIMIT).refineFactor > 0 ? `refine × ${legParams(LIMIT).refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,
     '',
     table(
       ['creators', 'rows', 'build s', 'embed / write / optimise s', 'disk MB', 'query process RSS MB', 'build process RSS MB', 'hybrid p50 ms', 'hybrid p95 ms', 'first search of a query p50 / p95 ms', 'repeated p50 / p95 ms', 'CPU ms/search p50 / p95', `hybrid recall@${LIMIT}`, `vector recall@${LIMIT}`],

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
 import { KeywordExpansion, booleanKeywordQuery, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
-import { BOOLEAN_KEYWORD_MAX_ROWS, DEFAULT_SEARCH_TUNING, LanceDbIndex, legParams } from '../../src/providers/search-index/lancedb.index.js';
+import { BOOLEAN_KEYWORD_MAX_ROWS, DEFAULT_SEARCH_TUNING, LanceDbIndex, annParams, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
 import { replyJson } from './child.js';
@@ -107,7 +107,7 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
       return { kw: keysOf(kw), vec: keysOf(vec) };
     };
     const annVector = async (vector: number[], p: ReturnType<typeof legParams>) =>
-      keysOf(await table.vectorSearch(vector).distanceType('cosine').ef(p.ef).refineFactor(p.refineFactor).select(['key', '_distance']).limit(p.legLimit).toArrow());
+      keysOf(await annParams(table.vectorSearch(vector).distanceType('cosine'), p).select(['key', '_distance']).limit(p.legLimit).toArrow());
 
     // warm-up: first queries load index pages
     for (const index of indexes) for (const q of spec.queries.slice(0, 5)) await index.hybridSearch({ text: q, filters: {}, limit: spec.limit, excludeKeys: [] }, noJob);
@@ -265,7 +265,7 @@ async function stepSpans(
         kwKeys = keysOf(rows);
       } else kwKeys = await expandedKeywordLeg(base, related.query, legLimit, bm25);
       lap('BM25 leg');
-      const vec = await table.vectorSearch(vectors[i]!).distanceType('cosine').ef(ef).refineFactor(refineFactor).select([...cols, '_distance']).limit(legLimit).toArrow();
+      const vec = await annParams(table.vectorSearch(vectors[i]!).distanceType('cosine'), { ef, refineFactor }).select([...cols, '_distance']).limit(legLimit).toArrow();
       lap('ANN leg');
       const payload = new Map<string, string>();
       for (const rows of [...kwRows, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));

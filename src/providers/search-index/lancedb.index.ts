@@ -68,11 +68,12 @@ export interface VectorSearchTuning {
   refineFactor: number;
 }
 /**
- * ef × 8 without refining: on the Kim corpus (bench:search, 23k and 100k) it reaches hybrid recall@50 ≈ 0.98
- * for the CPU time of the former ef × 4 with refine × 2 (0.97): HNSW breadth is cheap here, while
- * refining re-reads 2 × leg-limit full vectors from disk (~3 ms a search) and gained no vector recall.
+ * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances). A refine
+ * factor of 1 is not "no refine": it re-reads the leg's 100 full vectors from disk to re-rank them, a
+ * take that costs ~3 ms CPU a search at 23k (17 % of it) for hybrid recall@50 0.993 against 0.986
+ * without (bench:search; 0.985 against 0.972 at 100k). See docs/operations.md "Search tuning".
  */
-export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 1 };
+export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0 };
 const MAX_LEG_LIMIT = 2_000;
 /**
  * Up to this many rows the expanded keyword leg runs as one boolean query, above it as two match
@@ -89,6 +90,10 @@ export function legParams(limit: number, tuning: VectorSearchTuning = DEFAULT_SE
   const refineFactor = Math.max(0, Math.round(tuning.refineFactor));
   const ef = Math.max(MIN_EF, Math.round(legLimit * tuning.efPerResult), legLimit * Math.max(1, refineFactor));
   return { legLimit, ef, refineFactor };
+}
+/** The HNSW breadth and (unless 0) the refine factor of `legParams` applied to a vector query. */
+export function annParams(q: lancedb.VectorQuery, { ef, refineFactor }: { ef: number; refineFactor: number }): lancedb.VectorQuery {
+  return refineFactor > 0 ? q.ef(ef).refineFactor(refineFactor) : q.ef(ef);
 }
 const GET_CHUNK = 500;
 
@@ -395,7 +400,7 @@ export class LanceDbIndex implements CreatorIndex {
       // the graph, and a graph walk restricted to a small, scattered subset misses some of them.
       const flat = where !== null && (await table.countRows(where)) < this.vectorIndexMinRows;
       let q = table.vectorSearch(vector).distanceType('cosine');
-      q = flat ? q.bypassVectorIndex() : refineFactor > 0 ? q.ef(ef).refineFactor(refineFactor) : q.ef(ef);
+      q = flat ? q.bypassVectorIndex() : annParams(q, { ef, refineFactor });
       if (where) q = q.where(where);
       return candidates(await q.select([...columns, '_distance']).limit(legLimit).toArrow());
     };

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     `${ROUNDS} rounds, after a warm-up, in a separate process whose RSS is reported. The hybrid latency and CPU here are the product's default`,
     'searched alone through one index, as an API process holds it (round 1 is each query\'s first search in the process, which scans its words\'',
     'word-vector neighbours; the rounds after repeat it); the curve below interleaves one index per setting. The exact answers are',
-    `computed in a pass of their own before any timed search (up to commit 1c81527 both were interleaved with the timed searches). Recall@${LIMIT}: overlap with the same hybrid query answered`,
+    `computed in a pass of their own after every timed search (up to commit 1c81527 both were interleaved with the timed searches). Recall@${LIMIT}: overlap with the same hybrid query answered`,
     'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief\'s and the expansion words, which the',
     'product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
     `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, ${legParams(LIMIT).refineFactor > 0 ? `refine × ${legParams(LIMIT).refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,

@@ -52,7 +52,6 @@ const SETTINGS: ProbeSetting[] = [
   { label: 'depth 2, ef × 4, rf 2', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2 } },
   { label: 'depth 2, ef × 8, rf 2', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 2 } },
   { label: 'depth 2, ef × 4, rf 1', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 1 } },
-  { label: 'depth 2, ef × 8, rf 1', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
   { label: 'depth 1, ef × 8, rf 1', tuning: { legDepth: 1, efPerResult: 8, refineFactor: 1 } },
   { label: 'depth 2, ef × 8, rf 1 (the default before)', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
   { label: 'depth 2, ef × 16, no refine', tuning: { legDepth: 2, efPerResult: 16, refineFactor: 0 } },

@@ -71,7 +71,8 @@ export interface VectorSearchTuning {
  * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances). A refine
  * factor of 1 is not "no refine": it re-reads the leg's 100 full vectors from disk to re-rank them, a
  * take that costs ~3 ms CPU a search at 23k (17 % of it) for hybrid recall@50 0.993 against 0.986
- * without (bench:search; 0.985 against 0.972 at 100k). See docs/operations.md "Search tuning".
+ * without (bench:search; 0.985 against 0.972 at 100k, 0.970 against 0.960 at 1M, where it is ~15 % of
+ * the CPU too). See docs/operations.md "Search tuning".
  */
 export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0 };
 const MAX_LEG_LIMIT = 2_000;

@@ -426,8 +426,8 @@ export class LanceDbIndex implements CreatorIndex {
   /**
    * What a search needs to know of the table (schema, full-text index, row count), read once per
    * table version: reading them costs ~0.6 ms a search (the schema's Arrow decoding most of it),
-   * the version ~0.05 ms. A version read by another handle of the table (after a reset) is a
-   * different handle, so it is read again.
+   * the version ~0.05 ms. It is remembered per table handle: after a reset this process opens a
+   * new handle and reads it again; a table another process rebuilt is caught by hybridSearch's retry.
    */
   private async shapeOf(table: Table): Promise<TableShape> {
     const version = await table.version();

@@ -111,7 +111,8 @@ export function registerRoutes(app: Express, routes: readonly AnyRoute[], deps: 
 
 /**
  * The lazily validated input of one request. A class, so the getters live on its prototype: an
- * object literal with getters would make a new hidden class per request (see http-metrics.ts).
+ * object literal with getters is a dictionary-mode object, and made per request it too kept
+ * request graphs alive through scavenges (see http-metrics.ts; test/api/request-shapes.test.ts).
  */
 class RequestInput implements RouteInput<z.ZodType, z.ZodType> {
   constructor(

@@ -27,9 +27,9 @@ type Routed = Labelled & { [matchedRoute]?: unknown };
 /**
  * `req.route` as an accessor on the app's request prototype, defined once: the setter records the
  * label when Express assigns the matched route. Defining it on each request instead (with closures
- * per request) gave every request object its own hidden class, which the shared one keeps in its
- * transitions until a full GC: every scavenge then kept whole request graphs alive and promoted
- * them (80 ms pauses, ~80 µs of GC per request at 1,000 req/s).
+ * per request) gave every request object its own hidden class, and under load every scavenge kept
+ * whole request graphs alive and promoted them until the next full GC (--trace-gc: ~8 MB promoted
+ * and 70–90 ms per scavenge at ~1,000 req/s, against none and 2–5 ms without it).
  */
 const routeAccessor: PropertyDescriptor = {
   configurable: true,

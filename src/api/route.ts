@@ -109,18 +109,29 @@ export function registerRoutes(app: Express, routes: readonly AnyRoute[], deps: 
   }
 }
 
-function inputOf(route: AnyRoute, req: Request): RouteInput<z.ZodType, z.ZodType> {
-  return {
-    get body() {
-      if (!route.body) throw new Error(`${route.operationId} reads a body it does not define`);
-      return parseOrThrow(route.body, req.body, 'body');
-    },
-    get query() {
-      if (!route.query) throw new Error(`${route.operationId} reads a query it does not define`);
-      return parseOrThrow(route.query, req.query, 'query');
-    },
-  };
+/**
+ * The lazily validated input of one request. A class, so the getters live on its prototype: an
+ * object literal with getters is a dictionary-mode object, and made per request it too kept
+ * request graphs alive through scavenges (see http-metrics.ts; test/api/request-shapes.test.ts).
+ */
+class RequestInput implements RouteInput<z.ZodType, z.ZodType> {
+  constructor(
+    private readonly route: AnyRoute,
+    private readonly req: Request,
+  ) {}
+
+  get body(): unknown {
+    if (!this.route.body) throw new Error(`${this.route.operationId} reads a body it does not define`);
+    return parseOrThrow(this.route.body, this.req.body, 'body');
+  }
+
+  get query(): unknown {
+    if (!this.route.query) throw new Error(`${this.route.operationId} reads a query it does not define`);
+    return parseOrThrow(this.route.query, this.req.query, 'query');
+  }
 }
+
+const inputOf = (route: AnyRoute, req: Request): RouteInput<z.ZodType, z.ZodType> => new RequestInput(route, req);
 
 /** `/pipeline/jobs/:jobId` → `/pipeline/jobs/{jobId}` */
 export const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import { createContext } from '../app/context.js';
-import { createLogger } from '../app/logger.js';
+import { API_LOG_BUFFERING, createLogger } from '../app/logger.js';
 import { loadConfig } from '../config.js';
 import { onShutdownSignals, runMain } from '../app/process.js';
 import { createApp, sseHubOf } from '../api/app.js';
@@ -14,7 +14,7 @@ import { startTracing } from '../tracing/tracing.js';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { role: 'api' });
+  const logger = createLogger(config.logLevel, { role: 'api' }, API_LOG_BUFFERING);
   const tracing = await startTracing('api');
   const ctx = await createContext(config, { role: 'api', logger });
   const app = createApp(ctx);

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../app/app-context.js';
 import type { Config } from '../config.js';
 import { API_KEY_REVOKED_REASON } from '../pipeline/job-runtime.js';
-import { generateApiKey, generateWebhookSecret, hashApiKey, isWellFormedApiKey } from '../domain/api-key.js';
+import { generateApiKey, generateWebhookSecret, hashApiKey, hashApiKeyBase64, isWellFormedApiKey } from '../domain/api-key.js';
 import { newApiKeyId } from '../domain/ids.js';
 import type { ApiKeyRow, ApiKeysRepository } from '../repositories/api-keys.repository.js';
 
@@ -72,11 +72,11 @@ export async function authenticateApiKey(
 ): Promise<AuthResult> {
   if (presented === undefined || presented === '') return { ok: false, reason: 'missing' };
   if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'malformed' };
-  const hash = hashApiKey(presented);
-  const memoKey = unknownKeys || verifiedKeys ? hash.toString('base64') : '';
+  const memoKey = unknownKeys || verifiedKeys ? hashApiKeyBase64(presented) : '';
   const known = verifiedKeys?.get(memoKey);
   if (known) return { ok: true, key: known };
   if (unknownKeys?.has(memoKey)) return { ok: false, reason: 'unknown' };
+  const hash = memoKey ? Buffer.from(memoKey, 'base64') : hashApiKey(presented);
   const row = await repo.findByHash(hash);
   if (!row || !timingSafeEqual(row.keyHash, hash)) {
     unknownKeys?.add(memoKey);

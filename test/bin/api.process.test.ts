@@ -87,6 +87,11 @@ describe('API process: listen, graceful shutdown, forced exit', () => {
       assert.equal(res.status, 202, res.body);
       assert.equal(await proc.exited, 0);
       assert.match(proc.output(), /"msg":"stopped"/);
+      // the API buffers its log lines (src/app/logger.ts): the exit wrote them all, in order
+      const lines = proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; method?: string; path?: string; status?: number });
+      const requestLine = lines.findIndex((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/pipeline/start' && l.status === 202);
+      assert.ok(requestLine >= 0, 'the in-flight request has its request line');
+      assert.ok(requestLine < lines.findIndex((l) => l.msg === 'stopped'), 'before "stopped"');
       assert.ok(!proc.output().includes(key), 'the API key never appears in the logs');
     } finally {
       await proc.stop('SIGKILL');

@@ -90,7 +90,8 @@ export class JobEventStream implements SseClient {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
+    // no Connection header of ours: Node's own honours a client's `Connection: close` and an
+    // HTTP/1.0 request (whose body ends with the connection); ours said keep-alive to both
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);

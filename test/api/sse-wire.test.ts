@@ -126,4 +126,15 @@ describe('SSE on the wire: HTTP/1.1 chunked, HTTP/1.0 unchunked', () => {
     );
     assert.deepEqual((events[1]!.data as { data: unknown }).data, { note: 'héllo ✓' });
   });
+
+  test('HEAD: the status and headers of a stream, and no frame on the wire', async () => {
+    const jobId = await finishedJob();
+    const { head, body } = await raw(request('1.1', jobId, 'Connection: close\r\n').replace(/^GET /, 'HEAD '));
+    assert.match(head, /^HTTP\/1\.1 200 /);
+    assert.match(head, /\r\ncontent-type: text\/event-stream/i);
+    assert.equal(body.toString('latin1'), '', 'a HEAD response has no body');
+    const unknown = await raw(request('1.1', 'job_doesnotexist', 'Connection: close\r\n').replace(/^GET /, 'HEAD '));
+    assert.match(unknown.head, /^HTTP\/1\.1 404 /);
+    assert.equal(unknown.body.toString('latin1'), '');
+  });
 });

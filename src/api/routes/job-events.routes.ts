@@ -5,7 +5,7 @@ import { defineRoute, jobNotFound, problem } from '../route.js';
 import { eventsBatchSchema, exampleEventsBatch, jobIdParam } from '../schemas.js';
 import { isTerminal, terminalEventTypes } from '../../domain/job.js';
 import type { JobRow } from '../../repositories/jobs.repository.js';
-import { eventItem, JobEventStream, TERMINAL_GRACE_MS } from '../sse/job-event-stream.js';
+import { eventItem, JobEventStream, streamHead, TERMINAL_GRACE_MS } from '../sse/job-event-stream.js';
 import { apiKeyOf, loadOwnJob, param } from './request-helpers.js';
 import type { RouteDeps } from '../route.js';
 
@@ -97,6 +97,11 @@ export const getJobEvents = defineRoute({
     if (await streamIsOver(ctx, job, after)) {
       // 204 is how SSE says "do not reconnect": an EventSource that saw the end stops here.
       res.status(204).end();
+      return;
+    }
+    if (req.method === 'HEAD') {
+      streamHead(res);
+      res.end();
       return;
     }
     const stream = new JobEventStream(ctx, res, sse, job.id, key.id, after, ctx.config.http.sseHeartbeatMs);

@@ -53,6 +53,18 @@ const HEARTBEAT = Buffer.from(': heartbeat\n\n');
  * per job among its streams) from the client's last id, then push whatever is announced. Pumps never overlap and always continue from the last seq written, so an event is
  * sent once, in order, whether it arrived before or during the subscription.
  */
+/**
+ * An event stream's status and headers; also all a HEAD request for one gets (its frames would go
+ * straight to the socket, past Node's HEAD handling). No Connection header of ours: Node's own
+ * honours a client's `Connection: close` and an HTTP/1.0 request, whose body ends with the connection.
+ */
+export function streamHead(res: Response): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('X-Accel-Buffering', 'no');
+}
+
 export class JobEventStream implements SseClient {
   private lastSeq: number;
   private pumping: Promise<void> | null = null;
@@ -87,12 +99,7 @@ export class JobEventStream implements SseClient {
   async open(): Promise<void> {
     this.unsubscribe = await this.hub.feed.subscribe(this.jobId, () => this.pump());
     const { res } = this;
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    // no Connection header of ours: Node's own honours a client's `Connection: close` and an
-    // HTTP/1.0 request (whose body ends with the connection); ours said keep-alive to both
-    res.setHeader('X-Accel-Buffering', 'no');
+    streamHead(res);
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     this.chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true;

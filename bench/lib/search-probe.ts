@@ -233,7 +233,7 @@ async function stepSpans(
   const cols = ['key', PAYLOAD_COLUMN];
   // the keyword leg's plan, chosen by table size as the product does
   const rowCount = await table.countRows();
-  const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'payload → creators', 'old: read winners by key, all columns'] as const;
+  const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'winners → creators (payloads; the two-query plan reads its own by key)', 'old: read winners by key, all columns'] as const;
   const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const allColumns = (await table.schema()).fields.map((f) => f.name).filter((n) => n !== 'vector' && n !== 'doc' && n !== PAYLOAD_COLUMN);
   for (let round = 0; round < 2; round++) {
@@ -246,13 +246,12 @@ async function stepSpans(
       };
       const { base, expansion: related } = expansion ? await expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       lap('query expansion');
-      // as the product runs it (expandedKeywordLeg); payloads kept for the winners
+      // as the product runs it (expandedKeywordLeg: keys and scores only; the one boolean query: payloads kept for the winners)
       const kwRows: ArrowRows[] = [];
       const bm25 = async (m: lancedb.MatchQuery, depth: number, only: string[] | null) => {
         let q = table.query().fullTextSearch(m);
         if (only) q = q.where(`key IN (${only.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')})`);
-        const rows = await q.select(only ? ['key', '_score'] : [...cols, '_score']).limit(depth).toArrow();
-        if (!only) kwRows.push(rows);
+        const rows = await q.select(['key', '_score']).limit(depth).toArrow();
         const keys = keysOf(rows);
         const scores = scoresOf(rows);
         return new Map(keys.map((k, r) => [k, scores[r]!]));
@@ -271,8 +270,14 @@ async function stepSpans(
       for (const rows of [...kwRows, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
       const fused = reciprocalRankFusion([kwKeys, keysOf(vec)]).slice(0, spec.limit);
       lap('RRF');
+      // the winners the two-query keyword plan left without a payload are read by key, as the product does
+      const lacking = fused.filter((f) => !payload.has(f.id)).map((f) => `'${f.id.replace(/'/g, "''")}'`);
+      if (lacking.length > 0) {
+        const rows = await table.query().where(`key IN (${lacking.join(', ')})`).select(cols).limit(lacking.length).toArrow();
+        keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
+      }
       for (const f of fused) fromPayload(payload.get(f.id));
-      lap('payload → creators');
+      lap('winners → creators (payloads; the two-query plan reads its own by key)');
       const where = `key IN (${fused.map((f) => `'${f.id.replace(/'/g, "''")}'`).join(', ')})`;
       await table.query().where(where).select(allColumns).limit(fused.length).toArrow();
       lap('old: read winners by key, all columns');

@@ -354,9 +354,12 @@ export class LanceDbIndex implements CreatorIndex {
   }
 
   /**
-   * Both legs return each candidate's key and payload (one column: the whole creator as JSON), so
-   * the `limit` winners of the fusion need no third query; rows written before the payload column
-   * existed are read back by key from the separate columns.
+   * The vector leg and the one-query keyword plan return each candidate's key and payload (one
+   * column: the whole creator as JSON), so their winners need no third query. The two-query keyword
+   * plan of a big table returns keys and scores only: it reads up to 4 × `legLimit` rows of which at
+   * most `limit` win, and reading their payloads cost ~13 of its ~52 ms at 1M (bench/search), more
+   * than reading the winners it leaves without one by key afterwards (~7 ms for 50, btree on `key`).
+   * Rows written before the payload column existed are read back from the separate columns.
    */
   private async searchLegs(
     table: Table,
@@ -376,23 +379,23 @@ export class LanceDbIndex implements CreatorIndex {
       if (payload) keys.forEach((k, i) => payloads.set(k, payload.get(i) as string | null));
       return keys;
     };
+    /** the keyword leg ran the two-query plan, which leaves its winners' payloads to be read by key */
+    let keywordKeysOnly = false;
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !fts) return [];
-      const run = (match: lancedb.FullTextQuery, depth: number, only: string[] | null = null) => {
+      const run = (match: lancedb.FullTextQuery, depth: number, only: string[] | null = null, payload = true) => {
         let q = table.query().fullTextSearch(match);
         const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
         if (filter) q = q.where(filter);
-        return q.select(only ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
+        return q.select(only || !payload ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
       };
       const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       if (!expansion) return candidates(await run(base, legLimit));
       // Two exact plans with the same scores: on a small table one boolean query is cheaper, on a
       // big one the two early-stopping match queries are (BOOLEAN_KEYWORD_MAX_ROWS).
       if (rows <= this.booleanKeywordMaxRows) return candidates(await run(booleanKeywordQuery(base, expansion.terms), legLimit));
-      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => {
-        const rows = await run(match, depth, only);
-        return scoresOf(rows, only ? keysOf(rows) : candidates(rows));
-      });
+      keywordKeysOnly = true;
+      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => scoresOf(await run(match, depth, only, false)));
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
@@ -415,7 +418,7 @@ export class LanceDbIndex implements CreatorIndex {
       if (creator) byKey.set(id, creator);
       else missing.push(id);
     }
-    if (missing.length > 0) for (const [k, c] of await readCreators(table, schema, missing, false)) byKey.set(k, c);
+    if (missing.length > 0) for (const [k, c] of await readCreators(table, schema, missing, withPayload && keywordKeysOnly)) byKey.set(k, c);
     // a creator deleted between the legs and this read is simply left out
     return fused.flatMap(({ id, score }) => {
       const creator = byKey.get(id);

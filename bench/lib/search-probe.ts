@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
 import { KeywordExpansion, booleanKeywordQuery, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
+import { keysWhere } from '../../src/providers/search-index/lancedb/filters.js';
 import { BOOLEAN_KEYWORD_MAX_ROWS, DEFAULT_SEARCH_TUNING, LanceDbIndex, annParams, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
@@ -250,7 +251,7 @@ async function stepSpans(
       const kwRows: ArrowRows[] = [];
       const bm25 = async (m: lancedb.MatchQuery, depth: number, only: string[] | null) => {
         let q = table.query().fullTextSearch(m);
-        if (only) q = q.where(`key IN (${only.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')})`);
+        if (only) q = q.where(keysWhere(only));
         const rows = await q.select(['key', '_score']).limit(depth).toArrow();
         const keys = keysOf(rows);
         const scores = scoresOf(rows);
@@ -271,15 +272,14 @@ async function stepSpans(
       const fused = reciprocalRankFusion([kwKeys, keysOf(vec)]).slice(0, spec.limit);
       lap('RRF');
       // the winners the two-query keyword plan left without a payload are read by key, as the product does
-      const lacking = fused.filter((f) => !payload.has(f.id)).map((f) => `'${f.id.replace(/'/g, "''")}'`);
+      const lacking = fused.filter((f) => !payload.has(f.id)).map((f) => f.id);
       if (lacking.length > 0) {
-        const rows = await table.query().where(`key IN (${lacking.join(', ')})`).select(cols).limit(lacking.length).toArrow();
+        const rows = await table.query().where(keysWhere(lacking)).select(cols).limit(lacking.length).toArrow();
         keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
       }
       for (const f of fused) fromPayload(payload.get(f.id));
       lap('winners → creators (payloads; the two-query plan reads its own by key)');
-      const where = `key IN (${fused.map((f) => `'${f.id.replace(/'/g, "''")}'`).join(', ')})`;
-      await table.query().where(where).select(allColumns).limit(fused.length).toArrow();
+      await table.query().where(keysWhere(fused.map((f) => f.id))).select(allColumns).limit(fused.length).toArrow();
       lap('old: read winners by key, all columns');
     }
   }

@@ -48,12 +48,6 @@ const RETRY = Buffer.from('retry: 2000\n\n');
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
 /**
- * One SSE stream of a job's events. Order of operations is what makes resume exact: subscribe to
- * the in-process fan-out first, then read (through the hub's feed, which shares one Postgres read
- * per job among its streams) from the client's last id, then push whatever is announced. Pumps never overlap and always continue from the last seq written, so an event is
- * sent once, in order, whether it arrived before or during the subscription.
- */
-/**
  * An event stream's status and headers; also all a HEAD request for one gets (its frames would go
  * straight to the socket, past Node's HEAD handling). No Connection header of ours: Node's own
  * honours a client's `Connection: close` and an HTTP/1.0 request, whose body ends with the connection.
@@ -65,6 +59,12 @@ export function streamHead(res: Response): void {
   res.setHeader('X-Accel-Buffering', 'no');
 }
 
+/**
+ * One SSE stream of a job's events. Order of operations is what makes resume exact: subscribe to
+ * the in-process fan-out first, then read (through the hub's feed, which shares one Postgres read
+ * per job among its streams) from the client's last id, then push whatever is announced. Pumps never overlap and always continue from the last seq written, so an event is
+ * sent once, in order, whether it arrived before or during the subscription.
+ */
 export class JobEventStream implements SseClient {
   private lastSeq: number;
   private pumping: Promise<void> | null = null;

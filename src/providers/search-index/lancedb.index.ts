@@ -383,11 +383,12 @@ export class LanceDbIndex implements CreatorIndex {
     let keywordKeysOnly = false;
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !fts) return [];
-      const run = (match: lancedb.FullTextQuery, depth: number, only: string[] | null = null, payload = true) => {
+      /** `keysOnly`: the two-query plan's reads, which leave the winners' payloads to be read by key */
+      const run = (match: lancedb.FullTextQuery, depth: number, keysOnly = false, only: string[] | null = null) => {
         let q = table.query().fullTextSearch(match);
         const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
         if (filter) q = q.where(filter);
-        return q.select(only || !payload ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
+        return q.select(keysOnly ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
       };
       const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       if (!expansion) return candidates(await run(base, legLimit));
@@ -395,7 +396,7 @@ export class LanceDbIndex implements CreatorIndex {
       // big one the two early-stopping match queries are (BOOLEAN_KEYWORD_MAX_ROWS).
       if (rows <= this.booleanKeywordMaxRows) return candidates(await run(booleanKeywordQuery(base, expansion.terms), legLimit));
       keywordKeysOnly = true;
-      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => scoresOf(await run(match, depth, only, false)));
+      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => scoresOf(await run(match, depth, true, only)));
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare

@@ -47,19 +47,24 @@ const LIMIT = 50;
  */
 const SETTINGS: ProbeSetting[] = [
   { label: 'default', tuning: {} },
-  { label: 'depth 2, ef × 1, rf 1', tuning: { legDepth: 2, efPerResult: 1, refineFactor: 1 } },
-  { label: 'depth 2, ef × 2, rf 2', tuning: { legDepth: 2, efPerResult: 2, refineFactor: 2 } },
-  { label: 'depth 2, ef × 4, rf 2', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2 } },
-  { label: 'depth 2, ef × 8, rf 2', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 2 } },
-  { label: 'depth 2, ef × 4, rf 1', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 1 } },
-  { label: 'depth 1, ef × 8, rf 1', tuning: { legDepth: 1, efPerResult: 8, refineFactor: 1 } },
-  { label: 'depth 2, ef × 8, rf 1 (the default before)', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1 } },
-  { label: 'depth 2, ef × 16, no refine', tuning: { legDepth: 2, efPerResult: 16, refineFactor: 0 } },
-].filter((s, i, all) => i === 0 || !sameTuning(s.tuning, all[0]!.tuning));
+  { label: 'depth 2, ef × 1, rf 1', tuning: { legDepth: 2, efPerResult: 1, refineFactor: 1, large: null } },
+  { label: 'depth 2, ef × 2, rf 2', tuning: { legDepth: 2, efPerResult: 2, refineFactor: 2, large: null } },
+  { label: 'depth 2, ef × 4, rf 2', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 2, large: null } },
+  { label: 'depth 2, ef × 8, rf 2', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 2, large: null } },
+  { label: 'depth 2, ef × 4, rf 1', tuning: { legDepth: 2, efPerResult: 4, refineFactor: 1, large: null } },
+  { label: 'depth 1, ef × 8, rf 1', tuning: { legDepth: 1, efPerResult: 8, refineFactor: 1, large: null } },
+  { label: 'depth 2, ef × 8, rf 1 (the default before 887098e)', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 1, large: null } },
+  { label: 'depth 2, ef × 8, no refine (the default below 500k rows)', tuning: { legDepth: 2, efPerResult: 8, refineFactor: 0, large: null } },
+  { label: 'depth 2, ef × 16, no refine', tuning: { legDepth: 2, efPerResult: 16, refineFactor: 0, large: null } },
+];
 
-function sameTuning(a: ProbeSetting['tuning'], b: ProbeSetting['tuning']): boolean {
-  const full = (t: ProbeSetting['tuning']) => JSON.stringify({ ...DEFAULT_SEARCH_TUNING, ...t });
-  return full(a) === full(b);
+/** What the settings search with at `rows` rows: a setting that searches as the default does there is left out. */
+function effective(tuning: ProbeSetting['tuning'], rows: number) {
+  return legParams(LIMIT, rows, { ...DEFAULT_SEARCH_TUNING, ...tuning });
+}
+function settingsFor(rows: number): ProbeSetting[] {
+  const same = (a: ProbeSetting['tuning'], b: ProbeSetting['tuning']) => JSON.stringify(effective(a, rows)) === JSON.stringify(effective(b, rows));
+  return SETTINGS.filter((s, i) => i === 0 || !same(s.tuning, SETTINGS[0]!.tuning));
 }
 const ROUNDS = flag('rounds', 2);
 const embedderLabel = benchEmbedderEnv().EMBEDDINGS_PROVIDER === 'wordvec' ? 'wordvec (100-d word vectors + a 64-d hashing part, the default)' : 'hashing (384-d, --embedder=hashing)';
@@ -120,8 +125,16 @@ async function buildIndex(config: Config, real: Creator[], total: number, dir: s
   return { ms, split: `${fmt(embedMs / 1000)} / ${fmt((writtenMs - embedMs) / 1000)} / ${fmt(optimizeMs / 1000)}`, rss, disk };
 }
 
-function describe(t: typeof DEFAULT_SEARCH_TUNING): string {
-  return `depth ${t.legDepth}, ef × ${t.efPerResult}, ${t.refineFactor > 0 ? `rf ${t.refineFactor}` : 'no refine'}`;
+/** The default's setting at `rows` rows, in the curve's words. */
+function describe(rows: number): string {
+  const { legLimit, ef, refineFactor } = effective({}, rows);
+  return `depth ${legLimit / LIMIT}, ef × ${ef / legLimit}, ${refineFactor > 0 ? `rf ${refineFactor}` : 'no refine'}`;
+}
+/** The default's HNSW breadth, in words: it grows from DEFAULT_SEARCH_TUNING.large's rows on. */
+function productEf(): string {
+  const large = DEFAULT_SEARCH_TUNING.large;
+  const small = effective({}, 0).ef;
+  return large ? `${small}, ${effective({}, large.minRows).ef} from ${large.minRows.toLocaleString('en-US')} rows on` : String(small);
 }
 
 async function main(): Promise<void> {
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
       }
 
       console.log(`[bench:search] querying ${total} creators (${queries.length} queries × ${ROUNDS})`);
-      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS, settings: SETTINGS };
+      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS, settings: settingsFor(total) };
       const probe = await runJsonChild<ProbeResult>('bench/lib/search-probe.ts', [JSON.stringify(spec)], { nodeArgs: ['--max-old-space-size=8192'] });
       rows.push([
         size.label,
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
         fmt(probe.recallVector, 3),
       ]);
       for (const st of probe.settings) {
-        curveRows.push([size.label, st.label + (st.label === 'default' ? ` (${describe(DEFAULT_SEARCH_TUNING)})` : ''), st.legLimit, st.ef, st.refineFactor, st.hybrid.p50, st.hybrid.p95, st.cpu.p50, st.cpu.p95, fmt(st.recallHybrid, 3), fmt(st.recallVector, 3)]);
+        curveRows.push([size.label, st.label + (st.label === 'default' ? ` (${describe(probe.count)})` : ''), st.legLimit, st.ef, st.refineFactor, st.hybrid.p50, st.hybrid.p95, st.cpu.p50, st.cpu.p95, fmt(st.recallHybrid, 3), fmt(st.recallVector, 3)]);
       }
       spanSizes.push(size.label);
       for (const [name, sum] of Object.entries(probe.spans)) spanRows.set(name, [...(spanRows.get(name) ?? [name]), `${fmt(sum.p50)} / ${fmt(sum.p95)}`]);
@@ -202,7 +215,7 @@ async function main(): Promise<void> {
     `computed in a pass of their own after every timed search (up to commit 1c81527 both were interleaved with the timed searches). Recall@${LIMIT}: overlap with the same hybrid query answered`,
     'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief\'s and the expansion words, which the',
     'product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
-    `product's parameters (leg depth ${legParams(LIMIT).legLimit}, ef ${legParams(LIMIT).ef}, ${legParams(LIMIT).refineFactor > 0 ? `refine × ${legParams(LIMIT).refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,
+    `product's parameters (leg depth ${effective({}, 0).legLimit}, ef ${productEf()}, ${effective({}, 0).refineFactor > 0 ? `refine × ${effective({}, 0).refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,
     '',
     table(
       ['creators', 'rows', 'build s', 'embed / write / optimise s', 'disk MB', 'query process RSS MB', 'build process RSS MB', 'hybrid p50 ms', 'hybrid p95 ms', 'first search of a query p50 / p95 ms', 'repeated p50 / p95 ms', 'CPU ms/search p50 / p95', `hybrid recall@${LIMIT}`, `vector recall@${LIMIT}`],

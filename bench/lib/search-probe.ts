@@ -96,7 +96,8 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
     const db = await lancedb.connect(config.search.lancedbDir);
     const table = await db.openTable(TABLE_NAME);
     const vectors = await ctx.providers.embedder.embed(spec.queries, noJob);
-    const base = legParams(spec.limit);
+    const rowCount = await table.countRows();
+    const base = legParams(spec.limit, rowCount);
     const expansion = config.search.expandKeywords && ctx.providers.embedder.relatedWords ? new KeywordExpansion(ctx.providers.embedder) : null;
 
     const exactLegs = async (text: string, vector: number[]) => {
@@ -173,13 +174,13 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
       for (const [s, setting] of settings.entries()) {
         const got = new Set(firstHits[s]![i]);
         recallH[s]! += truth.fused.length === 0 ? 1 : truth.fused.filter((k) => got.has(k)).length / truth.fused.length;
-        const ann = new Set((await annVector(vectors[i]!, legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...setting.tuning }))).slice(0, spec.limit));
+        const ann = new Set((await annVector(vectors[i]!, legParams(spec.limit, rowCount, { ...DEFAULT_SEARCH_TUNING, ...setting.tuning }))).slice(0, spec.limit));
         recallV[s]! += truth.vector.length === 0 ? 1 : truth.vector.filter((k) => ann.has(k)).length / truth.vector.length;
       }
     }
     const results: SettingResult[] = settings.map((s, k) => ({
       label: s.label,
-      ...legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...s.tuning }),
+      ...legParams(spec.limit, rowCount, { ...DEFAULT_SEARCH_TUNING, ...s.tuning }),
       hybrid: summarize(ms[k]!),
       cpu: summarize(cpu[k]!),
       recallHybrid: recallH[k]! / spec.queries.length,
@@ -229,11 +230,11 @@ async function stepSpans(
   vectors: number[][],
   tuning: Partial<VectorSearchTuning>,
 ): Promise<Record<string, Summary>> {
-  const { legLimit, ef, refineFactor } = legParams(spec.limit, { ...DEFAULT_SEARCH_TUNING, ...tuning });
+  // the keyword leg's plan and the vector leg's breadth, chosen by table size as the product does
+  const rowCount = await table.countRows();
+  const { legLimit, ef, refineFactor } = legParams(spec.limit, rowCount, { ...DEFAULT_SEARCH_TUNING, ...tuning });
   const expansion = embedder.relatedWords ? new KeywordExpansion(embedder) : null;
   const cols = ['key', PAYLOAD_COLUMN];
-  // the keyword leg's plan, chosen by table size as the product does
-  const rowCount = await table.countRows();
   const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'winners → creators (payloads; the two-query plan reads its own by key)', 'old: read winners by key, all columns'] as const;
   const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const allColumns = (await table.schema()).fields.map((f) => f.name).filter((n) => n !== 'vector' && n !== 'doc' && n !== PAYLOAD_COLUMN);

@@ -66,15 +66,22 @@ export interface VectorSearchTuning {
   legDepth: number;
   efPerResult: number;
   refineFactor: number;
+  /**
+   * From `minRows` rows on, the breadth per leg result is this `efPerResult` instead: an HNSW graph's
+   * recall at a fixed breadth falls as it grows. null: `efPerResult` at every size.
+   */
+  large: { minRows: number; efPerResult: number } | null;
 }
 /**
- * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances). A refine
- * factor of 1 is not "no refine": it re-reads the leg's 100 full vectors from disk to re-rank them, a
- * take that costs ~3 ms CPU a search at 23k (17 % of it) for hybrid recall@50 0.993 against 0.986
- * without (bench:search; 0.985 against 0.972 at 100k, 0.970 against 0.960 at 1M, where it is ~15 % of
- * the CPU too). See docs/operations.md "Search tuning".
+ * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances), ef × 16
+ * from 500k rows on. A refine factor of 1 is not "no refine": it re-reads the leg's 100 full vectors
+ * from disk to re-rank them, a take that costs ~3 ms CPU a search at 23k (17 % of it) for hybrid
+ * recall@50 0.993 against 0.986 without (bench:search; 0.985 against 0.972 at 100k, 0.970 against
+ * 0.960 at 1M, where it is ~15 % of the CPU too). At 1M, ef × 16 keeps hybrid recall@50 at 0.965–0.967
+ * where × 8 gave 0.951–0.959 (four builds of the index), for ~4 % more CPU; at 100k it gains nothing
+ * (0.975 against 0.974). See docs/operations.md "Search tuning".
  */
-export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0 };
+export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0, large: { minRows: 500_000, efPerResult: 16 } };
 const MAX_LEG_LIMIT = 2_000;
 /**
  * Up to this many rows the expanded keyword leg runs as one boolean query, above it as two match
@@ -85,11 +92,12 @@ const MAX_LEG_LIMIT = 2_000;
 export const BOOLEAN_KEYWORD_MAX_ROWS = 200_000;
 const MIN_EF = 100;
 
-/** How deep each leg of a search for `limit` results goes, and the HNSW breadth of its vector leg. */
-export function legParams(limit: number, tuning: VectorSearchTuning = DEFAULT_SEARCH_TUNING): { legLimit: number; ef: number; refineFactor: number } {
+/** How deep each leg of a search for `limit` results in a table of `rows` goes, and the HNSW breadth of its vector leg. */
+export function legParams(limit: number, rows: number, tuning: VectorSearchTuning = DEFAULT_SEARCH_TUNING): { legLimit: number; ef: number; refineFactor: number } {
   const legLimit = Math.min(MAX_LEG_LIMIT, Math.max(1, Math.round(limit * tuning.legDepth)));
   const refineFactor = Math.max(0, Math.round(tuning.refineFactor));
-  const ef = Math.max(MIN_EF, Math.round(legLimit * tuning.efPerResult), legLimit * Math.max(1, refineFactor));
+  const perResult = tuning.large && rows >= tuning.large.minRows ? tuning.large.efPerResult : tuning.efPerResult;
+  const ef = Math.max(MIN_EF, Math.round(legLimit * perResult), legLimit * Math.max(1, refineFactor));
   return { legLimit, ef, refineFactor };
 }
 /** The HNSW breadth and (unless 0) the refine factor of `legParams` applied to a vector query. */
@@ -369,7 +377,7 @@ export class LanceDbIndex implements CreatorIndex {
     where: string | null,
     limit: number,
   ): Promise<SearchHit[]> {
-    const { legLimit, ef, refineFactor } = legParams(limit, this.tuning);
+    const { legLimit, ef, refineFactor } = legParams(limit, rows, this.tuning);
     const payloads = new Map<string, string | null>();
     const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
     const columns = withPayload ? ['key', PAYLOAD_COLUMN] : ['key'];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CreatorKey } from '../../../src/domain/creator.js';
 import { buildWhere } from '../../../src/providers/search-index/lancedb/filters.js';
+import { DEFAULT_SEARCH_TUNING, legParams } from '../../../src/providers/search-index/lancedb.index.js';
 
 describe('LanceDB filter SQL', () => {
   it('is null without filters and ANDs one clause per filter', () => {
@@ -21,5 +22,25 @@ describe('LanceDB filter SQL', () => {
     assert.equal(buildWhere({ countries: ["x') OR ('1'='1"] }), "(country IN ('X'') OR (''1''=''1'))");
     assert.throws(() => buildWhere({ followersMin: Number.NaN }), RangeError);
     assert.equal(buildWhere({ minEngagementRate: 1e-7 }), '(engagement_rate >= 0.000000100000)');
+  });
+});
+
+describe('LanceDB leg parameters', () => {
+  it('goes twice as deep as the caller wants, ef × 8 and no refine below the large-table size', () => {
+    assert.deepEqual(legParams(50, 23_000), { legLimit: 100, ef: 800, refineFactor: 0 });
+    assert.deepEqual(legParams(50, 499_999), { legLimit: 100, ef: 800, refineFactor: 0 });
+  });
+
+  it('searches the graph twice as broadly from the large-table size on, unless the tuning turns that off', () => {
+    const minRows = DEFAULT_SEARCH_TUNING.large!.minRows;
+    assert.deepEqual(legParams(50, minRows), { legLimit: 100, ef: 1600, refineFactor: 0 });
+    assert.deepEqual(legParams(50, 1_000_000, { ...DEFAULT_SEARCH_TUNING, large: null }), { legLimit: 100, ef: 800, refineFactor: 0 });
+    assert.deepEqual(legParams(50, 1_000_000, { ...DEFAULT_SEARCH_TUNING, large: { minRows: 2_000_000, efPerResult: 32 } }), { legLimit: 100, ef: 800, refineFactor: 0 });
+  });
+
+  it('keeps ef at least 100 and at least the refined candidates, and the leg at most 2,000 deep', () => {
+    assert.deepEqual(legParams(5, 1_000_000, { legDepth: 2, efPerResult: 1, refineFactor: 1, large: null }), { legLimit: 10, ef: 100, refineFactor: 1 });
+    assert.deepEqual(legParams(50, 10, { legDepth: 2, efPerResult: 1, refineFactor: 4, large: null }), { legLimit: 100, ef: 400, refineFactor: 4 });
+    assert.equal(legParams(5_000, 10).legLimit, 2_000);
   });
 });

@@ -3,9 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { runEnrichStage } from '../../src/pipeline/enrich.stage.js';
 import { JobRuntime } from '../../src/pipeline/job-runtime.js';
 import type { Candidate, PipelineDeps, StageRun } from '../../src/pipeline/stage-run.js';
+import type { Profile } from '../../src/domain/profile.js';
 import { JobCancelledError } from '../../src/errors.js';
 import { IndexProfileSource } from '../../src/providers/profiles/index-profile.source.js';
 import { createTestContext } from '../helpers/test-env.js';
+import { waitUntil } from '../helpers/wait.js';
 import type { TestContext } from '../helpers/test-env.js';
 import { FlakyProfileSource, withProviders } from './doubles.js';
 import { createJob, makeCreator, nicheCorpus, seedIndex } from './fixtures.js';
@@ -132,5 +134,68 @@ describe('runEnrichStage', () => {
     const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
     await assert.rejects(runEnrichStage({ deps, params: job.params, runtime }, hits), JobCancelledError);
     assert.equal(fetched, 1, 'no batch starts after the cancel request');
+  });
+
+  /** A stage over `hits` in batches of 7 on one lane, with a counting source and the given consumer. */
+  async function oneLane(onBatch: (profiles: Profile[]) => Promise<void>) {
+    const jobId = await createJob(t.ctx, { brief: 'anything at all here' });
+    await t.ctx.repos.jobs.markRunning(jobId);
+    const job = (await t.ctx.repos.jobs.get(jobId))!;
+    const source = {
+      name: 'counting',
+      fetched: 0,
+      fetch(creators: Parameters<typeof t.ctx.providers.profiles.fetch>[0], ctx: Parameters<typeof t.ctx.providers.profiles.fetch>[1]) {
+        this.fetched++;
+        return t.ctx.providers.profiles.fetch(creators, ctx);
+      },
+    };
+    const deps = withProviders(t.ctx, { profiles: source }, { enrich: { batchSize: 7, concurrency: 1 } });
+    const runtime = new JobRuntime(deps, jobId, new AbortController().signal, t.ctx.logger);
+    await runtime.enterStage('enrich');
+    const stage = runEnrichStage({ deps, params: job.params, runtime }, hits, onBatch);
+    const progress = async () => (await t.ctx.jobEvents.list(jobId, 0, 100)).filter((e) => e.type === 'progress');
+    return { source, stage, progress };
+  }
+
+  it("starts a lane's next fetch while its last batch waits to be handed over, and a consumer that does not take batches holds fetching back", async () => {
+    const batches = Math.ceil(hits.length / 7);
+    assert.ok(batches >= 4);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handed: string[][] = [];
+    const { source, stage, progress } = await oneLane(async (profiles) => {
+      handed.push(profiles.map((p) => p.key));
+      if (handed.length === 1) await held;
+    });
+    // batch 1 is with the consumer, which does not return: batch 2 is fetched meanwhile…
+    await waitUntil(() => source.fetched === 2);
+    // …and waits to be handed over; with one lane, one waiting hand-over is as far ahead as fetching goes
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(source.fetched, 2);
+    assert.equal(handed.length, 1);
+    release();
+    const out = await stage;
+    assert.equal(source.fetched, batches);
+    assert.deepEqual(handed.flat(), hits.map((c) => c.creator.key), 'every batch handed over once, in order');
+    assert.deepEqual(out.profiles.map((p) => p.key), hits.map((c) => c.creator.key));
+    const done = (await progress()).map((e) => e.data.enriched);
+    assert.deepEqual(done, [...done].sort((a, b) => Number(a) - Number(b)), 'progress only goes up');
+    assert.equal(done.length, batches);
+  });
+
+  it("a consumer's error stops new fetches and is the stage's error; no batch is handed over or counted after it", async () => {
+    const handed: number[] = [];
+    const { source, stage, progress } = await oneLane(async (profiles) => {
+      handed.push(profiles.length);
+      throw new Error('scoring broke');
+    });
+    await assert.rejects(stage, /scoring broke/);
+    const fetchedAtEnd = source.fetched;
+    assert.ok(fetchedAtEnd <= 2, `at most the batch fetched while the first was handed over (${fetchedAtEnd})`);
+    assert.deepEqual(handed, [7]);
+    assert.equal((await progress()).length, 1, "only the first batch's progress");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(source.fetched, fetchedAtEnd, 'nothing of the stage runs on after it threw');
+    assert.deepEqual(handed, [7]);
   });
 });

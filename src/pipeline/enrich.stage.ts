@@ -20,10 +20,10 @@ export interface EnrichOutput {
  * checked between batches. `onBatch` gets each batch's profiles as soon as its bookkeeping is done
  * (the streaming pipeline scores them then); batches are handed over one at a time, in the order
  * their fetches finished. A lane starts its next fetch as soon as its batch has arrived, while the
- * batch's bookkeeping (progress, hand-over) waits its turn: on the fakes' fixed latencies that
- * bookkeeping held each round's next BrightData request back by ~25 ms (bench:pipeline). A slow
- * consumer still holds fetching back: a lane whose batch finds `concurrency` hand-overs already
- * waiting waits for its own. Nothing of the stage runs on after it returns or throws.
+ * batch's bookkeeping (progress, hand-over) waits its turn, so a round's next BrightData request
+ * does not wait for the scorers to take the last batch. A slow consumer still holds fetching back:
+ * a lane whose batch finds `concurrency` hand-overs already waiting waits for its own. Nothing of
+ * the stage runs on after it returns or throws.
  */
 export async function runEnrichStage(
   run: StageRun,

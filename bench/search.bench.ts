@@ -204,6 +204,7 @@ async function main(): Promise<void> {
       if (kept === undefined) rmSync(dir, { recursive: true, force: true });
     }
   }
+  const product = effective({}, 0);
   const body = [
     `Corpus: the ${real.length.toLocaleString('en-US')} real Kim creators; larger sizes add perturbed copies of them (caption words dropped and`,
     `swapped, 8 words of another creator mixed in, follower/engagement numbers moved). Embedded default stack: the ${embedderLabel} embedder,`,
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
     `computed in a pass of their own after every timed search (up to commit 1c81527 both were interleaved with the timed searches). Recall@${LIMIT}: overlap with the same hybrid query answered`,
     'exactly (vector leg by brute-force scan, `bypassVectorIndex`; keyword leg as one boolean query of the brief\'s and the expansion words, which the',
     'product runs as two match queries whose scores it adds up); "vector recall" compares the vector legs alone, the ANN one with the',
-    `product's parameters (leg depth ${effective({}, 0).legLimit}, ef ${productEf()}, ${effective({}, 0).refineFactor > 0 ? `refine × ${effective({}, 0).refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,
+    `product's parameters (leg depth ${product.legLimit}, ef ${productEf()}, ${product.refineFactor > 0 ? `refine × ${product.refineFactor}` : 'no refine: ranked by the SQ-quantised distances'}).`,
     '',
     table(
       ['creators', 'rows', 'build s', 'embed / write / optimise s', 'disk MB', 'query process RSS MB', 'build process RSS MB', 'hybrid p50 ms', 'hybrid p95 ms', 'first search of a query p50 / p95 ms', 'repeated p50 / p95 ms', 'CPU ms/search p50 / p95', `hybrid recall@${LIMIT}`, `vector recall@${LIMIT}`],

@@ -186,7 +186,7 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
       recallHybrid: recallH[k]! / spec.queries.length,
       recallVector: recallV[k]! / spec.queries.length,
     }));
-    const spans = await stepSpans(table, ctx.providers.embedder, spec, vectors, settings[0]!.tuning);
+    const spans = await stepSpans(table, rowCount, ctx.providers.embedder, spec, vectors, settings[0]!.tuning);
     // every search is also a row in external_calls (the ledger), written before the search returns
     const ledgerMs: number[] = [];
     for (let i = 0; i < spec.queries.length; i++) {
@@ -225,13 +225,13 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
  */
 async function stepSpans(
   table: lancedb.Table,
+  rowCount: number,
   embedder: ConstructorParameters<typeof KeywordExpansion>[0],
   spec: ProbeSpec,
   vectors: number[][],
   tuning: Partial<VectorSearchTuning>,
 ): Promise<Record<string, Summary>> {
   // the keyword leg's plan and the vector leg's breadth, chosen by table size as the product does
-  const rowCount = await table.countRows();
   const { legLimit, ef, refineFactor } = legParams(spec.limit, rowCount, { ...DEFAULT_SEARCH_TUNING, ...tuning });
   const expansion = embedder.relatedWords ? new KeywordExpansion(embedder) : null;
   const cols = ['key', PAYLOAD_COLUMN];

@@ -13,6 +13,9 @@ const bool = z
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 const num = (def: number, min = 0, max = Number.MAX_VALUE) => z.coerce.number().min(min).max(max).default(def);
+/** A number that may be left unset (or empty): then whoever reads it applies its own default. */
+const optionalNum = (min: number, max: number, integer = true) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), (integer ? z.coerce.number().int() : z.coerce.number()).min(min).max(max).optional());
 const optionalString = z
   .string()
   .optional()
@@ -118,6 +121,16 @@ const envSchema = z.object({
   SEARCH_EXPAND_KEYWORDS: bool.default(true),
   /** lancedb: API and worker load the full-text index into memory at start (faster first searches, ~200–450 MB) */
   SEARCH_WARM_INDEX: bool.default(true),
+  /**
+   * lancedb: the hybrid search's recall/latency trade-off (docs/operations.md "Search tuning"); unset,
+   * the index's defaults (DEFAULT_SEARCH_TUNING) apply: each leg 2 × the results wanted, HNSW breadth
+   * 8 × the leg's depth (16 × from 500,000 rows on), no refine
+   */
+  SEARCH_LEG_DEPTH: optionalNum(1, 20, false),
+  SEARCH_EF_PER_RESULT: optionalNum(1, 256),
+  SEARCH_REFINE_FACTOR: optionalNum(0, 50),
+  SEARCH_LARGE_MIN_ROWS: optionalNum(0, Number.MAX_SAFE_INTEGER),
+  SEARCH_LARGE_EF_PER_RESULT: optionalNum(1, 256),
   WEAVIATE_URL: url(),
   WEAVIATE_GRPC_URL: url(undefined, ['http', 'https', 'grpc', 'grpcs']),
   WEAVIATE_API_KEY: optionalString,
@@ -310,6 +323,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       lancedbDir: path.resolve(env.LANCEDB_DIR ?? path.join(dataDir, 'lancedb')),
       expandKeywords: env.SEARCH_EXPAND_KEYWORDS,
       warmIndex: env.SEARCH_WARM_INDEX,
+      tuning: searchTuning(env),
       weaviate: {
         url: env.WEAVIATE_URL,
         grpcUrl: env.WEAVIATE_GRPC_URL,
@@ -378,4 +392,14 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** The SEARCH_* tuning variables that are set (the index applies its defaults to the rest). */
+function searchTuning(env: Pick<Env, 'SEARCH_LEG_DEPTH' | 'SEARCH_EF_PER_RESULT' | 'SEARCH_REFINE_FACTOR' | 'SEARCH_LARGE_MIN_ROWS' | 'SEARCH_LARGE_EF_PER_RESULT'>) {
+  return {
+    legDepth: env.SEARCH_LEG_DEPTH,
+    efPerResult: env.SEARCH_EF_PER_RESULT,
+    refineFactor: env.SEARCH_REFINE_FACTOR,
+    large: { minRows: env.SEARCH_LARGE_MIN_ROWS, efPerResult: env.SEARCH_LARGE_EF_PER_RESULT },
+  };
 }

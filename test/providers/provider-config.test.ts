@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { HashingEmbedder } from '../../src/providers/embeddings/hashing.embedder.js';
+import { createCreatorIndex } from '../../src/providers/search-index/create-index.js';
+import { DEFAULT_SEARCH_TUNING, LanceDbIndex } from '../../src/providers/search-index/lancedb.index.js';
 
 describe('production provider settings', () => {
   it('requires EMBEDDINGS_DIM to be stated for EMBEDDINGS_PROVIDER=openai', () => {
@@ -32,5 +35,34 @@ describe('production provider settings', () => {
       breakerCooldownMs: 30_000,
     });
     assert.equal(c.profiles.brightdata.retryBaseMs, 2000);
+  });
+});
+
+describe('search tuning settings (SEARCH_*)', () => {
+  it('leaves the index its defaults for unset variables, gives it the set ones and names bad ones', () => {
+    const ledger = { track: () => Promise.reject(new Error('no calls expected')) } as never;
+    const indexOf = (env: Record<string, string>) => {
+      const index = createCreatorIndex(loadConfig(env), new HashingEmbedder({ dimension: 8 }, ledger), ledger);
+      assert.ok(index instanceof LanceDbIndex);
+      return index;
+    };
+    assert.deepEqual(indexOf({}).tuning, DEFAULT_SEARCH_TUNING);
+    // an empty value (VAR= in an env file) is unset too
+    assert.deepEqual(indexOf({ SEARCH_EF_PER_RESULT: '', SEARCH_LARGE_MIN_ROWS: ' ' }).tuning, DEFAULT_SEARCH_TUNING);
+    assert.deepEqual(indexOf({ SEARCH_LEG_DEPTH: '1.5', SEARCH_EF_PER_RESULT: '12', SEARCH_REFINE_FACTOR: '1', SEARCH_LARGE_EF_PER_RESULT: '12' }).tuning, {
+      legDepth: 1.5,
+      efPerResult: 12,
+      refineFactor: 1,
+      large: { minRows: DEFAULT_SEARCH_TUNING.large!.minRows, efPerResult: 12 },
+    });
+    assert.throws(
+      () => loadConfig({ SEARCH_LEG_DEPTH: '0.5', SEARCH_EF_PER_RESULT: '1.5', SEARCH_REFINE_FACTOR: '-1', SEARCH_LARGE_MIN_ROWS: 'many', SEARCH_LARGE_EF_PER_RESULT: '0' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const names = err.problems.map((p) => p.slice(0, p.indexOf(':')));
+        assert.deepEqual(names.sort(), ['SEARCH_EF_PER_RESULT', 'SEARCH_LARGE_EF_PER_RESULT', 'SEARCH_LARGE_MIN_ROWS', 'SEARCH_LEG_DEPTH', 'SEARCH_REFINE_FACTOR']);
+        return true;
+      },
+    );
   });
 });

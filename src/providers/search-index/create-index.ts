@@ -9,7 +9,7 @@ import type { WeaviateIndexOptions } from './weaviate.index.js';
 export function createCreatorIndex(config: Config, embedder: Embedder, ledger: Ledger): CreatorIndex {
   switch (config.search.backend) {
     case 'lancedb':
-      return new LanceDbIndex({ dir: config.search.lancedbDir, embedder, expandKeywords: config.search.expandKeywords }, ledger);
+      return new LanceDbIndex({ dir: config.search.lancedbDir, embedder, expandKeywords: config.search.expandKeywords, tuning: config.search.tuning }, ledger);
     case 'weaviate':
       return new WeaviateIndex(weaviateOptionsFrom(config, embedder), ledger);
   }

@@ -44,8 +44,8 @@ export interface LanceDbIndexOptions {
   vectorIndexMinRows?: number;
   /** add word-vector neighbours of the query's words to the keyword leg when the embedder has them (default true) */
   expandKeywords?: boolean;
-  /** leg depth and HNSW breadth (default DEFAULT_SEARCH_TUNING); benchmarks compare settings */
-  tuning?: Partial<VectorSearchTuning>;
+  /** leg depth and HNSW breadth: what is given (not undefined) replaces DEFAULT_SEARCH_TUNING's (resolveTuning); benchmarks compare settings */
+  tuning?: SearchTuningOptions;
   /** the expanded keyword leg's plan: one boolean query up to this many rows, two match queries above (default BOOLEAN_KEYWORD_MAX_ROWS) */
   booleanKeywordMaxRows?: number;
 }
@@ -83,6 +83,32 @@ export interface VectorSearchTuning {
  */
 export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0, large: { minRows: 500_000, efPerResult: 16 } };
 const MAX_LEG_LIMIT = 2_000;
+
+/** Some of the tuning (the SEARCH_* variables an operator set, a benchmark's setting); undefined is "the default". */
+export interface SearchTuningOptions {
+  legDepth?: number | undefined;
+  efPerResult?: number | undefined;
+  refineFactor?: number | undefined;
+  /** null: one breadth at every size */
+  large?: { minRows?: number | undefined; efPerResult?: number | undefined } | null | undefined;
+}
+
+/** DEFAULT_SEARCH_TUNING with what `opts` sets in its place, field by field (the large-table breadth's two as well). */
+export function resolveTuning(opts: SearchTuningOptions = {}, defaults: VectorSearchTuning = DEFAULT_SEARCH_TUNING): VectorSearchTuning {
+  const pick = <T>(given: T | undefined, def: T): T => (given === undefined ? def : given);
+  let large: VectorSearchTuning['large'] = defaults.large;
+  if (opts.large === null) large = null;
+  else if (opts.large && (opts.large.minRows !== undefined || opts.large.efPerResult !== undefined)) {
+    const base = defaults.large ?? { minRows: 0, efPerResult: pick(opts.efPerResult, defaults.efPerResult) };
+    large = { minRows: pick(opts.large.minRows, base.minRows), efPerResult: pick(opts.large.efPerResult, base.efPerResult) };
+  }
+  return {
+    legDepth: pick(opts.legDepth, defaults.legDepth),
+    efPerResult: pick(opts.efPerResult, defaults.efPerResult),
+    refineFactor: pick(opts.refineFactor, defaults.refineFactor),
+    large,
+  };
+}
 /**
  * Up to this many rows the expanded keyword leg runs as one boolean query, above it as two match
  * queries (expandedKeywordLeg): both give the boolean's scores, and LanceDB's cost of the boolean
@@ -140,7 +166,8 @@ export class LanceDbIndex implements CreatorIndex {
   private readonly expansion: KeywordExpansion | null;
   /** the documents' words the expansion may ask about; only with an expanding embedder */
   readonly vocabulary: IndexVocabulary | null;
-  private readonly tuning: VectorSearchTuning;
+  /** the leg depth and HNSW breadth its searches use */
+  readonly tuning: VectorSearchTuning;
   /** the last table version a search saw, and its shape (see shapeOf) */
   private shape: { table: Table; version: number; shape: TableShape } | null = null;
 
@@ -156,7 +183,7 @@ export class LanceDbIndex implements CreatorIndex {
     this.expansion = expands ? new KeywordExpansion(opts.embedder, this.vocabulary) : null;
     this.vectorIndexMinRows = opts.vectorIndexMinRows ?? DEFAULT_VECTOR_INDEX_MIN_ROWS;
     this.booleanKeywordMaxRows = opts.booleanKeywordMaxRows ?? BOOLEAN_KEYWORD_MAX_ROWS;
-    this.tuning = { ...DEFAULT_SEARCH_TUNING, ...opts.tuning };
+    this.tuning = resolveTuning(opts.tuning);
   }
 
   async open(): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CreatorKey } from '../../../src/domain/creator.js';
 import { buildWhere } from '../../../src/providers/search-index/lancedb/filters.js';
-import { DEFAULT_SEARCH_TUNING, legParams } from '../../../src/providers/search-index/lancedb.index.js';
+import { DEFAULT_SEARCH_TUNING, legParams, resolveTuning } from '../../../src/providers/search-index/lancedb.index.js';
 
 describe('LanceDB filter SQL', () => {
   it('is null without filters and ANDs one clause per filter', () => {
@@ -44,3 +44,24 @@ describe('LanceDB leg parameters', () => {
     assert.equal(legParams(5_000, 10).legLimit, 2_000);
   });
 });
+
+describe('LanceDB search tuning from settings', () => {
+  it('is the default when nothing is set, undefined fields included', () => {
+    assert.deepEqual(resolveTuning(), DEFAULT_SEARCH_TUNING);
+    assert.deepEqual(resolveTuning({ legDepth: undefined, efPerResult: undefined, large: { minRows: undefined, efPerResult: undefined } }), DEFAULT_SEARCH_TUNING);
+  });
+
+  it('replaces only what is set, the large-table breadth field by field', () => {
+    assert.deepEqual(resolveTuning({ efPerResult: 12, refineFactor: 2 }), { ...DEFAULT_SEARCH_TUNING, efPerResult: 12, refineFactor: 2 });
+    assert.deepEqual(resolveTuning({ large: { minRows: 100_000 } }), { ...DEFAULT_SEARCH_TUNING, large: { minRows: 100_000, efPerResult: DEFAULT_SEARCH_TUNING.large!.efPerResult } });
+    assert.deepEqual(resolveTuning({ large: { efPerResult: 24 } }), { ...DEFAULT_SEARCH_TUNING, large: { minRows: DEFAULT_SEARCH_TUNING.large!.minRows, efPerResult: 24 } });
+    assert.equal(resolveTuning({ large: null }).large, null);
+  });
+
+  it('gives a large-table breadth to defaults that have none only when one is set', () => {
+    const oneBreadth = { ...DEFAULT_SEARCH_TUNING, large: null };
+    assert.equal(resolveTuning({ efPerResult: 4 }, oneBreadth).large, null);
+    assert.deepEqual(resolveTuning({ large: { efPerResult: 20 } }, oneBreadth).large, { minRows: 0, efPerResult: 20 });
+  });
+});
+

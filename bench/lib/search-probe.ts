@@ -7,6 +7,8 @@ import { noJob } from '../../src/providers/ledger.js';
 import { PAYLOAD_COLUMN, TABLE_NAME, fromPayload } from '../../src/providers/search-index/lancedb/arrow.js';
 import { KeywordExpansion, booleanKeywordQuery, expandedKeywordLeg } from '../../src/providers/search-index/lancedb/expansion.js';
 import { keysWhere } from '../../src/providers/search-index/lancedb/filters.js';
+import { repeatableTop } from '../../src/providers/search-index/lancedb/full-text-top.js';
+import type { ArrowRows } from '../../src/providers/search-index/lancedb/full-text-top.js';
 import { BOOLEAN_KEYWORD_MAX_ROWS, DEFAULT_SEARCH_TUNING, LanceDbIndex, annParams, legParams } from '../../src/providers/search-index/lancedb.index.js';
 import type { VectorSearchTuning } from '../../src/providers/search-index/lancedb.index.js';
 import { reciprocalRankFusion } from '../../src/domain/rank-fusion.js';
@@ -67,12 +69,11 @@ export interface ProbeResult {
   load: string;
 }
 
-type ArrowRows = { numRows: number; getChild(n: string): { get(i: number): unknown } | null };
-const scoresOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
+const scoresOf = (rows: ArrowRows) => {
   const col = rows.getChild('_score');
   return Array.from({ length: rows.numRows }, (_, i) => Number(col?.get(i) ?? 0));
 };
-const keysOf = (rows: { numRows: number; getChild(n: string): { get(i: number): unknown } | null }) => {
+const keysOf = (rows: ArrowRows) => {
   const col = rows.getChild('key');
   const out: string[] = [];
   for (let i = 0; i < rows.numRows; i++) out.push(col!.get(i) as string);
@@ -102,8 +103,12 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
 
     const exactLegs = async (text: string, vector: number[]) => {
       const [kw, vec] = await Promise.all([
-        // the keyword leg answered exactly: one boolean query over the brief's and the expansion words
-        table.query().fullTextSearch(expansion ? await expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc')).select(['key', '_score']).limit(base.legLimit).toArrow(),
+        // the keyword leg answered exactly: one boolean query over the brief's and the expansion words,
+        // ties at its cut chosen by key as the product's reads choose them
+        (async () => {
+          const match = expansion ? await expansion.query(table, text) : new lancedb.MatchQuery(text, 'doc');
+          return repeatableTop((n) => table.query().fullTextSearch(match).select(['key', '_score']).limit(n).toArrow(), base.legLimit);
+        })(),
         table.vectorSearch(vector).distanceType('cosine').bypassVectorIndex().select(['key', '_distance']).limit(base.legLimit).toArrow(),
       ]);
       return { kw: keysOf(kw), vec: keysOf(vec) };
@@ -251,9 +256,11 @@ async function stepSpans(
       // as the product runs it (expandedKeywordLeg: keys and scores only; the one boolean query: payloads kept for the winners)
       const kwRows: ArrowRows[] = [];
       const bm25 = async (m: lancedb.MatchQuery, depth: number, only: string[] | null) => {
-        let q = table.query().fullTextSearch(m);
-        if (only) q = q.where(keysWhere(only));
-        const rows = await q.select(['key', '_score']).limit(depth).toArrow();
+        const rows = await repeatableTop((n) => {
+          let q = table.query().fullTextSearch(m);
+          if (only) q = q.where(keysWhere(only));
+          return q.select(['key', '_score']).limit(n).toArrow();
+        }, depth);
         const keys = keysOf(rows);
         const scores = scoresOf(rows);
         return new Map(keys.map((k, r) => [k, scores[r]!]));
@@ -261,7 +268,8 @@ async function stepSpans(
       let kwKeys: string[];
       if (!related) kwKeys = [...(await bm25(base, legLimit, null)).keys()];
       else if (rowCount <= BOOLEAN_KEYWORD_MAX_ROWS) {
-        const rows = await table.query().fullTextSearch(booleanKeywordQuery(base, related.terms)).select([...cols, '_score']).limit(legLimit).toArrow();
+        const boolean = booleanKeywordQuery(base, related.terms);
+        const rows = await repeatableTop((n) => table.query().fullTextSearch(boolean).select([...cols, '_score']).limit(n).toArrow(), legLimit);
         kwRows.push(rows);
         kwKeys = keysOf(rows);
       } else kwKeys = await expandedKeywordLeg(base, related.query, legLimit, bm25);

@@ -35,6 +35,8 @@ import {
 import type { OptimizeReport } from './lancedb/maintenance.js';
 import { reciprocalRankFusion } from '../../domain/rank-fusion.js';
 import { TableWriter } from './lancedb/table-writer.js';
+import { repeatableTop } from './lancedb/full-text-top.js';
+import type { ArrowRows } from './lancedb/full-text-top.js';
 import { IndexVocabulary } from './lancedb/vocabulary.js';
 
 export interface LanceDbIndexOptions {
@@ -420,10 +422,13 @@ export class LanceDbIndex implements CreatorIndex {
       if (text.trim() === '' || !fts) return [];
       /** `keysOnly`: the two-query plan's reads, which leave the winners' payloads to be read by key */
       const run = (match: lancedb.FullTextQuery, depth: number, keysOnly = false, only: string[] | null = null) => {
-        let q = table.query().fullTextSearch(match);
         const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
-        if (filter) q = q.where(filter);
-        return q.select(keysOnly ? ['key', '_score'] : [...columns, '_score']).limit(depth).toArrow();
+        const select = keysOnly ? ['key', '_score'] : [...columns, '_score'];
+        return repeatableTop((n) => {
+          let q = table.query().fullTextSearch(match);
+          if (filter) q = q.where(filter);
+          return q.select(select).limit(n).toArrow();
+        }, depth);
       };
       const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       if (!expansion) return candidates(await run(base, legLimit));
@@ -633,8 +638,6 @@ async function directoryBytes(dir: string): Promise<number> {
   }
   return total;
 }
-
-type ArrowRows = { numRows: number; getChild(name: string): { get(i: number): unknown } | null };
 
 /** key → `_score` of a full-text result (`keys` when they were read already) */
 function scoresOf(rows: ArrowRows, keys: string[] = keysOf(rows)): Map<string, number> {

@@ -219,6 +219,22 @@ describe('LanceDbIndex', () => {
     assert.equal(hits[0]?.creator.key, late.key);
   });
 
+  it('answers creators whose keyword scores tie in key order, the same ones on every search', async () => {
+    const index = build(newDir());
+    await index.open();
+    // 40 creators with one document, written in descending key order, and a few others
+    const twins = population(40).map((c, i) => {
+      const handle = `twin_${String(39 - i).padStart(2, '0')}`;
+      return { ...c, key: `instagram:${handle}` as CreatorKey, handle, bio: 'sourdough bread baking workshops', country: 'US', language: 'en' };
+    });
+    await index.upsert(await indexed(embedder(), [...twins, ...population(10)]), noJob);
+    // a zero vector leaves the vector leg out: the hits are the keyword leg's order
+    const search = () => index.hybridSearch({ text: 'sourdough baking', vector: new Array<number>(64).fill(0), filters: {}, limit: 10 }, noJob);
+    const first = (await search()).map((h) => h.creator.key);
+    assert.deepEqual(first, twins.map((c) => c.key).sort().slice(0, 10));
+    for (let i = 0; i < 3; i++) assert.deepEqual((await search()).map((h) => h.creator.key), first);
+  });
+
   it('treats filter values as data, not SQL', async () => {
     const index = build(newDir());
     await index.open();

@@ -155,6 +155,8 @@ async function main(): Promise<void> {
     const env = await createTestEnv({ LANCEDB_DIR: dir, LOG_LEVEL: 'warn', ...benchEmbedderEnv() });
     try {
       let build: { ms: number; split: string; rss: number; disk: number };
+      /** the rows the index holds: which settings search as the default depends on it (a prebuilt index may lack a few) */
+      let indexRows = total;
       if (kept !== undefined) {
         const metaFile = path.join(kept, BUILD_META);
         if (!existsSync(metaFile)) throw new Error(`--prebuilt: ${metaFile} is missing; build it with bench:import --rows=${total} --keep-index=${kept}`);
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
         console.log(`[bench:search] using the index bench:import built in ${kept} (${meta.rows} rows)`);
         build = { ms: meta.buildMs, split: `import ${fmt((meta.buildMs - meta.optimiseMs) / 1000)} / ${fmt(meta.optimiseMs / 1000)} ¹`, rss: meta.rssBytes, disk: meta.diskBytes };
         importedSizes.push(size.label);
+        indexRows = meta.rows;
       } else {
         build = await buildIndex(env.config, real, total, dir);
         // the build's files are written back before any timed search, as a serving process finds an
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
       }
 
       console.log(`[bench:search] querying ${total} creators (${queries.length} queries × ${ROUNDS})`);
-      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS, settings: settingsFor(total) };
+      const spec: ProbeSpec = { env: env.env, queries, limit: LIMIT, rounds: ROUNDS, settings: settingsFor(indexRows) };
       const probe = await runJsonChild<ProbeResult>('bench/lib/search-probe.ts', [JSON.stringify(spec)], { nodeArgs: ['--max-old-space-size=8192'] });
       rows.push([
         size.label,

@@ -161,6 +161,35 @@ describe('job events: concurrent emits share statements', () => {
     }
   });
 
+  test('a key revoked while a batch of events is written to its jobs: both lock the job rows in id order, so they never deadlock', async () => {
+    for (let round = 0; round < 3; round++) {
+      const {
+        row: { id: revokedKey },
+      } = await api.newKey();
+      const jobs = (await Promise.all(Array.from({ length: 12 }, () => api.insertJob(revokedKey, { status: 'running' })))).sort((x, y) => (x.id < y.id ? -1 : 1));
+      // A third session holds the middle row, so both statements lock what they can and then wait for
+      // it; when it lets go they meet. Rows taken in two different orders would deadlock here every time.
+      const holder = await api.ctx.pool.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('select id from pipeline_jobs where id = $1 for update', [jobs[6]!.id]);
+        // the batch names the jobs in the reverse of id order
+        const batch = Promise.all([...jobs].reverse().flatMap((job) => [1, 2].map((k) => api.ctx.jobEvents.emit(job.id, 'progress', { round, k }))));
+        const revoke = api.ctx.repos.jobs.cancelAllForKey(revokedKey);
+        const waiting = async () =>
+          (await api.ctx.pool.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]!.n;
+        await waitUntil(async () => (await waiting()) >= 2);
+        await holder.query('rollback');
+        const [written, revoked] = await Promise.all([batch, revoke]);
+        // a batch Postgres refused (a deadlock) would have been rewritten one event at a time
+        assert.equal(new Set(written.map((e) => e.createdAt.getTime())).size, 1, `round ${round}: the batch in one statement`);
+        assert.equal(revoked.stopping.length, 12, `round ${round}: every running job told to stop`);
+      } finally {
+        holder.release();
+      }
+    }
+  });
+
   test('an unknown job, or data that is no JSON, in the middle of a batch: that caller gets the error a single emit gives, the others are written', async () => {
     const [a, b] = await Promise.all([running(), running()]);
     const alone = await outcome(api.ctx.repos.events.append('job_doesnotexist', 'progress', {}));

@@ -50,7 +50,7 @@ export async function repeatableTop(read: (n: number) => Promise<ArrowRows>, dep
 }
 
 /** `rows` as the rows `order` names, in that order (a view: nothing is copied). */
-export function pickRows(rows: ArrowRows, order: number[]): ArrowRows {
+function pickRows(rows: ArrowRows, order: number[]): ArrowRows {
   return {
     numRows: order.length,
     getChild(name) {

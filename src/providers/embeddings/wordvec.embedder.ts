@@ -203,7 +203,7 @@ export class WordVecEmbedder implements Embedder {
     const id = wv.id(token);
     if (id !== undefined) r = { ids: [id], weights: [sif(wv.rank(id))] };
     else if (token.length >= MIN_SEGMENT_LENGTH && /^\p{L}+$/u.test(token)) {
-      const pieces = segmentWord(token, { rankOf: (w) => rankOf(wv, w) });
+      const pieces = segmentWord(token, wv);
       if (pieces) {
         const ids = pieces.map((p) => wv.id(p)!);
         // a hashtag of k words carries about as much as a phrase, not k times a word
@@ -236,11 +236,6 @@ export class WordVecEmbedder implements Embedder {
     });
     return this.loading;
   }
-}
-
-function rankOf(wv: WordVectors, word: string): number | undefined {
-  const id = wv.id(word);
-  return id === undefined ? undefined : wv.rank(id);
 }
 
 /** SIF weight of a word from its frequency rank */

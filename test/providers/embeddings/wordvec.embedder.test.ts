@@ -7,7 +7,9 @@ import { loadConfig } from '../../../src/config.js';
 import { createEmbedder } from '../../../src/providers/embeddings/create-embedder.js';
 import { noJob } from '../../../src/providers/ledger.js';
 import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
-import { segmentWord } from '../../../src/providers/embeddings/wordvec/segment.js';
+import { PieceIndex, pieceHash } from '../../../src/providers/embeddings/wordvec/piece-index.js';
+import { MAX_PIECE, segmentWord, sliceVocabulary } from '../../../src/providers/embeddings/wordvec/segment.js';
+import { seededRandom } from '../../../src/import/seeded-random.js';
 import { SimdDots } from '../../../src/providers/embeddings/wordvec/simd-dots.js';
 import { decodeWordVectors, encodeWordVectors, loadWordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
 import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
@@ -194,21 +196,85 @@ describe('integer dot products in WebAssembly SIMD', () => {
 });
 
 describe('hashtag segmentation', () => {
-  const vocab = { rankOf: (w: string) => { const id = wv.id(w); return id === undefined ? undefined : wv.rank(id); } };
+  const sliced = () => sliceVocabulary((w) => { const id = wv.id(w); return id === undefined ? undefined : wv.rank(id); });
+  // the table's own prefix index and the plain slice-by-slice lookup must give the same answers
+  const vocabularies = () => [['prefix index', wv], ['slices', sliced()]] as const;
 
   it('splits run-together known words', () => {
-    assert.deepEqual(segmentWord('dogsofinstagram', vocab), ['dogs', 'of', 'instagram']);
-    assert.deepEqual(segmentWord('gymmotivation', vocab), ['gym', 'motivation']);
-    assert.deepEqual(segmentWord('pastarecipe', vocab), ['pasta', 'recipe']);
+    for (const [name, vocab] of vocabularies()) {
+      assert.deepEqual(segmentWord('dogsofinstagram', vocab), ['dogs', 'of', 'instagram'], name);
+      assert.deepEqual(segmentWord('gymmotivation', vocab), ['gym', 'motivation'], name);
+      assert.deepEqual(segmentWord('pastarecipe', vocab), ['pasta', 'recipe'], name);
+    }
   });
 
   it('leaves short words, unknown pieces and splits into fragments alone', () => {
-    assert.equal(segmentWord('gymday', vocab)?.join(' '), 'gym day');
-    assert.equal(segmentWord('dogcat', vocab)?.join(' '), 'dog cat');
-    assert.equal(segmentWord('gym', vocab), null);
-    assert.equal(segmentWord('gymxyzzy', vocab), null);
-    // "ofmyof": every piece is a known two-letter word, but that is syllables, not words
-    assert.equal(segmentWord('ofmyofmy', vocab), null);
+    for (const [name, vocab] of vocabularies()) {
+      assert.equal(segmentWord('gymday', vocab)?.join(' '), 'gym day', name);
+      assert.equal(segmentWord('dogcat', vocab)?.join(' '), 'dog cat', name);
+      assert.equal(segmentWord('gym', vocab), null, name);
+      assert.equal(segmentWord('gymxyzzy', vocab), null, name);
+      // "ofmyof": every piece is a known two-letter word, but that is syllables, not words
+      assert.equal(segmentWord('ofmyofmy', vocab), null, name);
+    }
+  });
+
+  it('the prefix index finds exactly the pieces the slice-by-slice lookup finds', () => {
+    const random = seededRandom(11);
+    const words = Array.from({ length: wv.size }, (_, id) => wv.word(id));
+    const pick = () => words[Math.floor(random() * words.length)]!;
+    const junk = () => 'qzxjvk'.slice(0, 1 + Math.floor(random() * 5));
+    const tokens: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => (random() < 0.2 ? junk() : pick()));
+      const token = parts.join('');
+      // also cut into the middle of words, so scans end inside a prefix
+      tokens.push(token, token.slice(1 + Math.floor(random() * 3)), token.slice(0, Math.max(2, token.length - 2)));
+    }
+    const plain = sliced();
+    let pieces = 0;
+    let splits = 0;
+    for (const t of tokens) {
+      for (let start = 0; start < t.length; start++) {
+        const a: [number, number][] = [];
+        const b: [number, number][] = [];
+        wv.piecesAt(t, start, (end, rank) => a.push([end, rank]));
+        plain.piecesAt(t, start, (end, rank) => b.push([end, rank]));
+        assert.deepEqual(a, b, `${t} from ${start}`);
+        pieces += a.length;
+      }
+      const split = segmentWord(t, wv);
+      assert.deepEqual(split, segmentWord(t, plain), t);
+      if (split) splits++;
+    }
+    assert.ok(pieces > tokens.length && splits > 500, `compared ${pieces} pieces and ${splits} splits`);
+  });
+
+  it('a hash shared by two words, or by a word and a slice, never loses or invents a word', () => {
+    // two different strings with the same 32-bit hash, found by a birthday search
+    const random = seededRandom(5);
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    while (!pair) {
+      const s = Array.from({ length: 7 }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
+      const other = seen.get(pieceHash(s));
+      if (other !== undefined && other !== s) pair = [other, s];
+      else seen.set(pieceHash(s), s);
+    }
+    const [a, b] = pair;
+    const found = (index: PieceIndex, word: string) => {
+      const ends: number[] = [];
+      index.piecesAt(word, 0, (end) => ends.push(end));
+      return ends;
+    };
+    const both = [a, b, 'xy'];
+    const bothIndex = new PieceIndex(both, MAX_PIECE, (w) => (both.includes(w) ? both.indexOf(w) : undefined));
+    assert.deepEqual(found(bothIndex, a), [7], `${a} is found though ${b} shares its hash`);
+    assert.deepEqual(found(bothIndex, b), [7], `${b} is found though ${a} shares its hash`);
+    const one = [a];
+    const oneIndex = new PieceIndex(one, MAX_PIECE, (w) => (w === a ? 0 : undefined));
+    assert.deepEqual(found(oneIndex, a), [7]);
+    assert.deepEqual(found(oneIndex, b), [], `${b} only shares ${a}'s hash: not a word`);
   });
 });
 

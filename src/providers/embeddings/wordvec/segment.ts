@@ -7,13 +7,8 @@
  * keeps foreign compounds ("hundefutter") from being cut into unrelated English syllables.
  */
 
-export interface Vocabulary {
-  /** frequency rank of a known word (0 = most frequent), undefined when unknown */
-  rankOf(word: string): number | undefined;
-}
-
 const MIN_PIECE = 2;
-const MAX_PIECE = 24;
+export const MAX_PIECE = 24;
 const MAX_PIECES = 5;
 /** price of every extra piece, in nats: a split must buy a clearly cheaper explanation */
 const PIECE_PENALTY = 4;
@@ -21,6 +16,26 @@ const PIECE_PENALTY = 4;
 const SHORT_PIECE_MAX_RANK = 300;
 /** below this length a word is left as it is */
 export const MIN_SEGMENT_LENGTH = 6;
+
+export interface Vocabulary {
+  /**
+   * Calls `found(end, rank)` for every known word `word.slice(start, end)` of MIN_PIECE to
+   * MAX_PIECE letters, in ascending `end`; rank = its frequency rank (0 = most frequent).
+   */
+  piecesAt(word: string, start: number, found: (end: number, rank: number) => void): void;
+}
+
+/** The plain vocabulary: every slice cut out and looked up (small vocabularies, and the reference for faster ones). */
+export function sliceVocabulary(rankOf: (word: string) => number | undefined): Vocabulary {
+  return {
+    piecesAt(word, start, found) {
+      for (let end = start + MIN_PIECE; end <= Math.min(word.length, start + MAX_PIECE); end++) {
+        const rank = rankOf(word.slice(start, end));
+        if (rank !== undefined) found(end, rank);
+      }
+    },
+  };
+}
 
 function cost(rank: number): number {
   // Zipf: p(rank) ≈ 1 / ((rank + 1) · H), H ≈ ln(vocabulary) + 0.58 ≈ 13
@@ -35,19 +50,20 @@ export function segmentWord(word: string, vocab: Vocabulary): string[] | null {
   const from = new Int32Array(n + 1).fill(-1);
   const pieces = new Int32Array(n + 1);
   best[0] = 0;
-  for (let end = 1; end <= n; end++) {
-    for (let start = Math.max(0, end - MAX_PIECE); start <= end - MIN_PIECE; start++) {
-      if (best[start] === Infinity || pieces[start]! >= MAX_PIECES) continue;
-      const piece = word.slice(start, end);
-      const rank = vocab.rankOf(piece);
-      if (rank === undefined || (piece.length === MIN_PIECE && rank > SHORT_PIECE_MAX_RANK)) continue;
-      const c = best[start]! + cost(rank) + PIECE_PENALTY;
+  // left to right: every split point's best explanation is final before pieces are added after it
+  for (let start = 0; start < n; start++) {
+    const base = best[start]!;
+    if (base === Infinity || pieces[start]! >= MAX_PIECES) continue;
+    vocab.piecesAt(word, start, (end, rank) => {
+      if (end - start === MIN_PIECE && rank > SHORT_PIECE_MAX_RANK) return;
+      const c = base + cost(rank) + PIECE_PENALTY;
+      // strictly cheaper only: of equal explanations, the one whose last piece starts earliest stays
       if (c < best[end]!) {
         best[end] = c;
         from[end] = start;
         pieces[end] = pieces[start]! + 1;
       }
-    }
+    });
   }
   if (best[n] === Infinity || pieces[n]! < 2) return null;
   const out: string[] = [];

@@ -1,4 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { PieceIndex } from './piece-index.js';
+import { MAX_PIECE } from './segment.js';
+import type { Vocabulary } from './segment.js';
 import { SimdDots } from './simd-dots.js';
 
 /**
@@ -105,8 +108,10 @@ export interface Neighbour {
 }
 
 /** Lookup side of a loaded table: ids by word, dequantised vectors, frequency ranks, neighbours. */
-export class WordVectors {
+export class WordVectors implements Vocabulary {
   private readonly ids = new Map<string, number>();
+  /** see piecesAt(); built on first use */
+  private pieces: PieceIndex | null = null;
   /** see neighbours() */
   private readonly cuts: number[];
   private tails: Float32Array | null = null;
@@ -133,6 +138,12 @@ export class WordVectors {
 
   id(word: string): number | undefined {
     return this.ids.get(word);
+  }
+
+  /** Segmentation's vocabulary (see segment.ts): the known words starting at `start`, with their ranks. */
+  piecesAt(word: string, start: number, found: (end: number, rank: number) => void): void {
+    this.pieces ??= new PieceIndex(this.words, MAX_PIECE, (w) => this.ids.get(w));
+    this.pieces.piecesAt(word, start, (end, id) => found(end, this.ranks[id]!));
   }
 
   word(id: number): string {

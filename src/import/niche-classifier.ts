@@ -1,9 +1,9 @@
 import { inferredNiches, NICHE_LIST_MIN_P } from '../domain/creator.js';
 import type { Creator, NicheScore } from '../domain/creator.js';
 import { stopWords } from '../providers/embeddings/stop-words.js';
-import { getNiche } from '../providers/llm/niche-lexicon.js';
-import { hasPrefix, matches, textView } from '../providers/llm/text-features.js';
-import type { Term, TextView } from '../providers/llm/text-features.js';
+import { getNiche, nicheEvidence } from '../providers/llm/niche-lexicon.js';
+import { textView } from '../providers/llm/text-features.js';
+import type { TextView } from '../providers/llm/text-features.js';
 
 /**
  * Creator niches inferred from the imported corpus itself, never from its labels.
@@ -73,33 +73,15 @@ export function nicheDoc(c: CreatorText): NicheDoc {
 }
 
 /**
- * The lexicon's evidence score for one niche (as `detectNiches` weighs it: a name 3, a related word
- * 1, a hashtag prefix ½, at most two), each distinct word counted once. A phrase is only looked
- * for when its first word or its one-word form occurs: captions are long and lexicons are big.
+ * The lexicon's evidence score for one niche, as `detectNiches` weighs it: a name 3, a related word
+ * 1, a hashtag prefix ½ (at most two), each distinct word counted once. `nicheEvidence` looks the
+ * text's tokens up in the lexicon's trigger index once per text, for all niches.
  */
 function evidenceScore(view: TextView, id: string): number {
   const niche = getNiche(id);
   if (!niche) return 0;
-  const seen = new Set<string>();
-  const count = (terms: readonly Term[]) => {
-    let n = 0;
-    for (const t of terms) {
-      if (seen.has(t.key) || !mayMatch(view, t) || !matches(view, t)) continue;
-      seen.add(t.key);
-      n++;
-    }
-    return n;
-  };
-  const names = count(niche.names);
-  const terms = count(niche.terms);
-  const prefixes = niche.stems.filter((p) => hasPrefix(view, p)).length;
-  return 3 * names + terms + 0.5 * Math.min(prefixes, 2);
-}
-
-function mayMatch(view: TextView, t: Term): boolean {
-  if (t.kind !== 'phrase') return true;
-  const space = t.key.indexOf(' ');
-  return view.tokens.has(t.key.slice(0, space)) || view.tokens.has(t.key.replaceAll(' ', ''));
+  const ev = nicheEvidence(view, niche);
+  return 3 * ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 2);
 }
 
 /** Lexicon evidence per class; a class needs a named niche or two related words to count. */

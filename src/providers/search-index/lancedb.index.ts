@@ -201,7 +201,9 @@ export class LanceDbIndex implements CreatorIndex {
     await this.exclusive(() =>
       this.ledger.track(ctx, 'index', 'upsert', async () => {
         const table = await this.writableTable();
-        await this.writer.write(table, rows);
+        const { replaced } = await this.writer.write(table, rows);
+        // a rewritten creator may no longer use words the vocabulary lists for it
+        if (replaced > 0) await this.vocabulary?.invalidate();
         return { result: undefined, units: { objects: rows.length }, costUsd: 0 };
       }),
     );

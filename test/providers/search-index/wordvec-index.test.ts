@@ -164,6 +164,39 @@ describe('LanceDB index with the wordvec embedder', () => {
     }
   });
 
+  it('drops its vocabulary when an upsert rewrites a creator, keeps it when new creators are added', async () => {
+    const own = path.join(root, 'vocabulary-rewrite');
+    const writer = new LanceDbIndex({ dir: own, embedder }, kit.ledger);
+    try {
+      const all = creators();
+      await writer.upsert(await indexed(embedder, all), noJob);
+      await writer.optimize();
+      assert.equal(await writer.vocabulary!.has('squats'), true);
+      // a new creator: the vocabulary only misses its words, which searches probe for
+      const newcomer = { ...all[2]!, key: 'instagram:bakery' as CreatorKey, handle: 'bakery', bio: 'bread and garlic' };
+      await writer.upsert(await indexed(embedder, [newcomer]), noJob);
+      assert.equal(await writer.vocabulary!.has('squats'), true, 'adding a creator keeps the vocabulary');
+      // the gym creator now writes about something else: "squats" no longer occurs anywhere
+      const rewritten = { ...all[1]!, bio: 'beach hotel' };
+      await writer.upsert(await indexed(embedder, [rewritten]), noJob);
+      assert.equal(await writer.vocabulary!.has('squats'), false, 'a rewritten creator\'s old words are not claimed any more');
+      const db = await lancedb.connect(own);
+      const table = await db.openTable(TABLE_NAME);
+      try {
+        const hit = await table.query().fullTextSearch(new lancedb.MatchQuery('squats', 'doc')).select(['key']).limit(1).toArray();
+        assert.equal(hit.length, 0, 'and indeed no row has it');
+      } finally {
+        table.close();
+        db.close();
+      }
+      await writer.optimize();
+      assert.equal(await writer.vocabulary!.has('beach'), true);
+      assert.equal(await writer.vocabulary!.has('squats'), false);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('ignores a vocabulary file it cannot read or that another embedder built', async () => {
     const other = path.join(root, 'vocabulary-foreign');
     const vocabulary = new IndexVocabulary(other, embedder.id);

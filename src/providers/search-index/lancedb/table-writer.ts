@@ -18,14 +18,16 @@ const MAX_TRACKED_KEYS = 5_000_000;
 export class TableWriter {
   private appendOnly: { keys: Set<string>; version: number } | null = null;
 
-  async write(table: Table, rows: Row[]): Promise<{ appended: number; merged: number }> {
+  /** `replaced`: rows that overwrote an existing row of the same key (the rest were new) */
+  async write(table: Table, rows: Row[]): Promise<{ appended: number; merged: number; replaced: number }> {
     const schema = await table.schema();
     const state = await this.appendState(table);
     const fresh = state ? rows.filter((r) => !state.keys.has(r.creator.key)) : [];
     const repeat = state ? rows.filter((r) => state.keys.has(r.creator.key)) : rows;
     if (fresh.length > 0) await table.add(toArrowTable(schema, fresh));
+    let replaced = 0;
     if (repeat.length > 0) {
-      await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrowTable(schema, repeat));
+      ({ numUpdatedRows: replaced } = await table.mergeInsert('key').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(toArrowTable(schema, repeat)));
     }
     await ensureFtsIndex(table);
     if (state) {
@@ -33,7 +35,7 @@ export class TableWriter {
       state.version = await table.version();
       if (state.keys.size > MAX_TRACKED_KEYS) this.appendOnly = null;
     }
-    return { appended: fresh.length, merged: repeat.length };
+    return { appended: fresh.length, merged: repeat.length, replaced };
   }
 
   /** Forget what we know (after a reset, a compaction or any doubt). */

@@ -29,7 +29,8 @@ interface VocabularyDocument {
  * inflected (kittens for kitten), in a row written after the last build, or that the index drops
  * as a stop word, is not here, and the caller probes the index for it as before. So searches give
  * exactly the answers they gave without it. Built by `optimize` (after a bulk import) and deleted
- * by whatever removes rows (a removed creator's words would otherwise stay "present").
+ * by whatever removes or rewrites rows (a removed creator's words, or words a rewritten creator no
+ * longer uses, would otherwise stay "present"); rows added as new keep it (it only misses their words).
  */
 export class IndexVocabulary {
   private words: ReadonlySet<string> = new Set();

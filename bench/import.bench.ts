@@ -66,14 +66,24 @@ async function importOnce(label: string, file: string, keepDir = '') {
     const base = await parseOnly(file);
     let importingEndMs = 0;
     let lastLog = 0;
+    const cpuStart = cpuSeconds();
+    let cpuAtOptimise = Number.NaN;
     const summary = await importFile(ctx, file, {}, (p: ImportProgress) => {
-      if (p.phase === 'optimizing' && importingEndMs === 0) importingEndMs = p.elapsedMs;
+      if (p.phase === 'optimizing' && importingEndMs === 0) {
+        importingEndMs = p.elapsedMs;
+        cpuAtOptimise = cpuSeconds();
+      }
       if (p.phase === 'importing' && p.elapsedMs - lastLog > 30_000) {
         lastLog = p.elapsedMs;
         console.log(`[bench:import] ${label}: ${p.imported} imported after ${fmt(p.elapsedMs / 1000)} s`);
       }
     });
-    if (importingEndMs === 0) importingEndMs = summary.durationMs;
+    const cpuEnd = cpuSeconds();
+    if (importingEndMs === 0) {
+      importingEndMs = summary.durationMs;
+      cpuAtOptimise = cpuEnd;
+    }
+    const cpu = { importing: cpuAtOptimise - cpuStart, optimising: cpuEnd - cpuAtOptimise };
     console.log(`[bench:import] ${label}: ${summary.imported} in ${fmt(summary.durationMs / 1000)} s = ${fmt(summary.ratePerSec)}/s`);
     const rss = process.memoryUsage().rss;
     if (keepDir !== '') {
@@ -89,12 +99,18 @@ async function importOnce(label: string, file: string, keepDir = '') {
       console.log(`[bench:import] kept the index in ${dir}`);
     }
     const threads = ctx.providers.embedder.local ? defaultImportThreads() : 1;
-    return { label, file, base, summary, importingEndMs, rss, sizeMb: mb(statSync(file).size), stages, embedderId: ctx.providers.embedder.id, threads };
+    return { label, file, base, summary, importingEndMs, cpu, rss, sizeMb: mb(statSync(file).size), stages, embedderId: ctx.providers.embedder.id, threads };
   } finally {
     await ctx.close();
     await env.cleanup();
     if (keepDir === '') rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** CPU time of the whole process so far: the importer's thread, its worker threads and LanceDB's own threads. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /**
@@ -180,6 +196,25 @@ async function main(): Promise<void> {
           fmt(scalar / 1000),
           steps.vocabulary === undefined ? 'none' : fmt(steps.vocabulary / 1000),
           r.summary.optimizeMs > 0 ? (rows / r.summary.optimizeMs) * 1000 : 'n/a',
+        ];
+      }),
+    ),
+    '',
+    `Where the CPU goes: CPU seconds of the whole process (the importer, its worker threads and LanceDB's threads) before and during optimise, and`,
+    `cores busy = CPU s ÷ wall s, of the ${os.availableParallelism()} this machine has: a phase near ${os.availableParallelism()} is bound by CPU, and only less work makes it faster here.`,
+    '',
+    table(
+      ['file', 'before optimise: wall s', 'CPU s', 'cores busy', 'optimise: wall s', 'CPU s', 'cores busy'],
+      results.map((r) => {
+        const optimiseS = (r.summary.durationMs - r.importingEndMs) / 1000;
+        return [
+          r.label,
+          fmt(r.importingEndMs / 1000),
+          fmt(r.cpu.importing),
+          fmt(r.cpu.importing / (r.importingEndMs / 1000), 2),
+          fmt(optimiseS),
+          fmt(r.cpu.optimising),
+          optimiseS > 0 ? fmt(r.cpu.optimising / optimiseS, 2) : 'n/a',
         ];
       }),
     ),

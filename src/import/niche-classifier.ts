@@ -1,7 +1,7 @@
 import { inferredNiches, NICHE_LIST_MIN_P } from '../domain/creator.js';
 import type { Creator, NicheScore } from '../domain/creator.js';
 import { stopWords } from '../providers/embeddings/stop-words.js';
-import { getNiche, nicheEvidence } from '../providers/llm/niche-lexicon.js';
+import { evidenceScore, getNiche, nicheEvidence } from '../providers/llm/niche-lexicon.js';
 import { textView } from '../providers/llm/text-features.js';
 import type { TextView } from '../providers/llm/text-features.js';
 
@@ -72,22 +72,16 @@ export function nicheDoc(c: CreatorText): NicheDoc {
   return { features, seed: seedScores(view) };
 }
 
-/**
- * The lexicon's evidence score for one niche, as `detectNiches` weighs it: a name 3, a related word
- * 1, a hashtag prefix ½ (at most two), each distinct word counted once. `nicheEvidence` looks the
- * text's tokens up in the lexicon's trigger index once per text, for all niches.
- */
-function evidenceScore(view: TextView, id: string): number {
+/** The lexicon's evidence score for one niche, as `detectNiches` weighs it (`evidenceScore`). */
+function seedEvidence(view: TextView, id: string): number {
   const niche = getNiche(id);
-  if (!niche) return 0;
-  const ev = nicheEvidence(view, niche);
-  return 3 * ev.names.length + ev.terms.length + 0.5 * Math.min(ev.prefixHits, 2);
+  return niche ? evidenceScore(nicheEvidence(view, niche)) : 0;
 }
 
 /** Lexicon evidence per class; a class needs a named niche or two related words to count. */
 function seedScores(view: TextView): number[] {
   const raw = CLASSES.map((c) =>
-    c === OTHER ? Math.max(0, ...OTHER_SEEDS.map((o) => evidenceScore(view, o))) : evidenceScore(view, c),
+    c === OTHER ? Math.max(0, ...OTHER_SEEDS.map((o) => seedEvidence(view, o))) : seedEvidence(view, c),
   );
   return raw.map((s) => (s >= 2 ? s : 0));
 }

@@ -11,7 +11,7 @@ import { stopWords } from './stop-words.js';
  * sublinear term frequency and L2-normalised (cosine = dot product).
  */
 
-const FNV_OFFSET = 0x811c9dc5;
+export const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** distinct seeds keep the feature kinds apart in hash space */
 const SEED_WORD = FNV_OFFSET;
@@ -63,7 +63,7 @@ export class HashingEmbedder implements Embedder {
     let prev: string | null = null;
     for (const token of tokenize(text)) {
       features.add(hashString(SEED_WORD, token), WEIGHT_WORD);
-      if (prev !== null) features.add(hashString(step(hashString(SEED_BIGRAM, prev), SEPARATOR), token), WEIGHT_BIGRAM);
+      if (prev !== null) features.add(hashString(fnvStep(hashString(SEED_BIGRAM, prev), SEPARATOR), token), WEIGHT_BIGRAM);
       prev = token;
       addCharNgrams(features, token);
     }
@@ -108,22 +108,23 @@ function addCharNgrams(into: FeatureCounts, token: string): void {
   const at = (i: number) => (i === 0 || i === n - 1 ? BOUNDARY : token.charCodeAt(i - 1));
   for (let size = 3; size <= 4; size++) {
     for (let start = 0; start + size <= n; start++) {
-      let h = step(SEED_CHAR, size);
-      for (let i = start; i < start + size; i++) h = step(h, at(i));
+      let h = fnvStep(SEED_CHAR, size);
+      for (let i = start; i < start + size; i++) h = fnvStep(h, at(i));
       into.add(h, WEIGHT_CHAR);
     }
   }
 }
 
-function step(h: number, code: number): number {
+/** One step of FNV-1a over a UTF-16 code unit (both bytes); also the word segmentation's prefix hash. */
+export function fnvStep(h: number, code: number): number {
   // FNV-1a over UTF-16 code units, both bytes, so non-Latin scripts spread over all buckets
   h = Math.imul(h ^ (code & 0xff), FNV_PRIME);
   return Math.imul(h ^ (code >>> 8), FNV_PRIME);
 }
 
-function hashString(seed: number, s: string): number {
+export function hashString(seed: number, s: string): number {
   let h = seed;
-  for (let i = 0; i < s.length; i++) h = step(h, s.charCodeAt(i));
+  for (let i = 0; i < s.length; i++) h = fnvStep(h, s.charCodeAt(i));
   return h;
 }
 

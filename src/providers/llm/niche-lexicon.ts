@@ -362,13 +362,18 @@ function lexiconMatches(view: TextView): LexiconMatches {
   return found;
 }
 
+/** How much a text's evidence says about its niche: a name 3, a related word 1, a hashtag prefix ½ (at most two). */
+export function evidenceScore(ev: NicheEvidence): number {
+  return 3 * ev.names.length + ev.terms.length + Math.min(ev.prefixHits, 2) * 0.5;
+}
+
 /** Niches a text is about, strongest first: named niches, or niches with at least two related words. */
 export function detectNiches(view: TextView, opts: { minScore?: number } = {}): { evidence: NicheEvidence; score: number }[] {
   const minScore = opts.minScore ?? 2;
   const found: { evidence: NicheEvidence; score: number }[] = [];
   for (const niche of niches) {
     const ev = nicheEvidence(view, niche);
-    const score = 3 * ev.names.length + ev.terms.length + Math.min(ev.prefixHits, 2) * 0.5;
+    const score = evidenceScore(ev);
     if (ev.names.length > 0 || score >= minScore) found.push({ evidence: ev, score });
   }
   return found.sort((a, b) => b.score - a.score || a.evidence.niche.id.localeCompare(b.evidence.niche.id));

@@ -7,7 +7,8 @@ import { loadConfig } from '../../../src/config.js';
 import { createEmbedder } from '../../../src/providers/embeddings/create-embedder.js';
 import { noJob } from '../../../src/providers/ledger.js';
 import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
-import { PieceIndex, pieceHash } from '../../../src/providers/embeddings/wordvec/piece-index.js';
+import { FNV_OFFSET, hashString } from '../../../src/providers/embeddings/hashing.embedder.js';
+import { PieceIndex } from '../../../src/providers/embeddings/wordvec/piece-index.js';
 import { MAX_PIECE, segmentWord, sliceVocabulary } from '../../../src/providers/embeddings/wordvec/segment.js';
 import { seededRandom } from '../../../src/import/seeded-random.js';
 import { SimdDots } from '../../../src/providers/embeddings/wordvec/simd-dots.js';
@@ -257,9 +258,9 @@ describe('hashtag segmentation', () => {
     let pair: [string, string] | null = null;
     while (!pair) {
       const s = Array.from({ length: 7 }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
-      const other = seen.get(pieceHash(s));
+      const other = seen.get(hashString(FNV_OFFSET, s));
       if (other !== undefined && other !== s) pair = [other, s];
-      else seen.set(pieceHash(s), s);
+      else seen.set(hashString(FNV_OFFSET, s), s);
     }
     const [a, b] = pair;
     const found = (index: PieceIndex, word: string) => {

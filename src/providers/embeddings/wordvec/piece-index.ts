@@ -1,3 +1,5 @@
+import { FNV_OFFSET, fnvStep } from '../hashing.embedder.js';
+
 /**
  * Which slices of a run-together word are known words, found without cutting the word into slices.
  *
@@ -10,8 +12,9 @@
  * compared, so a hash collision never makes a slice a word; where two words share a hash, the slice
  * is looked up by name. The answers are exactly those of looking up every slice.
  *
- * Prefixes are kept in an open-addressing table of two Int32Arrays, at most 70 % full (8 MB for the
- * 551k prefixes of the wink table's 235k words), built on first use.
+ * Prefixes are hashed with FNV-1a (`hashString(FNV_OFFSET, prefix)` of the hashing embedder) and kept
+ * in an open-addressing table of two Int32Arrays, at most 70 % full (8 MB for the 554k prefixes of
+ * the wink table's words), built on first use.
  */
 
 /** slot value: nothing here */
@@ -21,21 +24,6 @@ const PREFIX = -1;
 /** slot value: two different words have this hash; look the slice up by name */
 const AMBIGUOUS = -2;
 // any other value v > 0: the word with id v − 1 (checked letter by letter)
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over the UTF-16 code units (both bytes) */
-export function pieceHashStep(h: number, code: number): number {
-  h = Math.imul(h ^ (code & 0xff), FNV_PRIME);
-  return Math.imul(h ^ (code >>> 8), FNV_PRIME);
-}
-
-export function pieceHash(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) h = pieceHashStep(h, s.charCodeAt(i));
-  return h;
-}
 
 export class PieceIndex {
   private keys = new Int32Array(1 << 12);
@@ -57,7 +45,7 @@ export class PieceIndex {
       if (w.length < 2 || w.length > maxLength || idOf(w) !== id) continue;
       let h = FNV_OFFSET;
       for (let i = 0; i < w.length; i++) {
-        h = pieceHashStep(h, w.charCodeAt(i));
+        h = fnvStep(h, w.charCodeAt(i));
         this.mark(h, i === w.length - 1 ? id + 1 : PREFIX);
       }
     }
@@ -71,7 +59,7 @@ export class PieceIndex {
     const last = Math.min(word.length, start + this.maxLength);
     let h = FNV_OFFSET;
     for (let end = start + 1; end <= last; end++) {
-      h = pieceHashStep(h, word.charCodeAt(end - 1));
+      h = fnvStep(h, word.charCodeAt(end - 1));
       const v = this.lookup(h);
       if (v === EMPTY) return;
       if (v === PREFIX || end - start < 2) continue;

@@ -6,6 +6,7 @@ import { HashingEmbedder, tokenize } from './hashing.embedder.js';
 import { CONVERSION_ID, ensureWordVectors } from './wordvec/convert.js';
 import type { EnsureLogger } from './wordvec/convert.js';
 import { MIN_SEGMENT_LENGTH, segmentWord } from './wordvec/segment.js';
+import { GenerationalCache } from './wordvec/generational-cache.js';
 import { loadWordVectors } from './wordvec/word-vectors.js';
 import type { Neighbour, WordVectors } from './wordvec/word-vectors.js';
 
@@ -32,6 +33,7 @@ export interface WordVecEmbedderOptions {
 const SIF_A = 3e-4;
 /** Zipf normaliser for a ~400k-word vocabulary: H ≈ ln(400k) + 0.58 */
 const ZIPF_H = 13.5;
+/** entries per generation of the resolved-token and related-word caches (each holds at most twice this) */
 const CACHE_LIMIT = 200_000;
 
 /** Expansion: at most this many neighbours per word, only close ones, searched among frequent words. */
@@ -63,8 +65,8 @@ export class WordVecEmbedder implements Embedder {
   private wv: WordVectors | null;
   private loading: Promise<WordVectors> | null = null;
   private readonly fallback: HashingEmbedder | null;
-  private readonly resolved = new Map<string, Resolved | null>();
-  private readonly relatedCache = new Map<string, Neighbour[]>();
+  private readonly resolved = new GenerationalCache<string, Resolved | null>(CACHE_LIMIT);
+  private readonly relatedCache = new GenerationalCache<string, Neighbour[]>(CACHE_LIMIT);
 
   constructor(
     private readonly opts: WordVecEmbedderOptions,
@@ -129,7 +131,7 @@ export class WordVecEmbedder implements Embedder {
         // inflections add nothing to a stemmed full-text index: dog → dogs
         .filter((n) => !n.word.startsWith(word) && !word.startsWith(n.word))
         .slice(0, RELATED_PER_WORD * 2);
-      this.remember(this.relatedCache, word, related);
+      this.relatedCache.set(word, related);
     }
     return related;
   }
@@ -211,13 +213,8 @@ export class WordVecEmbedder implements Embedder {
         r = { ids, weights: ids.map((i) => sif(wv.rank(i)) * share) };
       }
     }
-    this.remember(this.resolved, token, r);
+    this.resolved.set(token, r);
     return r;
-  }
-
-  private remember<V>(cache: Map<string, V>, key: string, value: V): void {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, value);
   }
 
   private vectors(): Promise<WordVectors> {

@@ -18,6 +18,11 @@ export interface CreatorWorkReply {
   vectors: Float32Array;
   /** significant niches per creator, or null without a model */
   niches: NicheScore[][] | null;
+  /**
+   * the batch documents' words the embedder's vocabulary keeps (`relatedVocabulary`) that this
+   * worker has not sent before; null when the embedder has no vocabulary
+   */
+  words: string[] | null;
   /** the worker's time on this batch */
   busyMs: number;
 }
@@ -88,8 +93,12 @@ export class CreatorWorkPool {
     });
   }
 
-  /** Niches and vectors of a batch, in the batch's order. */
-  run(creators: Creator[]): Promise<{ vectors: Float32Array[]; niches: NicheScore[][] | null }> {
+  /**
+   * Niches and vectors of a batch, in the batch's order, and the batch documents' vocabulary words
+   * (only those its worker has not returned before: all batches' words together are all words of
+   * all documents; null when the embedder keeps no vocabulary).
+   */
+  run(creators: Creator[]): Promise<{ vectors: Float32Array[]; niches: NicheScore[][] | null; words: string[] | null }> {
     if (this.closed) return Promise.reject(new Error('import worker pool is closed'));
     const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
@@ -101,6 +110,7 @@ export class CreatorWorkPool {
       return {
         vectors: creators.map((_, i) => reply.vectors.subarray(i * this.dimension, (i + 1) * this.dimension)),
         niches: reply.niches,
+        words: reply.words,
       };
     });
   }

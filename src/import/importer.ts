@@ -193,30 +193,35 @@ export async function importFile(
   }
   const writeBatchSize = Math.max(batchSize, opts.writeBatchSize ?? DEFAULT_WRITE_BATCH_SIZE);
   const maxInFlight = pool ? threads * 2 : 1;
-  const inFlight: Promise<IndexedCreator[]>[] = [];
+  // a batch's rows, and the words of their documents when the workers found them (see UpsertOptions)
+  type Prepared = { rows: IndexedCreator[]; words: string[] | null };
+  const inFlight: Promise<Prepared>[] = [];
   let ready: IndexedCreator[] = [];
+  /** words of the documents in `ready`; null once a batch came without them */
+  let readyWords: string[] | null = [];
   let writing: Promise<void> | null = null;
   let batch: Creator[] = [];
 
   let inThreadMs = 0;
-  const prepare = async (creators: Creator[]): Promise<IndexedCreator[]> => {
+  const prepare = async (creators: Creator[]): Promise<Prepared> => {
     if (pool) {
-      const { vectors, niches } = await pool.run(creators);
-      return creators.map((creator, i) => {
+      const { vectors, niches, words } = await pool.run(creators);
+      const rows = creators.map((creator, i) => {
         if (niches) creator.niches = niches[i]!;
         return { creator, vector: Array.from(vectors[i]!) };
       });
+      return { rows, words };
     }
     // one call per batch: remote embedders split it into requests of their own batch size
     const t0 = performance.now();
     const vectors = await embedder.embed(creators.map(creatorDocument), noJob);
     inThreadMs += performance.now() - t0;
-    return creators.map((creator, i) => ({ creator, vector: vectors[i]! }));
+    return { rows: creators.map((creator, i) => ({ creator, vector: vectors[i]! })), words: null };
   };
-  const write = async (rows: IndexedCreator[]) => {
+  const write = async (rows: IndexedCreator[], words: string[] | null) => {
     if (writing) await writing;
     opts.signal?.throwIfAborted();
-    writing = index.upsert(rows, noJob).then(() => {
+    writing = index.upsert(rows, noJob, words ? { documentWords: words } : {}).then(() => {
       imported += rows.length;
       progress('importing');
     });
@@ -224,14 +229,18 @@ export async function importFile(
     writing.catch(() => {});
   };
   const writeReady = async () => {
-    const rows = ready;
+    const [rows, words] = [ready, readyWords];
     ready = [];
-    await write(rows);
+    readyWords = [];
+    await write(rows, words);
   };
   /** Takes the oldest prepared batches; writes once a group is full (and what is left, `all` at the end). */
   const settle = async (all: boolean) => {
     while (inFlight.length > 0 && (all || inFlight.length >= maxInFlight)) {
-      ready.push(...(await inFlight.shift()!));
+      const prepared = await inFlight.shift()!;
+      ready.push(...prepared.rows);
+      if (readyWords && prepared.words) for (const word of prepared.words) readyWords.push(word);
+      else readyWords = null;
       if (ready.length >= writeBatchSize) await writeReady();
     }
     if (all && ready.length > 0) await writeReady();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AppContext } from '../../src/app/context.js';
@@ -11,6 +11,7 @@ import { formatSummary } from '../../src/import/progress.js';
 import type { BadRow, ImportProgress } from '../../src/import/importer.js';
 import { ImportFormatError } from '../../src/import/records.js';
 import { HashingEmbedder } from '../../src/providers/embeddings/hashing.embedder.js';
+import { WordVecEmbedder } from '../../src/providers/embeddings/wordvec.embedder.js';
 import { noJob } from '../../src/providers/ledger.js';
 import { IndexEmbedderMismatchError } from '../../src/providers/search-index/creator-index.js';
 import { LanceDbIndex } from '../../src/providers/search-index/lancedb.index.js';
@@ -68,6 +69,31 @@ describe('importFile on the real data', () => {
       assert.equal(y.length, x.length);
       assert.ok(x.every((v, i) => Math.abs(v - y[i]!) < 1e-6), `vector of ${k}`);
     }
+  });
+
+  it('hands the index the words its worker threads found, and the vocabulary is the one reading the documents gives', async () => {
+    // the real word-vector table (converted once here, ~8 s): the embedder that keeps a vocabulary
+    const wordvec = new WordVecEmbedder({ dir: path.join(t.dataDir, 'wordvec'), fallbackDim: 64, logger: { info() {}, warn() {} } }, t.ctx.ledger);
+    const read = await deps(wordvec);
+    const pooled = await deps(wordvec);
+    const given: (number | undefined)[] = [];
+    const index = pooled.providers.index as LanceDbIndex;
+    const upsert = index.upsert.bind(index);
+    index.upsert = (batch, ctx, opts) => {
+      given.push(opts?.documentWords?.length);
+      return upsert(batch, ctx, opts);
+    };
+    const limit = 1200;
+    await importFile(read, kimProfilesCsv(), { limit, threads: 1, batchSize: 200 });
+    await importFile(pooled, kimProfilesCsv(), { limit, threads: 2, batchSize: 200, writeBatchSize: 400 });
+    assert.ok(given.length >= 3 && given.every((n) => n !== undefined && n > 0), `words with every write: ${given.join(',')}`);
+    const vocabularyOf = async (d: Awaited<ReturnType<typeof deps>>) => {
+      const { words, rows } = JSON.parse(await readFile((d.providers.index as LanceDbIndex).vocabulary!.file, 'utf8')) as { words: string[]; rows: number };
+      return { words, rows };
+    };
+    const [a, b] = [await vocabularyOf(read), await vocabularyOf(pooled)];
+    assert.ok(a.words.length > 1000, `${a.words.length} words`);
+    assert.deepEqual(b, a);
   });
 
   it('imports a slice of the Kim profiles, and a fitness query ranks fitness creators first', async () => {

@@ -15,11 +15,29 @@ export type LocalEmbedderSpec =
 /** A ledger that records nothing: a worker's embedding is local work of a caller that does its own accounting. */
 const silentLedger = Ledger.silent(defaultPrices);
 
+/** An embedder opened in a worker thread: its one-text function, and its `relatedVocabulary` when it has one. */
+export interface OpenedLocalEmbedder {
+  id: string;
+  dimension: number;
+  /** `words`, when given, receives the text's distinct tokens where the embedder finds them anyway (see vocabularyWord) */
+  embedOne(text: string, words?: Set<string>): Float32Array;
+  /**
+   * The embedder's `relatedVocabulary()`, resolved (an index keeps only these words of its
+   * documents); present only where `embedOne` fills its `words`.
+   */
+  vocabularyWord?: (word: string) => boolean;
+}
+
 /** Builds the embedder a spec describes and returns its one-text function (the table loaded first). */
-export async function openLocalEmbedder(spec: LocalEmbedderSpec): Promise<{ id: string; dimension: number; embedOne(text: string): Float32Array }> {
+export async function openLocalEmbedder(spec: LocalEmbedderSpec): Promise<OpenedLocalEmbedder> {
   if (spec.kind === 'hashing') return new HashingEmbedder({ dimension: spec.dimension }, silentLedger);
   const quiet = { info: () => {}, warn: () => {} };
   const embedder = new WordVecEmbedder({ dir: spec.dir, fallbackDim: spec.fallbackDim, logger: quiet, ...(spec.source ? { source: spec.source } : {}) }, silentLedger);
   await embedder.open();
-  return { id: embedder.id, dimension: embedder.dimension, embedOne: (text) => embedder.embedOpened(text) };
+  return {
+    id: embedder.id,
+    dimension: embedder.dimension,
+    embedOne: (text, words) => embedder.embedOpened(text, words),
+    vocabularyWord: await embedder.relatedVocabulary(),
+  };
 }

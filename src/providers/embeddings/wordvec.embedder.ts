@@ -136,17 +136,21 @@ export class WordVecEmbedder implements Embedder {
     return related;
   }
 
-  /** The vector of one text, once `open()` has loaded the table (hot loops without the ledger). */
-  embedOpened(text: string): Float32Array {
+  /**
+   * The vector of one text, once `open()` has loaded the table (hot loops without the ledger).
+   * `words`, when given, receives the text's distinct tokens (`tokenize`), which it had to find anyway.
+   */
+  embedOpened(text: string, words?: Set<string>): Float32Array {
     if (!this.wv) throw new Error('WordVecEmbedder.embedOpened before open()');
-    return this.embedWith(this.wv, text);
+    return this.embedWith(this.wv, text, words);
   }
 
-  /** The vector of one text with a loaded table. */
-  embedWith(wv: WordVectors, text: string): Float32Array {
+  /** The vector of one text with a loaded table (`words`: as in embedOpened). */
+  embedWith(wv: WordVectors, text: string, words?: Set<string>): Float32Array {
     const dim = wv.dimension;
     const counts = new Map<string, number>();
     for (const token of tokenize(text)) counts.set(token, (counts.get(token) ?? 0) + 1);
+    if (words) for (const token of counts.keys()) words.add(token);
 
     const sum = new Float64Array(dim);
     let knownMass = 0;

@@ -10,6 +10,19 @@ export interface IndexedCreator {
   vector: number[];
 }
 
+/** What a caller may tell an index about a batch besides its rows. */
+export interface UpsertOptions {
+  /**
+   * Words of the batch's creator documents (as the embedder's `tokenize` splits them) that the
+   * embedder's `relatedVocabulary` keeps, from a caller that tokenized the documents anyway (a bulk
+   * import's worker threads); a word given with an earlier batch to the same index object may be
+   * left out. An index that keeps a vocabulary of its documents uses them instead of reading every
+   * document again, where it can tell they cover the whole table (LanceDB: every row written
+   * through this object since the table was empty, each batch with its words).
+   */
+  documentWords?: readonly string[];
+}
+
 export interface IndexInfo {
   backend: string;
   /** id of the embedder that built the vectors (e.g. "hashing-v1", "openai:text-embedding-3-small") */
@@ -31,7 +44,7 @@ export interface CreatorIndex {
   readonly location: string;
   /** opens or creates the index; `embedder`/`dimension` are recorded on creation and checked later */
   open(): Promise<void>;
-  upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void>;
+  upsert(batch: IndexedCreator[], ctx: CallContext, opts?: UpsertOptions): Promise<void>;
   hybridSearch(query: HybridQuery, ctx: CallContext): Promise<SearchHit[]>;
   /** exact lookups by key; unknown keys are left out */
   get(keys: CreatorKey[], ctx: CallContext): Promise<Creator[]>;

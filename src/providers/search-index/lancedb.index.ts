@@ -9,7 +9,7 @@ import { creatorDocument } from '../embeddings/embedder.js';
 import type { CallContext, Ledger } from '../ledger.js';
 import { noJob } from '../ledger.js';
 import { IndexEmbedderMismatchError, IndexNichesMissingError } from './creator-index.js';
-import type { CreatorIndex, IndexedCreator, IndexInfo, IndexStats, RemoveSelector } from './creator-index.js';
+import type { CreatorIndex, IndexedCreator, IndexInfo, IndexStats, RemoveSelector, UpsertOptions } from './creator-index.js';
 import { StatsAccumulator } from './index-stats.js';
 import {
   META_DIMENSION,
@@ -163,7 +163,7 @@ export class LanceDbIndex implements CreatorIndex {
   private table: Table | null = null;
   /** serialises this process's writes; concurrent merge-inserts on one table only conflict */
   private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly writer = new TableWriter();
+  private writer = new TableWriter();
   private warming: Promise<void> | null = null;
   private readonly expansion: KeywordExpansion | null;
   /** the documents' words the expansion may ask about; only with an expanding embedder */
@@ -193,15 +193,17 @@ export class LanceDbIndex implements CreatorIndex {
     await this.currentTable(true);
   }
 
-  async upsert(batch: IndexedCreator[], ctx: CallContext): Promise<void> {
+  async upsert(batch: IndexedCreator[], ctx: CallContext, opts: UpsertOptions = {}): Promise<void> {
     if (batch.length === 0) return;
     const byKey = new Map<string, IndexedCreator>();
     for (const item of batch) byKey.set(item.creator.key, item);
     const rows = [...byKey.values()].map((b) => ({ creator: b.creator, doc: creatorDocument(b.creator), vector: b.vector }));
+    // a key twice in one batch: the words given may include those of the copy that lost
+    const words = byKey.size === batch.length ? opts.documentWords : undefined;
     await this.exclusive(() =>
       this.ledger.track(ctx, 'index', 'upsert', async () => {
         const table = await this.writableTable();
-        const { replaced } = await this.writer.write(table, rows);
+        const { replaced } = await this.writer.write(table, rows, words);
         // a rewritten creator may no longer use words the vocabulary lists for it
         if (replaced > 0) await this.vocabulary?.invalidate();
         return { result: undefined, units: { objects: rows.length }, costUsd: 0 };
@@ -215,13 +217,18 @@ export class LanceDbIndex implements CreatorIndex {
    */
   async optimize(): Promise<OptimizeReport> {
     return this.exclusive(() => {
-      this.writer.forget();
+      // the words of a bulk load through this object, when they are all of the table's
+      const written = this.writer;
+      this.writer = new TableWriter();
       return this.withTable(
         async (table) => {
+          const documentWords = await written.documentWords(table);
           const report = await optimizeTable(table, { vectorIndexMinRows: this.vectorIndexMinRows });
           if (this.vocabulary && this.embedder.relatedVocabulary) {
             const t0 = performance.now();
-            await this.vocabulary.build(table, await this.embedder.relatedVocabulary());
+            const keep = await this.embedder.relatedVocabulary();
+            if (documentWords) await this.vocabulary.save(documentWords, report.rows, keep);
+            else await this.vocabulary.build(table, keep);
             report.steps.vocabulary = performance.now() - t0;
             report.durationMs += report.steps.vocabulary;
           }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as lancedb from '@lancedb/lancedb';
 import type { Creator, CreatorKey } from '../../../src/domain/creator.js';
+import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embedder.js';
 import type { WordVectors } from '../../../src/providers/embeddings/wordvec/word-vectors.js';
 import { WordVecEmbedder } from '../../../src/providers/embeddings/wordvec.embedder.js';
@@ -194,6 +195,74 @@ describe('LanceDB index with the wordvec embedder', () => {
       assert.equal(await writer.vocabulary!.has('squats'), false);
     } finally {
       await writer.close();
+    }
+  });
+
+  it('builds the vocabulary from the words a bulk load gave with every batch, the same words reading the documents finds', async () => {
+    const all = creators();
+    const wordsOf = (cs: Creator[]) => [...new Set(cs.flatMap((c) => tokenize(creatorDocument(c))))];
+    const fileWords = async (ix: LanceDbIndex) => {
+      const { words, rows } = JSON.parse(await readFile(ix.vocabulary!.file, 'utf8')) as { words: string[]; rows: number };
+      return { words, rows };
+    };
+    /** writes the creators in two batches (each with `words(batch)`, or none), then optimises */
+    const load = async (name: string, words: (batch: Creator[], i: number) => string[] | undefined, before?: () => Promise<void>) => {
+      const ix = new LanceDbIndex({ dir: path.join(root, name), embedder }, kit.ledger);
+      await before?.();
+      for (const [i, batch] of [all.slice(0, 2), all.slice(2)].entries()) {
+        const documentWords = words(batch, i);
+        await ix.upsert(await indexed(embedder, batch), noJob, documentWords ? { documentWords } : {});
+      }
+      await ix.optimize();
+      return ix;
+    };
+    const read = await load('vocabulary-read', () => undefined);
+    const given = await load('vocabulary-given', (batch) => wordsOf(batch));
+    // "kitten" is no creator's word: where it shows up, the given words were used, not the documents
+    const marked = await load('vocabulary-marked', (batch, i) => [...wordsOf(batch), ...(i === 0 ? ['kitten'] : [])]);
+    const partly = await load('vocabulary-partly', (batch, i) => (i === 0 ? [...wordsOf(batch), 'kitten'] : undefined));
+    const notFromEmpty = await load('vocabulary-not-empty', (batch) => [...wordsOf(batch), 'kitten'], async () => {
+      // another writer (another process) wrote first: this object does not know every row
+      const other = new LanceDbIndex({ dir: path.join(root, 'vocabulary-not-empty'), embedder }, kit.ledger);
+      await other.upsert(await indexed(embedder, [all[0]!]), noJob);
+      await other.close();
+    });
+    try {
+      const expected = await fileWords(read);
+      assert.ok(expected.words.includes('squats') && expected.words.includes('puppy'));
+      assert.deepEqual(await fileWords(given), expected, 'the same file as reading every document');
+      assert.equal(await marked.vocabulary!.has('kitten'), true, 'the given words were used');
+      assert.equal(await partly.vocabulary!.has('kitten'), false, 'a batch without words: the documents are read');
+      assert.equal(await partly.vocabulary!.has('squats'), true);
+      assert.equal(await notFromEmpty.vocabulary!.has('kitten'), false, 'rows it did not write: the documents are read');
+      assert.equal(await notFromEmpty.vocabulary!.has('squats'), true);
+    } finally {
+      for (const ix of [read, given, marked, partly, notFromEmpty]) await ix.close();
+    }
+  });
+
+  it('reads the documents for the vocabulary when a bulk load rewrote a row or repeated a key within a batch', async () => {
+    const all = creators();
+    const withKitten = (cs: Creator[]) => [...new Set(cs.flatMap((c) => tokenize(creatorDocument(c)))), 'kitten'];
+    const rewrote = new LanceDbIndex({ dir: path.join(root, 'vocabulary-rewrote'), embedder }, kit.ledger);
+    const repeated = new LanceDbIndex({ dir: path.join(root, 'vocabulary-repeated'), embedder }, kit.ledger);
+    try {
+      await rewrote.upsert(await indexed(embedder, all), noJob, { documentWords: withKitten(all) });
+      const changed = [{ ...all[1]!, bio: 'beach hotel' }];
+      await rewrote.upsert(await indexed(embedder, changed), noJob, { documentWords: withKitten(changed) });
+      await rewrote.optimize();
+      assert.equal(await rewrote.vocabulary!.has('kitten'), false);
+      assert.equal(await rewrote.vocabulary!.has('squats'), false, 'the rewritten creator\'s old words are gone');
+      // the same key twice in one batch: the words given may be those of the copy that lost
+      const twice = [...all, { ...all[1]!, bio: 'beach hotel' }];
+      await repeated.upsert(await indexed(embedder, twice), noJob, { documentWords: withKitten(twice) });
+      await repeated.optimize();
+      assert.equal(await repeated.vocabulary!.has('kitten'), false);
+      assert.equal(await repeated.vocabulary!.has('squats'), false);
+      assert.equal(await repeated.vocabulary!.has('beach'), true);
+    } finally {
+      await rewrote.close();
+      await repeated.close();
     }
   });
 

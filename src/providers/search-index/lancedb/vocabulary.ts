@@ -28,7 +28,8 @@ interface VocabularyDocument {
  * accents and stems, so a literal word always matches itself), but a word that occurs only
  * inflected (kittens for kitten), in a row written after the last build, or that the index drops
  * as a stop word, is not here, and the caller probes the index for it as before. So searches give
- * exactly the answers they gave without it. Built by `optimize` (after a bulk import) and deleted
+ * exactly the answers they gave without it. Built by `optimize` (after a bulk import; from the words
+ * the import's worker threads found while embedding, where they cover every row) and deleted
  * by whatever removes or rewrites rows (a removed creator's words, or words a rewritten creator no
  * longer uses, would otherwise stay "present"); rows added as new keep it (it only misses their words).
  */
@@ -70,6 +71,20 @@ export class IndexVocabulary {
         if (rows % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
+    return this.write(words, rows);
+  }
+
+  /**
+   * Writes the vocabulary from words a bulk load already found in the documents of all `rows` rows
+   * (`build` without reading them again); keeps those `keep` accepts. Returns the number kept.
+   */
+  async save(documentWords: Iterable<string>, rows: number, keep: (word: string) => boolean): Promise<number> {
+    const words = new Set<string>();
+    for (const word of documentWords) if (keep(word)) words.add(word);
+    return this.write(words, rows);
+  }
+
+  private async write(words: ReadonlySet<string>, rows: number): Promise<number> {
     const body: VocabularyDocument = { version: FORMAT_VERSION, embedder: this.embedderId, rows, builtAt: new Date().toISOString(), words: [...words].sort() };
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(body));

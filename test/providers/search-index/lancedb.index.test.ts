@@ -10,7 +10,7 @@ import { noJob } from '../../../src/providers/ledger.js';
 import { createCreatorIndex } from '../../../src/providers/search-index/create-index.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
 import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
-import { arrow, creatorColumnsOf, creatorSchema, fromArrowTable, PAYLOAD_COLUMN, TABLE_NAME, toArrowTable } from '../../../src/providers/search-index/lancedb/arrow.js';
+import { arrow, creatorColumnsOf, creatorSchema, fromArrowTable, PAYLOAD_COLUMN, TABLE_NAME, toArrowTable, utf8Column } from '../../../src/providers/search-index/lancedb/arrow.js';
 import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import * as lancedb from '@lancedb/lancedb';
 import { ledgerKit } from '../provider-kit.js';
@@ -66,6 +66,33 @@ function population(n: number): Creator[] {
     } satisfies Creator;
   });
 }
+
+describe('string columns written for the index', () => {
+  it('hold what Arrow\'s builder would write: the same offsets, bytes and validity, for any text', () => {
+    const cases: (string | null | undefined)[][] = [
+      ['plain', '', 'ascii bio with spaces'],
+      ['café 🐶 #dogsofinstagram', 'Ünïcödé', '日本語のテキスト', 'mixed 𝓯𝓪𝓷𝓬𝔂 text', 'lone \ud800 surrogate'],
+      [null, 'a', undefined, '', null, 'é', null, null, 'last'],
+      [null, null],
+      [],
+      Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `row ${i} ${'ß🙂'.repeat(i % 5)}`)),
+    ];
+    const type = new arrow.Utf8();
+    for (const values of cases) {
+      const fast = utf8Column(type, values);
+      const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
+      for (const v of values) builder.append(v);
+      const slow = builder.finish().flush();
+      assert.equal(fast.length, slow.length);
+      assert.equal(fast.nullCount, slow.nullCount);
+      assert.deepEqual([...fast.valueOffsets], [...slow.valueOffsets.subarray(0, values.length + 1)]);
+      assert.deepEqual(Buffer.from(fast.values), Buffer.from(slow.values.subarray(0, slow.valueOffsets[values.length])));
+      if (slow.nullCount > 0) assert.deepEqual([...fast.nullBitmap!], [...slow.nullBitmap!.subarray(0, (values.length + 7) >> 3)]);
+      const [a, b] = [arrow.makeVector(fast), arrow.makeVector(slow)];
+      for (let i = 0; i < values.length; i++) assert.equal(a.get(i), b.get(i), `value ${i} of ${JSON.stringify(values).slice(0, 60)}`);
+    }
+  });
+});
 
 describe('LanceDbIndex', () => {
   const open: LanceDbIndex[] = [];

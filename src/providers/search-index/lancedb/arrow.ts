@@ -206,9 +206,39 @@ export function fromPayload(payload: string | null | undefined): Creator | null 
 }
 
 function column(type: Arrow.DataType, values: unknown[]): Arrow.Data {
+  if (arrow.DataType.isUtf8(type)) return utf8Column(type, values as (string | null | undefined)[]);
   const builder = arrow.makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
   return builder.finish().flush();
+}
+
+/**
+ * A string column written straight into one buffer: what Arrow's builder makes (same offsets,
+ * bytes and validity), without its per-string encoding into a fresh array and copy. A bulk import
+ * writes three long strings per creator (bio, document, payload); through the builder they were
+ * about a fifth of the importing thread's time.
+ */
+export function utf8Column(type: Arrow.Utf8, values: readonly (string | null | undefined)[]): Arrow.Data<Arrow.Utf8> {
+  const n = values.length;
+  let size = 0;
+  for (const v of values) if (v !== null && v !== undefined) size += Buffer.byteLength(v, 'utf8');
+  // never from Node's shared pool: the column keeps this memory as its own
+  const data = Buffer.allocUnsafeSlow(size);
+  const valueOffsets = new Int32Array(n + 1);
+  let nullCount = 0;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) nullCount++;
+    else at += data.write(v, at, 'utf8');
+    valueOffsets[i + 1] = at;
+  }
+  let nullBitmap: Uint8Array | undefined;
+  if (nullCount > 0) {
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) nullBitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return arrow.makeData({ type, length: n, nullCount, valueOffsets, data: new Uint8Array(data.buffer, data.byteOffset, at), ...(nullBitmap ? { nullBitmap } : {}) });
 }
 
 /** A creator's probability for one niche; null when it was never classified. */

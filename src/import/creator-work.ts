@@ -8,9 +8,13 @@ export interface CreatorWorkInit {
   embedder: LocalEmbedderSpec;
   nicheModel: NicheModel | null;
 }
+/** What a worker reads of a creator: the text its niches and its document come from. */
+export type CreatorText = Pick<Creator, 'displayName' | 'handle' | 'bio' | 'categories' | 'topics'>;
+
 export interface CreatorWorkRequest {
   id: number;
-  creators: Creator[];
+  /** only the text fields: every field sent is copied into the worker (structured clone) */
+  creators: CreatorText[];
 }
 export interface CreatorWorkReply {
   id: number;
@@ -104,7 +108,8 @@ export class CreatorWorkPool {
     const id = this.nextId++;
     return new Promise<CreatorWorkReply>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, creators } satisfies CreatorWorkRequest);
+      const texts = creators.map(({ displayName, handle, bio, categories, topics }) => ({ displayName, handle, bio, categories, topics }));
+      slot.worker.postMessage({ id, creators: texts } satisfies CreatorWorkRequest);
     }).then((reply) => {
       this.busyMs += reply.busyMs;
       return {

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Creator, NicheScore } from '../domain/creator.js';
+import type { NicheScore } from '../domain/creator.js';
 import { creatorDocument } from '../providers/embeddings/embedder.js';
 import { openLocalEmbedder } from '../providers/embeddings/local-embedder.js';
 import { nicheDoc, nicheScores, significantNiches } from './niche-classifier.js';
-import type { CreatorWorkInit, CreatorWorkReply, CreatorWorkRequest } from './creator-work.js';
+import type { CreatorText, CreatorWorkInit, CreatorWorkReply, CreatorWorkRequest } from './creator-work.js';
 
 /**
  * A worker thread of a bulk import: classifies and embeds batches of creators, exactly as the
@@ -27,7 +27,7 @@ port.on('message', (req: CreatorWorkRequest) => {
     const vectors = new Float32Array(req.creators.length * dim);
     const niches: NicheScore[][] | null = init.nicheModel ? [] : null;
     const batchWords = vocabularyWord ? new Set<string>() : undefined;
-    req.creators.forEach((c: Creator, i) => {
+    req.creators.forEach((c: CreatorText, i) => {
       if (niches && init.nicheModel) niches.push(significantNiches(nicheScores(init.nicheModel, nicheDoc(c))));
       vectors.set(embedder.embedOne(creatorDocument(c), batchWords), i * dim);
     });

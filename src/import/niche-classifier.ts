@@ -103,23 +103,56 @@ function seedPrior(seed: readonly number[]): number[] | null {
  */
 const EFFECTIVE_WORDS = 12;
 
-function posterior(model: Pick<NicheModel, 'logPrior' | 'logLikelihood'>, doc: NicheDoc): number[] {
-  const k = model.logPrior.length;
-  const ll = new Array<number>(k).fill(0);
-  let known = 0;
-  for (const f of doc.features) {
-    const row = model.logLikelihood[f];
-    if (!row) continue;
-    known++;
-    for (let c = 0; c < k; c++) ll[c]! += row[c]!;
-  }
+/**
+ * P(class | text) from the summed log-likelihoods of the text's `known` vocabulary words: the
+ * likelihood scaled to `EFFECTIVE_WORDS` words, the prior and the lexicon's seed prior added.
+ */
+function posteriorOf(logPrior: readonly number[], ll: readonly number[], known: number, seed: readonly number[]): number[] {
   const scale = known > EFFECTIVE_WORDS ? EFFECTIVE_WORDS / known : 1;
-  const prior = seedPrior(doc.seed);
-  const logp = ll.map((l, c) => model.logPrior[c]! + scale * l + (prior ? Math.log(prior[c]!) : 0));
+  const prior = seedPrior(seed);
+  const logp = ll.map((l, c) => logPrior[c]! + scale * l + (prior ? Math.log(prior[c]!) : 0));
   const max = Math.max(...logp);
   const exp = logp.map((l) => Math.exp(l - max));
   const sum = exp.reduce((a, b) => a + b, 0);
   return exp.map((e) => e / sum);
+}
+
+/**
+ * The model's likelihood table as classification reads it: word → row of log-probabilities per
+ * class, in a Map. The stored form is a plain object keyed by tens of thousands of words: looking a
+ * word up there also finds the members every object has ("constructor" would read as a row), and
+ * each lookup by a word freshly cut out of a text first interns it. Built once per table.
+ */
+const likelihoodRows = new WeakMap<NicheModel['logLikelihood'], Map<string, Float64Array>>();
+
+function rowsOf(table: NicheModel['logLikelihood']): Map<string, Float64Array> {
+  let rows = likelihoodRows.get(table);
+  if (!rows) {
+    rows = new Map(Object.entries(table).map(([word, row]) => [word, Float64Array.from(row)]));
+    likelihoodRows.set(table, rows);
+  }
+  return rows;
+}
+
+function posterior(model: Pick<NicheModel, 'logPrior' | 'logLikelihood'>, doc: NicheDoc): number[] {
+  const k = model.logPrior.length;
+  const rows = rowsOf(model.logLikelihood);
+  const ll = new Array<number>(k).fill(0);
+  let known = 0;
+  for (const f of doc.features) {
+    const row = rows.get(f);
+    if (!row) continue;
+    known++;
+    for (let c = 0; c < k; c++) ll[c]! += row[c]!;
+  }
+  return posteriorOf(model.logPrior, ll, known, doc.seed);
+}
+
+/** A model during training: log-likelihoods as one array, vocabulary index × class. */
+interface Fitted {
+  logPrior: number[];
+  /** log P(vocab[i] | c) at i × k + c */
+  logLikelihood: Float64Array;
 }
 
 /** Fits the model on a corpus: seeded fit, then `rounds` EM rounds over every creator. */
@@ -135,6 +168,7 @@ export function trainNicheModel(docs: readonly NicheDoc[], opts: TrainOptions = 
   const maxDocs = Math.max(minDocs, Math.floor(docs.length * 0.3));
   const vocab = [...df.entries()].filter(([, n]) => n >= minDocs && n <= maxDocs).map(([w]) => w).sort();
   const index = new Map(vocab.map((w, i) => [w, i]));
+  // each creator's vocabulary words as indexes, in text order: what every round reads
   const encoded = docs.map((d) => d.features.flatMap((f) => (index.has(f) ? [index.get(f)!] : [])));
 
   // Seeded creators keep their seed as their label; the others are labelled by the model each round
@@ -142,28 +176,31 @@ export function trainNicheModel(docs: readonly NicheDoc[], opts: TrainOptions = 
   // means and the unlabelled mass only teaches the words that go with them (EM-λ in Nigam et al.).
   const seeds = docs.map((d) => seedPrior(d.seed));
   const seeded = seeds.filter((r) => r !== null).length;
-  let model = fit(seeds, encoded, vocab, k, alpha);
+  let model = fit(seeds, encoded, vocab.length, k, alpha);
   for (let round = 0; round < rounds; round++) {
-    const resp = docs.map((d, i) => seeds[i] ?? posterior(model, d).map((p) => p * unlabeledWeight));
-    model = fit(resp, encoded, vocab, k, alpha);
+    const { logPrior, logLikelihood } = model;
+    const resp = docs.map((d, i) => {
+      if (seeds[i]) return seeds[i];
+      const ll = new Array<number>(k).fill(0);
+      for (const w of encoded[i]!) for (let c = 0; c < k; c++) ll[c]! += logLikelihood[w * k + c]!;
+      return posteriorOf(logPrior, ll, encoded[i]!.length, d.seed).map((p) => p * unlabeledWeight);
+    });
+    model = fit(resp, encoded, vocab.length, k, alpha);
   }
+  const logLikelihood: NicheModel['logLikelihood'] = {};
+  vocab.forEach((w, i) => {
+    logLikelihood[w] = Array.from(model.logLikelihood.subarray(i * k, (i + 1) * k));
+  });
   return {
     version: MODEL_VERSION,
     classes: [...CLASSES],
     logPrior: model.logPrior,
-    logLikelihood: model.logLikelihood,
+    logLikelihood,
     trainedOn: { creators: docs.length, seeded, vocabulary: vocab.length, rounds },
   };
 }
 
-function fit(
-  resp: readonly (number[] | null)[],
-  encoded: readonly number[][],
-  vocab: readonly string[],
-  k: number,
-  alpha: number,
-): Pick<NicheModel, 'logPrior' | 'logLikelihood'> {
-  const v = vocab.length;
+function fit(resp: readonly (number[] | null)[], encoded: readonly number[][], v: number, k: number, alpha: number): Fitted {
   const counts = Array.from({ length: k }, () => new Float64Array(v));
   const totals = new Float64Array(k);
   const mass = new Float64Array(k);
@@ -181,11 +218,9 @@ function fit(
   });
   const massSum = mass.reduce((a, b) => a + b, 0);
   const logPrior = Array.from(mass, (m) => Math.log((m + 1) / (massSum + k)));
-  const logLikelihood: Record<string, number[]> = {};
   const denom = Array.from(totals, (t) => Math.log(t + alpha * v));
-  vocab.forEach((w, i) => {
-    logLikelihood[w] = counts.map((row, c) => round4(Math.log(row[i]! + alpha) - denom[c]!));
-  });
+  const logLikelihood = new Float64Array(v * k);
+  for (let i = 0; i < v; i++) for (let c = 0; c < k; c++) logLikelihood[i * k + c] = round4(Math.log(counts[c]![i]! + alpha) - denom[c]!);
   return { logPrior, logLikelihood };
 }
 

@@ -82,6 +82,23 @@ describe('niche classifier', () => {
     assert.ok(NICHE_LIST_MIN_P > 0);
   });
 
+  it('reads words that name members of every JavaScript object as words ("constructor", "valueof")', () => {
+    const word = (bio: string) => classifyNiches(model, { displayName: null, handle: 'z', bio, topics: [] });
+    for (const bio of ['krafttraining constructor', 'krafttraining valueof hasownproperty', 'krafttraining __proto__']) {
+      const scores = word(bio);
+      assert.ok(scores.every((s) => Number.isFinite(s.p)), `${bio}: ${JSON.stringify(scores)}`);
+      // not in the model's vocabulary: they carry no evidence, so the niche is that of the rest
+      assert.deepEqual(scores, word('krafttraining'), bio);
+    }
+    // and read from a stored model too (JSON.parse makes plain objects)
+    const stored = parseNicheModel(JSON.parse(JSON.stringify(model)))!;
+    assert.deepEqual(classifyNiches(stored, { displayName: null, handle: 'z', bio: 'krafttraining constructor', topics: [] }), word('krafttraining'));
+    // in training, one such creator among thousands must not poison the whole model
+    const withIt = trainNicheModel([...data.map((d) => nicheDoc(d.creator)), nicheDoc({ displayName: null, handle: 'c', bio: 'heute constructor', topics: [] })]);
+    assert.ok(withIt.logPrior.every(Number.isFinite), JSON.stringify(withIt.logPrior));
+    assert.equal(top(classifyNiches(withIt, { displayName: null, handle: 'neu', bio: 'Krafttraining und Muskelaufbau', topics: [] })).niche, 'fitness');
+  });
+
   it('is deterministic and survives a JSON round trip', () => {
     const again = trainNicheModel(data.map((d) => nicheDoc(d.creator)));
     assert.deepEqual(again.logPrior, model.logPrior);

@@ -12,6 +12,7 @@ import { seededRandom } from '../src/import/seeded-random.js';
 import { createTestEnv } from '../test/helpers/test-env.js';
 import { benchEmbedderEnv } from './lib/bench-env.js';
 import { loadKimCreators, scaledCorpus } from './lib/corpus.js';
+import { VECTOR_GRAPH } from '../src/providers/search-index/lancedb/maintenance.js';
 import { flag, writeSection } from './lib/results.js';
 import { fmt, summarize, table } from './lib/stats.js';
 
@@ -44,11 +45,12 @@ interface Kind {
 function kinds(rows: number, dim: number): Kind[] {
   const sqrtN = Math.round(Math.sqrt(rows));
   const hnsw = (p: number, m: number, efc: number, probes: number[], efs: number[]) => ({
-    label: `HNSW-SQ, ${p === 1 ? 'one graph' : `${p} IVF partitions`}, m ${m}, ef_construction ${efc}${p === 1 && m === 20 && efc === 150 ? ' (the product)' : ''}`,
+    label: `HNSW-SQ, ${p === 1 ? 'one graph' : `${p} IVF partitions`}, m ${m}, ef_construction ${efc}${p === 1 && m === VECTOR_GRAPH.m && efc === VECTOR_GRAPH.efConstruction ? ' (the product)' : ''}`,
     index: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: p, m, efConstruction: efc }),
     settings: probes.flatMap((np) => efs.map((ef) => ({ label: `${p > 1 ? `nprobes ${np}, ` : ''}ef ${ef}`, apply: (q: lancedb.VectorQuery) => (p > 1 ? q.nprobes(np) : q).ef(ef) }))),
   });
   return [
+    hnsw(1, VECTOR_GRAPH.m, VECTOR_GRAPH.efConstruction, [1], [400, 800]),
     hnsw(1, 20, 150, [1], [400, 800]),
     hnsw(1, 16, 100, [1], [400, 800]),
     hnsw(8, 20, 150, [4, 8], [800]),

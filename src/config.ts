@@ -124,7 +124,7 @@ const envSchema = z.object({
   /**
    * lancedb: the hybrid search's recall/latency trade-off (docs/operations.md "Search tuning"); unset,
    * the index's defaults (DEFAULT_SEARCH_TUNING) apply: each leg 2 × the results wanted, HNSW breadth
-   * 8 × the leg's depth (16 × from 500,000 rows on), no refine
+   * 8 × the leg's depth (24 × from 500,000 rows on), no refine
    */
   SEARCH_LEG_DEPTH: optionalNum(1, 20, false),
   SEARCH_EF_PER_RESULT: optionalNum(1, 256),

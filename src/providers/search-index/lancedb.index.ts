@@ -75,15 +75,17 @@ export interface VectorSearchTuning {
   large: { minRows: number; efPerResult: number } | null;
 }
 /**
- * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances), ef × 16
+ * ef × 8 without refining (refine factor 0: the leg is ranked by the SQ-quantised distances), ef × 24
  * from 500k rows on. A refine factor of 1 is not "no refine": it re-reads the leg's 100 full vectors
  * from disk to re-rank them, a take that costs ~3 ms CPU a search at 23k (17 % of it) for hybrid
  * recall@50 0.993 against 0.986 without (bench:search; 0.985 against 0.972 at 100k, 0.970 against
  * 0.960 at 1M, where it is ~15 % of the CPU too). At 1M, ef × 16 gave hybrid recall@50 0.965–0.971
  * where × 8 gave 0.951–0.964 (bench:search runs on three builds of the index), for 2–8 % more CPU;
- * at 100k it gained 0.001–0.004. See docs/operations.md "Search tuning".
+ * at 100k it gained 0.001–0.004. The graph built with ef_construction 100 (VECTOR_GRAPH, a quarter
+ * less build time) gave 0.959 at × 16; × 24 on it restores the margin (see docs/operations.md
+ * "Search tuning").
  */
-export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0, large: { minRows: 500_000, efPerResult: 16 } };
+export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0, large: { minRows: 500_000, efPerResult: 24 } };
 const MAX_LEG_LIMIT = 2_000;
 
 /** Some of the tuning (the SEARCH_* variables an operator set, a benchmark's setting); undefined is "the default". */

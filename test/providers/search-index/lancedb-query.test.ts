@@ -31,9 +31,9 @@ describe('LanceDB leg parameters', () => {
     assert.deepEqual(legParams(50, 499_999), { legLimit: 100, ef: 800, refineFactor: 0 });
   });
 
-  it('searches the graph twice as broadly from the large-table size on, unless the tuning turns that off', () => {
+  it('searches the graph three times as broadly from the large-table size on, unless the tuning turns that off', () => {
     const minRows = DEFAULT_SEARCH_TUNING.large!.minRows;
-    assert.deepEqual(legParams(50, minRows), { legLimit: 100, ef: 1600, refineFactor: 0 });
+    assert.deepEqual(legParams(50, minRows), { legLimit: 100, ef: 2400, refineFactor: 0 });
     assert.deepEqual(legParams(50, 1_000_000, { ...DEFAULT_SEARCH_TUNING, large: null }), { legLimit: 100, ef: 800, refineFactor: 0 });
     assert.deepEqual(legParams(50, 1_000_000, { ...DEFAULT_SEARCH_TUNING, large: { minRows: 2_000_000, efPerResult: 32 } }), { legLimit: 100, ef: 800, refineFactor: 0 });
   });

@@ -104,11 +104,15 @@ function seedPrior(seed: readonly number[]): number[] | null {
 const EFFECTIVE_WORDS = 12;
 
 /**
- * P(class | text) from the summed log-likelihoods of the text's `known` vocabulary words: the
- * likelihood scaled to `EFFECTIVE_WORDS` words, the prior and the lexicon's seed prior added.
+ * P(class | text) from the text's vocabulary words (indexes into `likelihood`, vocabulary index ×
+ * class): their log-likelihoods summed and scaled to `EFFECTIVE_WORDS` words, the prior and the
+ * lexicon's seed prior added. Training and classification both read the model through it.
  */
-function posteriorOf(logPrior: readonly number[], ll: readonly number[], known: number, seed: readonly number[]): number[] {
-  const scale = known > EFFECTIVE_WORDS ? EFFECTIVE_WORDS / known : 1;
+function posteriorOf(logPrior: readonly number[], likelihood: Float64Array, words: readonly number[], seed: readonly number[]): number[] {
+  const k = logPrior.length;
+  const ll = new Array<number>(k).fill(0);
+  for (const w of words) for (let c = 0; c < k; c++) ll[c]! += likelihood[w * k + c]!;
+  const scale = words.length > EFFECTIVE_WORDS ? EFFECTIVE_WORDS / words.length : 1;
   const prior = seedPrior(seed);
   const logp = ll.map((l, c) => logPrior[c]! + scale * l + (prior ? Math.log(prior[c]!) : 0));
   const max = Math.max(...logp);
@@ -118,34 +122,34 @@ function posteriorOf(logPrior: readonly number[], ll: readonly number[], known: 
 }
 
 /**
- * The model's likelihood table as classification reads it: word → row of log-probabilities per
- * class, in a Map. The stored form is a plain object keyed by tens of thousands of words: looking a
- * word up there also finds the members every object has ("constructor" would read as a row), and
- * each lookup by a word freshly cut out of a text first interns it. Built once per table.
+ * A stored likelihood table as classification reads it: word → vocabulary index in a Map, rows in
+ * one array. The stored form is a plain object keyed by tens of thousands of words: looking a word
+ * up there also finds the members every object has ("constructor" would read as a row), and each
+ * lookup by a word freshly cut out of a text first interns it. Built once per table.
  */
-const likelihoodRows = new WeakMap<NicheModel['logLikelihood'], Map<string, Float64Array>>();
+const compiled = new WeakMap<NicheModel['logLikelihood'], { index: Map<string, number>; likelihood: Float64Array }>();
 
-function rowsOf(table: NicheModel['logLikelihood']): Map<string, Float64Array> {
-  let rows = likelihoodRows.get(table);
-  if (!rows) {
-    rows = new Map(Object.entries(table).map(([word, row]) => [word, Float64Array.from(row)]));
-    likelihoodRows.set(table, rows);
+function compile(table: NicheModel['logLikelihood']): { index: Map<string, number>; likelihood: Float64Array } {
+  let c = compiled.get(table);
+  if (!c) {
+    const rows = Object.values(table);
+    const k = rows[0]?.length ?? 0;
+    const likelihood = new Float64Array(rows.length * k);
+    rows.forEach((row, i) => likelihood.set(row, i * k));
+    c = { index: new Map(Object.keys(table).map((w, i) => [w, i])), likelihood };
+    compiled.set(table, c);
   }
-  return rows;
+  return c;
 }
 
 function posterior(model: Pick<NicheModel, 'logPrior' | 'logLikelihood'>, doc: NicheDoc): number[] {
-  const k = model.logPrior.length;
-  const rows = rowsOf(model.logLikelihood);
-  const ll = new Array<number>(k).fill(0);
-  let known = 0;
+  const { index, likelihood } = compile(model.logLikelihood);
+  const words: number[] = [];
   for (const f of doc.features) {
-    const row = rows.get(f);
-    if (!row) continue;
-    known++;
-    for (let c = 0; c < k; c++) ll[c]! += row[c]!;
+    const i = index.get(f);
+    if (i !== undefined) words.push(i);
   }
-  return posteriorOf(model.logPrior, ll, known, doc.seed);
+  return posteriorOf(model.logPrior, likelihood, words, doc.seed);
 }
 
 /** A model during training: log-likelihoods as one array, vocabulary index × class. */
@@ -179,12 +183,7 @@ export function trainNicheModel(docs: readonly NicheDoc[], opts: TrainOptions = 
   let model = fit(seeds, encoded, vocab.length, k, alpha);
   for (let round = 0; round < rounds; round++) {
     const { logPrior, logLikelihood } = model;
-    const resp = docs.map((d, i) => {
-      if (seeds[i]) return seeds[i];
-      const ll = new Array<number>(k).fill(0);
-      for (const w of encoded[i]!) for (let c = 0; c < k; c++) ll[c]! += logLikelihood[w * k + c]!;
-      return posteriorOf(logPrior, ll, encoded[i]!.length, d.seed).map((p) => p * unlabeledWeight);
-    });
+    const resp = docs.map((d, i) => seeds[i] ?? posteriorOf(logPrior, logLikelihood, encoded[i]!, d.seed).map((p) => p * unlabeledWeight));
     model = fit(resp, encoded, vocab.length, k, alpha);
   }
   const logLikelihood: NicheModel['logLikelihood'] = {};

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { newJobId } from '../../src/domain/ids.js';
+import { emptyMeta, startJobSchema, toJobParams } from '../../src/domain/job.js';
+import { JobsRepository } from '../../src/repositories/jobs.repository.js';
+import type { NewJob } from '../../src/repositories/jobs.repository.js';
 import { startTestApi } from '../helpers/api-server.js';
 import type { TestApi } from '../helpers/api-server.js';
 
@@ -43,5 +47,69 @@ describe('daily quota under concurrent starts', () => {
     // the other four units are still there
     const more = await Promise.all(Array.from({ length: 6 }, () => api.call('/pipeline/start', { key, body: { brief } })));
     assert.equal(more.filter((r) => r.status === 202).length, 4);
+  });
+});
+
+/**
+ * The start's Postgres write itself (JobsRepository.createForStart), without the Redis claim in
+ * front of it: one statement that counts and inserts together (committed without waiting for the
+ * flush, then made durable by a second commit), so a failure anywhere in it leaves neither.
+ */
+describe('the start write: count and job together', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.cleanup();
+  });
+
+  const params = toJobParams(startJobSchema.parse({ brief }));
+  const newJob = (apiKeyId: string, idempotencyKey: string | null = null): NewJob => ({
+    id: newJobId(),
+    apiKeyId,
+    params,
+    meta: emptyMeta(),
+    idempotencyKey,
+    requestHash: 'h',
+  });
+  const counted = async (apiKeyId: string) =>
+    (await api.ctx.pool.query<{ n: number }>('select n from api_key_daily_starts where api_key_id = $1', [apiKeyId])).rows[0]?.n ?? 0;
+
+  it('a job insert that fails leaves no job and no count', async () => {
+    const { row } = await api.newKey({ dailyJobQuota: 3 });
+    const first = await JobsRepository.createForStart(api.ctx.pool, newJob(row.id), 3);
+    assert.equal(first.kind, 'created');
+    // the same job id again: the insert fails on the primary key after its start was counted
+    const again = { ...newJob(row.id), id: first.kind === 'created' ? first.job.id : '' };
+    await assert.rejects(JobsRepository.createForStart(api.ctx.pool, again, 3), (err: { code?: string }) => err.code === '23505');
+    assert.equal(await counted(row.id), 1, 'the failed start counted nothing');
+    assert.equal(await api.ctx.repos.jobs.countCreatedToday(row.id), 1);
+    // so the quota still has its two other units
+    const kinds = [];
+    for (let i = 0; i < 3; i++) kinds.push((await JobsRepository.createForStart(api.ctx.pool, newJob(row.id), 3)).kind);
+    assert.deepEqual(kinds, ['created', 'created', 'quota']);
+  });
+
+  it('concurrent writes with one Idempotency-Key: one job, one count, every other write finds it', async () => {
+    const { row } = await api.newKey({ dailyJobQuota: 5 });
+    const writes = await Promise.all(Array.from({ length: 20 }, () => JobsRepository.createForStart(api.ctx.pool, newJob(row.id, 'one-write'), 5)));
+    assert.equal(writes.filter((w) => w.kind === 'created').length, 1);
+    const ids = new Set(writes.map((w) => (w.kind === 'quota' ? 'quota' : w.job.id)));
+    assert.equal(ids.size, 1, JSON.stringify(writes.map((w) => w.kind)));
+    assert.notEqual([...ids][0], 'quota');
+    assert.equal(await counted(row.id), 1, 'the writes that met the unique index counted nothing');
+    assert.equal(await api.ctx.repos.jobs.countCreatedToday(row.id), 1);
+  });
+
+  it('a replay of a live Idempotency-Key is answered even when the quota is used up, and counts nothing', async () => {
+    const { row } = await api.newKey({ dailyJobQuota: 1 });
+    const first = await JobsRepository.createForStart(api.ctx.pool, newJob(row.id, 'kept'), 1);
+    assert.equal(first.kind, 'created');
+    assert.equal((await JobsRepository.createForStart(api.ctx.pool, newJob(row.id), 1)).kind, 'quota');
+    const replay = await JobsRepository.createForStart(api.ctx.pool, newJob(row.id, 'kept'), 1);
+    assert.equal(replay.kind, 'existing');
+    assert.ok(replay.kind === 'existing' && first.kind === 'created' && replay.job.id === first.job.id);
+    assert.equal(await counted(row.id), 1);
   });
 });

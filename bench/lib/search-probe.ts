@@ -224,9 +224,11 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
 /**
  * The steps of one hybrid search (the first setting), each timed alone and in sequence — in the
  * product the two legs run concurrently, so the search takes about max(legs) + the rest: the
- * query expansion (cached word look-ups), the BM25 leg, the ANN leg, RRF, and turning the winners'
- * payloads into creators; plus, for comparison, the third query the search used to make (reading
- * the winners' ~28 columns by key).
+ * query expansion (cached word look-ups), the BM25 leg, the ANN leg, RRF, and reading the winners'
+ * payloads (by the legs' row ids) into creators; then, for comparison, the two legs run at once
+ * (what a search waits for at least), the legs reading every candidate's payload (as searches did
+ * up to this change), and the third query searches made before the payload column existed
+ * (reading the winners' ~28 columns by key).
  */
 async function stepSpans(
   table: lancedb.Table,
@@ -239,8 +241,17 @@ async function stepSpans(
   // the keyword leg's plan and the vector leg's breadth, chosen by table size as the product does
   const { legLimit, ef, refineFactor } = legParams(spec.limit, rowCount, { ...DEFAULT_SEARCH_TUNING, ...tuning });
   const expansion = embedder.relatedWords ? new KeywordExpansion(embedder) : null;
-  const cols = ['key', PAYLOAD_COLUMN];
-  const names = ['query expansion', 'BM25 leg', 'ANN leg', 'RRF', 'winners → creators (payloads; the two-query plan reads its own by key)', 'old: read winners by key, all columns'] as const;
+  const winnersStep = 'winners → creators (their payloads by row id)';
+  const names = [
+    'query expansion',
+    'BM25 leg',
+    'ANN leg',
+    'RRF',
+    winnersStep,
+    'both legs at once (keys, scores and row ids)',
+    'before: both legs at once, reading the candidates\' payloads',
+    'older: read winners by key, all columns',
+  ] as const;
   const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>;
   const allColumns = (await table.schema()).fields.map((f) => f.name).filter((n) => n !== 'vector' && n !== 'doc' && n !== PAYLOAD_COLUMN);
   for (let round = 0; round < 2; round++) {
@@ -253,43 +264,49 @@ async function stepSpans(
       };
       const { base, expansion: related } = expansion ? await expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
       lap('query expansion');
-      // as the product runs it (expandedKeywordLeg: keys and scores only; the one boolean query: payloads kept for the winners)
-      const kwRows: ArrowRows[] = [];
-      const bm25 = async (m: lancedb.MatchQuery, depth: number, only: string[] | null) => {
-        const rows = await repeatableTop((n) => {
-          let q = table.query().fullTextSearch(m);
-          if (only) q = q.where(keysWhere(only));
-          return q.select(['key', '_score']).limit(n).toArrow();
-        }, depth);
+      // as the product runs it: keys, scores and row ids in the legs
+      const rowIds = new Map<string, bigint>();
+      const noted = (rows: ArrowRows) => {
         const keys = keysOf(rows);
-        const scores = scoresOf(rows);
-        return new Map(keys.map((k, r) => [k, scores[r]!]));
+        const ids = rows.getChild('_rowid');
+        keys.forEach((k, r) => rowIds.set(k, ids!.get(r) as bigint));
+        return keys;
       };
-      let kwKeys: string[];
-      if (!related) kwKeys = [...(await bm25(base, legLimit, null)).keys()];
-      else if (rowCount <= BOOLEAN_KEYWORD_MAX_ROWS) {
-        const boolean = booleanKeywordQuery(base, related.terms);
-        const rows = await repeatableTop((n) => table.query().fullTextSearch(boolean).select([...cols, '_score']).limit(n).toArrow(), legLimit);
-        kwRows.push(rows);
-        kwKeys = keysOf(rows);
-      } else kwKeys = await expandedKeywordLeg(base, related.query, legLimit, bm25);
+      const bm25 = async (m: lancedb.FullTextQuery, depth: number, only: string[] | null, extra: string[] = []) =>
+        repeatableTop((n) => {
+          let q = table.query().fullTextSearch(m).withRowId();
+          if (only) q = q.where(keysWhere(only));
+          return q.select(['key', '_score', ...extra]).limit(n).toArrow();
+        }, depth);
+      const keywordLeg = async (extra: string[] = []): Promise<string[]> => {
+        if (!related) return noted(await bm25(base, legLimit, null, extra));
+        if (rowCount <= BOOLEAN_KEYWORD_MAX_ROWS) return noted(await bm25(booleanKeywordQuery(base, related.terms), legLimit, null, extra));
+        return expandedKeywordLeg(base, related.query, legLimit, async (m, depth, only) => {
+          const rows = await bm25(m, depth, only, extra);
+          const keys = noted(rows);
+          const scores = scoresOf(rows);
+          return new Map(keys.map((k, r) => [k, scores[r]!]));
+        });
+      };
+      const annLeg = async (extra: string[] = []) =>
+        noted(await annParams(table.vectorSearch(vectors[i]!).distanceType('cosine').withRowId(), { ef, refineFactor }).select(['key', '_distance', ...extra]).limit(legLimit).toArrow());
+      const kwKeys = await keywordLeg();
       lap('BM25 leg');
-      const vec = await annParams(table.vectorSearch(vectors[i]!).distanceType('cosine'), { ef, refineFactor }).select([...cols, '_distance']).limit(legLimit).toArrow();
+      const vecKeys = await annLeg();
       lap('ANN leg');
-      const payload = new Map<string, string>();
-      for (const rows of [...kwRows, vec]) keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
-      const fused = reciprocalRankFusion([kwKeys, keysOf(vec)]).slice(0, spec.limit);
+      const fused = reciprocalRankFusion([kwKeys, vecKeys]).slice(0, spec.limit);
       lap('RRF');
-      // the winners the two-query keyword plan left without a payload are read by key, as the product does
-      const lacking = fused.filter((f) => !payload.has(f.id)).map((f) => f.id);
-      if (lacking.length > 0) {
-        const rows = await table.query().where(keysWhere(lacking)).select(cols).limit(lacking.length).toArrow();
-        keysOf(rows).forEach((k, r) => payload.set(k, rows.getChild(PAYLOAD_COLUMN)!.get(r) as string));
-      }
-      for (const f of fused) fromPayload(payload.get(f.id));
-      lap('winners → creators (payloads; the two-query plan reads its own by key)');
-      await table.query().where(keysWhere(fused.map((f) => f.id))).select(allColumns).limit(fused.length).toArrow();
-      lap('old: read winners by key, all columns');
+      const winners = fused.map((f) => f.id);
+      const ids = winners.map((k) => rowIds.get(k)!);
+      const rows = await table.takeRowIds(ids).select(['key', PAYLOAD_COLUMN]).toArrow();
+      for (let r = 0; r < rows.numRows; r++) fromPayload(rows.getChild(PAYLOAD_COLUMN)!.get(r) as string);
+      lap(winnersStep);
+      await Promise.all([keywordLeg(), annLeg()]);
+      lap('both legs at once (keys, scores and row ids)');
+      await Promise.all([keywordLeg(rowCount <= BOOLEAN_KEYWORD_MAX_ROWS ? [PAYLOAD_COLUMN] : []), annLeg([PAYLOAD_COLUMN])]);
+      lap('before: both legs at once, reading the candidates\' payloads');
+      await table.query().where(keysWhere(winners)).select(allColumns).limit(winners.length).toArrow();
+      lap('older: read winners by key, all columns');
     }
   }
   return Object.fromEntries(names.map((n) => [n, summarize(out[n])]));

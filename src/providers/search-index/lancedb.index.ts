@@ -135,6 +135,8 @@ export function annParams(q: lancedb.VectorQuery, { ef, refineFactor }: { ef: nu
   return refineFactor > 0 ? q.ef(ef).refineFactor(refineFactor) : q.ef(ef);
 }
 const GET_CHUNK = 500;
+/** The row id column a query returns with `withRowId()` (bigint: a version's fragment and offset). */
+const ROW_ID = '_rowid';
 
 /** What a search reads of the table before its legs (LanceDbIndex.shapeOf). */
 interface TableShape {
@@ -402,12 +404,13 @@ export class LanceDbIndex implements CreatorIndex {
   }
 
   /**
-   * The vector leg and the one-query keyword plan return each candidate's key and payload (one
-   * column: the whole creator as JSON), so their winners need no third query. The two-query keyword
-   * plan of a big table returns keys and scores only: it reads up to 4 × `legLimit` rows of which at
-   * most `limit` win, and reading their payloads cost ~13 of its ~52 ms at 1M (bench/search), more
-   * than reading the winners it leaves without one by key afterwards (~7 ms for 50, btree on `key`).
-   * Rows written before the payload column existed are read back from the separate columns.
+   * The legs read keys, scores and row ids only; the winners' payloads (one column: the whole
+   * creator as JSON) are read once they are known, by row id. Reading the payload of every
+   * candidate in the legs (~210 rows at 23k, of which at most `limit` win) cost ~5 ms CPU a
+   * search at 23k against ~3 ms for a take of the 50 winners (bench:search's spans). A winner the
+   * take does not return as itself (the table changed between the legs and the take: row ids
+   * address a version's fragments) is read by key instead, as are rows written before the payload
+   * column existed (from the separate columns).
    */
   private async searchLegs(
     table: Table,
@@ -418,36 +421,32 @@ export class LanceDbIndex implements CreatorIndex {
     limit: number,
   ): Promise<SearchHit[]> {
     const { legLimit, ef, refineFactor } = legParams(limit, rows, this.tuning);
-    const payloads = new Map<string, string | null>();
-    const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
-    const columns = withPayload ? ['key', PAYLOAD_COLUMN] : ['key'];
-    const candidates = (result: ArrowRows): string[] => {
-      const keys = keysOf(result);
-      const payload = withPayload ? result.getChild(PAYLOAD_COLUMN) : null;
-      if (payload) keys.forEach((k, i) => payloads.set(k, payload.get(i) as string | null));
+    const rowIds = new Map<string, bigint>();
+    /** the keys of a leg's read, noting their row ids */
+    const noted = (result: ArrowRows, keys = keysOf(result)): string[] => {
+      const ids = result.getChild(ROW_ID);
+      if (ids) keys.forEach((k, i) => rowIds.set(k, ids.get(i) as bigint));
       return keys;
     };
-    /** the keyword leg ran the two-query plan, which leaves its winners' payloads to be read by key */
-    let keywordKeysOnly = false;
     const keywordLeg = async (): Promise<string[]> => {
       if (text.trim() === '' || !fts) return [];
-      /** `keysOnly`: the two-query plan's reads, which leave the winners' payloads to be read by key */
-      const run = (match: lancedb.FullTextQuery, depth: number, keysOnly = false, only: string[] | null = null) => {
+      const run = (match: lancedb.FullTextQuery, depth: number, only: string[] | null = null) => {
         const filter = only ? (where ? `(${where}) AND ${keysWhere(only)}` : keysWhere(only)) : where;
-        const select = keysOnly ? ['key', '_score'] : [...columns, '_score'];
         return repeatableTop((n) => {
-          let q = table.query().fullTextSearch(match);
+          let q = table.query().fullTextSearch(match).withRowId();
           if (filter) q = q.where(filter);
-          return q.select(select).limit(n).toArrow();
+          return q.select(['key', '_score']).limit(n).toArrow();
         }, depth);
       };
       const { base, expansion } = this.expansion ? await this.expansion.queries(table, text) : { base: new lancedb.MatchQuery(text, 'doc'), expansion: null };
-      if (!expansion) return candidates(await run(base, legLimit));
+      if (!expansion) return noted(await run(base, legLimit));
       // Two exact plans with the same scores: on a small table one boolean query is cheaper, on a
       // big one the two early-stopping match queries are (BOOLEAN_KEYWORD_MAX_ROWS).
-      if (rows <= this.booleanKeywordMaxRows) return candidates(await run(booleanKeywordQuery(base, expansion.terms), legLimit));
-      keywordKeysOnly = true;
-      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => scoresOf(await run(match, depth, true, only)));
+      if (rows <= this.booleanKeywordMaxRows) return noted(await run(booleanKeywordQuery(base, expansion.terms), legLimit));
+      return expandedKeywordLeg(base, expansion.query, legLimit, async (match, depth, only) => {
+        const result = await run(match, depth, only);
+        return scoresOf(result, noted(result));
+      });
     };
     const vectorLeg = async (): Promise<string[]> => {
       // a text with no features embeds to zero, which has no direction to compare
@@ -455,22 +454,19 @@ export class LanceDbIndex implements CreatorIndex {
       // Hard filters that leave few rows are searched exactly: a flat scan of them is as fast as
       // the graph, and a graph walk restricted to a small, scattered subset misses some of them.
       const flat = where !== null && (await table.countRows(where)) < this.vectorIndexMinRows;
-      let q = table.vectorSearch(vector).distanceType('cosine');
+      let q = table.vectorSearch(vector).distanceType('cosine').withRowId();
       q = flat ? q.bypassVectorIndex() : annParams(q, { ef, refineFactor });
       if (where) q = q.where(where);
-      return candidates(await q.select([...columns, '_distance']).limit(legLimit).toArrow());
+      return noted(await q.select(['key', '_distance']).limit(legLimit).toArrow());
     };
     const [keyword, semantic] = await Promise.all([keywordLeg(), vectorLeg()]);
     const fused = reciprocalRankFusion([keyword, semantic]).slice(0, limit);
     if (fused.length === 0) return [];
-    const byKey = new Map<string, Creator>();
-    const missing: string[] = [];
-    for (const { id } of fused) {
-      const creator = fromPayload(payloads.get(id));
-      if (creator) byKey.set(id, creator);
-      else missing.push(id);
-    }
-    if (missing.length > 0) for (const [k, c] of await readCreators(table, schema, missing, withPayload && keywordKeysOnly)) byKey.set(k, c);
+    const winners = fused.map((f) => f.id);
+    const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
+    const byKey = withPayload ? await payloadsByRowId(table, winners, rowIds) : new Map<string, Creator>();
+    const missing = winners.filter((k) => !byKey.has(k));
+    if (missing.length > 0) for (const [k, c] of await readCreators(table, schema, missing)) byKey.set(k, c);
     // a creator deleted between the legs and this read is simply left out
     return fused.flatMap(({ id, score }) => {
       const creator = byKey.get(id);
@@ -618,9 +614,37 @@ function metaOfSchema(schema: Arrow.Schema): TableMeta {
  * the separate columns (rows written before schema version 4). `payloadFirst` false skips the
  * payload read for keys already known to lack one.
  */
-async function readCreators(table: Table, schema: Arrow.Schema, keys: string[], payloadFirst = true): Promise<Map<string, Creator>> {
+/**
+ * The creators of `keys` from their payloads, read by the row ids the search's legs returned; a
+ * row that is no longer the key's (the table changed since) or a take that fails leaves its keys
+ * out, for the caller to read by key.
+ */
+export async function payloadsByRowId(table: Table, keys: string[], rowIds: Map<string, bigint>): Promise<Map<string, Creator>> {
   const found = new Map<string, Creator>();
-  const withPayload = payloadFirst && schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
+  const ids = keys.flatMap((k) => {
+    const id = rowIds.get(k);
+    return id === undefined ? [] : [id];
+  });
+  if (ids.length === 0) return found;
+  const wanted = new Set(keys);
+  let rows: ArrowRows;
+  try {
+    rows = await table.takeRowIds(ids).select(['key', PAYLOAD_COLUMN]).toArrow();
+  } catch {
+    return found;
+  }
+  const payload = rows.getChild(PAYLOAD_COLUMN);
+  keysOf(rows).forEach((k, r) => {
+    if (!wanted.has(k)) return;
+    const creator = fromPayload(payload?.get(r) as string | null);
+    if (creator) found.set(k, creator);
+  });
+  return found;
+}
+
+async function readCreators(table: Table, schema: Arrow.Schema, keys: string[]): Promise<Map<string, Creator>> {
+  const found = new Map<string, Creator>();
+  const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);
   for (let i = 0; i < keys.length; i += GET_CHUNK) {
     let chunk = keys.slice(i, i + GET_CHUNK);
     if (withPayload) {

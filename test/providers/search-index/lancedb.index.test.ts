@@ -9,7 +9,7 @@ import { HashingEmbedder } from '../../../src/providers/embeddings/hashing.embed
 import { noJob } from '../../../src/providers/ledger.js';
 import { createCreatorIndex } from '../../../src/providers/search-index/create-index.js';
 import { IndexEmbedderMismatchError } from '../../../src/providers/search-index/creator-index.js';
-import { LanceDbIndex } from '../../../src/providers/search-index/lancedb.index.js';
+import { LanceDbIndex, payloadsByRowId } from '../../../src/providers/search-index/lancedb.index.js';
 import { arrow, creatorColumnsOf, creatorSchema, fromArrowTable, PAYLOAD_COLUMN, TABLE_NAME, toArrowTable, utf8Column } from '../../../src/providers/search-index/lancedb/arrow.js';
 import { creatorDocument } from '../../../src/providers/embeddings/embedder.js';
 import * as lancedb from '@lancedb/lancedb';
@@ -173,6 +173,62 @@ describe('LanceDbIndex', () => {
       assert.deepEqual(hb, ha, text);
       for (const h of ha) assert.deepEqual(h.creator, fromColumns.get(h.creator.key), `${text}: ${h.creator.key}`);
     }
+  });
+
+  it('reads the winners\' payloads by the row ids the legs returned; a row rewritten or moved since is left for the read by key, never taken for another', async () => {
+    const e = embedder();
+    const items = await indexed(e, population(30));
+    const dir = newDir();
+    const index = build(dir);
+    await index.open();
+    await index.upsert(items, noJob);
+    const db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
+    const table = await db.openTable(TABLE_NAME);
+    const read = await table.query().withRowId().select(['key']).toArrow();
+    const rowIds = new Map<string, bigint>();
+    for (let i = 0; i < read.numRows; i++) rowIds.set(read.getChild('key')!.get(i) as string, read.getChild('_rowid')!.get(i) as bigint);
+    const winners = [...rowIds.keys()].slice(0, 10);
+    const byKey = new Map(items.map((x) => [x.creator.key as string, x.creator]));
+    const ownRows = (got: Map<string, Creator>) => {
+      for (const [k, c] of got) assert.deepEqual(c, byKey.get(k), k);
+    };
+
+    let got = await payloadsByRowId(table, winners, rowIds);
+    assert.deepEqual([...got.keys()].sort(), [...winners].sort());
+    ownRows(got);
+    // row ids swapped between two winners: each row still counts as its own key's
+    const swapped = new Map(rowIds);
+    swapped.set(winners[1]!, rowIds.get(winners[2]!)!);
+    swapped.set(winners[2]!, rowIds.get(winners[1]!)!);
+    got = await payloadsByRowId(table, winners, swapped);
+    assert.equal(got.size, winners.length);
+    ownRows(got);
+    // a winner whose id now names a row that did not win is left out
+    const stray = new Map(rowIds);
+    stray.set(winners[3]!, rowIds.get([...rowIds.keys()][20]!)!);
+    got = await payloadsByRowId(table, winners, stray);
+    assert.equal(got.has(winners[3]!), false);
+    assert.equal(got.size, winners.length - 1);
+    ownRows(got);
+
+    // one winner rewritten by an upsert (its old row deleted, a new row written): left out
+    const changed = { ...items.find((x) => x.creator.key === winners[0])! };
+    changed.creator = { ...changed.creator, bio: `${changed.creator.bio} rewritten` };
+    await index.upsert([changed], noJob);
+    got = await payloadsByRowId(table, winners, rowIds);
+    assert.equal(got.has(winners[0]!), false);
+    assert.equal(got.size, winners.length - 1);
+    ownRows(got);
+    // rows moved by compaction: none is taken for another key
+    await index.optimize();
+    ownRows(await payloadsByRowId(table, winners, rowIds));
+    table.close();
+    db.close();
+    // and the search answers each winner whole, the rewritten one as it is now
+    byKey.set(changed.creator.key, changed.creator);
+    const hits = await index.hybridSearch({ text: 'fitness gym workout protein', filters: {}, limit: 30 }, noJob);
+    assert.ok(hits.length > 0);
+    for (const h of hits) assert.deepEqual(h.creator, byKey.get(h.creator.key), h.creator.key);
   });
 
   it('is what the factory builds for SEARCH_BACKEND=lancedb, in LANCEDB_DIR', async () => {

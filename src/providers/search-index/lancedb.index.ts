@@ -610,14 +610,9 @@ function metaOfSchema(schema: Arrow.Schema): TableMeta {
 }
 
 /**
- * Creators by key: from the payload column where the table has it and the row has one, else from
- * the separate columns (rows written before schema version 4). `payloadFirst` false skips the
- * payload read for keys already known to lack one.
- */
-/**
  * The creators of `keys` from their payloads, read by the row ids the search's legs returned; a
- * row that is no longer the key's (the table changed since) or a take that fails leaves its keys
- * out, for the caller to read by key.
+ * key whose row the table no longer has, or whose id now names another key's row (the table
+ * changed since), is left out, for the caller to read by key.
  */
 export async function payloadsByRowId(table: Table, keys: string[], rowIds: Map<string, bigint>): Promise<Map<string, Creator>> {
   const found = new Map<string, Creator>();
@@ -627,12 +622,8 @@ export async function payloadsByRowId(table: Table, keys: string[], rowIds: Map<
   });
   if (ids.length === 0) return found;
   const wanted = new Set(keys);
-  let rows: ArrowRows;
-  try {
-    rows = await table.takeRowIds(ids).select(['key', PAYLOAD_COLUMN]).toArrow();
-  } catch {
-    return found;
-  }
+  // a row id the table's current version no longer has (rewritten, compacted away) is skipped
+  const rows = await table.takeRowIds(ids).select(['key', PAYLOAD_COLUMN]).toArrow();
   const payload = rows.getChild(PAYLOAD_COLUMN);
   keysOf(rows).forEach((k, r) => {
     if (!wanted.has(k)) return;
@@ -642,6 +633,10 @@ export async function payloadsByRowId(table: Table, keys: string[], rowIds: Map<
   return found;
 }
 
+/**
+ * Creators by key: from the payload column where the table has it and the row has one, else from
+ * the separate columns (rows written before schema version 4).
+ */
 async function readCreators(table: Table, schema: Arrow.Schema, keys: string[]): Promise<Map<string, Creator>> {
   const found = new Map<string, Creator>();
   const withPayload = schema.fields.some((f) => f.name === PAYLOAD_COLUMN);

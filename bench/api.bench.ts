@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const floorStart = await load({ ...common, ...onFloor, ...postJson, url: floor('start'), headers: { ...postJson.headers, ...ownKey } });
     console.log(`[bench:api] POST /pipeline/start (unique Idempotency-Key per request)`);
     const startJobs = await load({ ...common, ...onApi, ...postJson, url: `${api.base}/pipeline/start`, headers: { ...postJson.headers, 'X-API-Key': t.apiKey } });
-    // Starts of one key queue on the key's daily counter row (exact quota), so also spread them.
+    // One key's starts take turns on its daily counter row (exact quota; JobsRepository.createForStart), so also spread them.
     const keys = await Promise.all(
       Array.from({ length: connections }, (_, i) => createApiKey(t.ctx.repos.apiKeys, { name: `bench-${i}`, rateLimitPerMin: 1_000_000, dailyJobQuota: 1_000_000 })),
     );

@@ -163,14 +163,17 @@ export class JobsRepository {
     }
   }
 
-  /** createForStart's statement; `relaxed`: it commits without waiting for the WAL flush. */
+  /**
+   * createForStart's statement; `relaxed`: it commits without waiting for the WAL flush. The
+   * statement of a start that is not relaxed is the same text without the setting at all: a CTE
+   * that only chose the commit mode made 32 keys' starts ~9 % slower (Postgres-only A/B, 32
+   * concurrent writers, one key each).
+   */
   private static async writeStart(pool: Pool, job: NewJob, quota: number, relaxed: boolean): Promise<StartWrite> {
     const key = job.idempotencyKey ?? null;
     try {
       const { rows } = await pool.query<JobRow & { kind: 'created' | 'existing' }>(
-        `with commit_mode as (
-           select case when $9::boolean then set_config('synchronous_commit', 'off', true) end
-         ), freed as (
+        `with ${relaxed ? "relaxed as (select set_config('synchronous_commit', 'off', true)), " : ''}freed as (
            update pipeline_jobs set idempotency_key = null
            where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at < now() - interval '24 hours'
            returning 1
@@ -180,7 +183,7 @@ export class JobsRepository {
          ), counted as (
            insert into api_key_daily_starts as s (api_key_id, day, n)
            select $2, (now() at time zone 'utc')::date, 1
-           where exists (select 1 from commit_mode) and $8::int > 0 and not exists (select 1 from existing) and (select count(*) from freed) >= 0
+           where $8::int > 0 and not exists (select 1 from existing) and (select count(*) from freed) >= 0${relaxed ? ' and exists (select 1 from relaxed)' : ''}
            on conflict (api_key_id, day) do update set n = s.n + 1 where s.n < $8::int
            returning s.n
          ), created as (
@@ -191,7 +194,7 @@ export class JobsRepository {
          select 'created' as kind, * from created
          union all
          select 'existing' as kind, * from existing`,
-        [job.id, job.apiKeyId, JSON.stringify(job.params), JSON.stringify(job.meta), key, job.requestHash ?? null, job.params.webhookUrl, quota, relaxed],
+        [job.id, job.apiKeyId, JSON.stringify(job.params), JSON.stringify(job.meta), key, job.requestHash ?? null, job.params.webhookUrl, quota],
       );
       const row = rows[0];
       if (!row) return { kind: 'quota' };

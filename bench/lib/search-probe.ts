@@ -227,7 +227,7 @@ async function main(spec: ProbeSpec): Promise<ProbeResult> {
  * query expansion (cached word look-ups), the BM25 leg, the ANN leg, RRF, and reading the winners'
  * payloads (by the legs' row ids) into creators; then, for comparison, the two legs run at once
  * (what a search waits for at least), the legs reading every candidate's payload (as searches did
- * up to this change), and the third query searches made before the payload column existed
+ * before the winners' payloads were taken by row id), and the third query searches made before the payload column existed
  * (reading the winners' ~28 columns by key).
  */
 async function stepSpans(

@@ -52,8 +52,9 @@ describe('daily quota under concurrent starts', () => {
 
 /**
  * The start's Postgres write itself (JobsRepository.createForStart), without the Redis claim in
- * front of it: one statement that counts and inserts together (committed without waiting for the
- * flush, then made durable by a second commit), so a failure anywhere in it leaves neither.
+ * front of it: one statement that counts and inserts together, so a failure anywhere in it leaves
+ * neither. Concurrent writes of one key commit it without waiting for the flush (then wait for it
+ * in a second commit): the concurrent tests below run that path.
  */
 describe('the start write: count and job together', () => {
   let api: TestApi;
@@ -80,7 +81,7 @@ describe('the start write: count and job together', () => {
     const { row } = await api.newKey({ dailyJobQuota: 3 });
     const first = await JobsRepository.createForStart(api.ctx.pool, newJob(row.id), 3);
     assert.equal(first.kind, 'created');
-    // the same job id again: the insert fails on the primary key after its start was counted
+    // the same job id again: the insert fails on the primary key, after the same statement counted the start
     const again = { ...newJob(row.id), id: first.kind === 'created' ? first.job.id : '' };
     await assert.rejects(JobsRepository.createForStart(api.ctx.pool, again, 3), (err: { code?: string }) => err.code === '23505');
     assert.equal(await counted(row.id), 1, 'the failed start counted nothing');

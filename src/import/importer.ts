@@ -208,7 +208,7 @@ export async function importFile(
       const { vectors, niches, words } = await pool.run(creators);
       const rows = creators.map((creator, i) => {
         if (niches) creator.niches = niches[i]!;
-        return { creator, vector: Array.from(vectors[i]!) };
+        return { creator, vector: vectors[i]! };
       });
       return { rows, words };
     }

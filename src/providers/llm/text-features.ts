@@ -7,8 +7,13 @@
 /** Scripts written without spaces between words (or with particles glued on, as in Korean). */
 const unspacedScript = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
+/** The lowest code unit of those scripts (Thai, U+0E00): text entirely below it has none of their letters. */
+const UNSPACED_FROM = 0x0e00;
+
 export function isUnspaced(term: string): boolean {
-  return unspacedScript.test(term);
+  // most tokens are Latin: a scan of code units is far cheaper than the Unicode property test
+  for (let i = 0; i < term.length; i++) if (term.charCodeAt(i) >= UNSPACED_FROM) return unspacedScript.test(term);
+  return false;
 }
 
 /** Lower case, no accents (é → e), NFKC-folded; keeps every script's letters. */
@@ -35,11 +40,14 @@ export function tokens(text: string): string[] {
   return foldedTokens(foldText(text));
 }
 
+const APOSTROPHE = 0x27;
+
 /** `tokens` of a text already folded with `foldText` (folding is the costly part; do it once). */
 function foldedTokens(folded: string): string[] {
   const out: string[] = [];
   for (const raw of folded.split(/[^\p{L}\p{N}']+/u)) {
-    const t = raw.replace(/^'+|'+$/g, '');
+    if (raw.length === 0) continue;
+    const t = raw.charCodeAt(0) === APOSTROPHE || raw.charCodeAt(raw.length - 1) === APOSTROPHE ? raw.replace(/^'+|'+$/g, '') : raw;
     if (t.length === 0 || (t.length === 1 && !isUnspaced(t))) continue;
     out.push(stem(t));
   }
@@ -49,8 +57,8 @@ function foldedTokens(folded: string): string[] {
 /** A searchable view of one text: its token set, its token sequence and the folded text. */
 export interface TextView {
   tokens: Set<string>;
-  /** the distinct tokens in code-unit order, for prefix look-ups */
-  sorted: string[];
+  /** the distinct tokens in code-unit order, for prefix look-ups (sorted on first use) */
+  readonly sorted: string[];
   /** tokens joined by single spaces, with a space at both ends, for phrase look-ups */
   sequence: string;
   folded: string;
@@ -72,7 +80,17 @@ export function textView(text: string, segment?: (token: string) => string[]): T
       for (const part of segment(t)) set.add(stem(part));
     }
   }
-  return { tokens: set, sorted: [...set].sort(), sequence: ` ${list.join(' ')} `, folded, unspaced: isUnspaced(folded) };
+  let sorted: string[] | undefined;
+  return {
+    tokens: set,
+    // most views (every imported creator's) are never asked for a prefix (see `prefixIndex`)
+    get sorted() {
+      return (sorted ??= [...set].sort());
+    },
+    sequence: ` ${list.join(' ')} `,
+    folded,
+    unspaced: isUnspaced(folded),
+  };
 }
 
 /** A lexicon or brief term in matchable form: one token, two tokens (a phrase) or unspaced text. */

@@ -4,10 +4,14 @@ import type { IndexStats } from './index-stats.js';
 
 export type { IndexStats } from './index-stats.js';
 
-/** A creator with the vector the index stores for it. */
+/**
+ * A creator with the vector the index stores for it: an array, or a view of a batch's vectors as
+ * the import's worker threads hand them over (copying a million of them into arrays cost the
+ * importer's thread as much as reading the file).
+ */
 export interface IndexedCreator {
   creator: Creator;
-  vector: number[];
+  vector: readonly number[] | Float32Array;
 }
 
 /** What a caller may tell an index about a batch besides its rows. */

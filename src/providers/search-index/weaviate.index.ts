@@ -116,7 +116,8 @@ export class WeaviateIndex implements CreatorIndex {
     const objects = [...byKey.values()].map(({ creator, vector }) => ({
       id: creatorUuid(creator.key),
       properties: toProperties(creator, creatorDocument(creator)),
-      vectors: { [VECTOR_NAME]: vector },
+      // the client sends arrays; a Float32Array would go as an object of indexes
+      vectors: { [VECTOR_NAME]: Array.from(vector) },
     }));
     // the first rejected batch stops new ones from starting (those in flight finish) and is thrown
     await forEachConcurrent(chunk(objects, this.opts.batchSize ?? DEFAULT_BATCH), BATCH_CONCURRENCY, async (batch) => {

@@ -31,20 +31,25 @@ describe('nicheEvidence', () => {
     'mom life with toddlers, family time and bedtime stories; dad life too #momlife',
     'fitnessmotivation legday gym workout hiit #fitfam #girlswholift',
     'travel blogger on a road trip, city break in Lisbon, digital nomad #wanderlust #travelgram',
+    // tokens that are prefixes themselves extend none of them
+    'makeup fashion ootd 여행 dog',
   ];
 
   it('finds the same names, terms and prefix hits as testing every term, for every niche', () => {
     let found = 0;
+    let prefixHits = 0;
     for (const text of texts) {
       for (const view of [textView(text), textView(text, segmentTag)]) {
         for (const niche of niches) {
           const got = nicheEvidence(view, niche);
           assert.deepEqual(got, everyTerm(view, niche), `${niche.id} in "${text}"`);
           found += got.names.length + got.terms.length;
+          prefixHits += got.prefixHits;
         }
       }
     }
     assert.ok(found > 50, `the texts match lexicon words (${found})`);
+    assert.ok(prefixHits > 10, `the texts extend hashtag prefixes, Latin and Hangul (${prefixHits})`);
   });
 
   it('gives the same answer when asked again about the same text', () => {

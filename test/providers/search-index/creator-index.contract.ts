@@ -294,7 +294,7 @@ export function creatorIndexContract(backend: string, setup: () => Promise<Contr
       const seed = got.get(fixture[0]!.key)!;
       const hits = await index.hybridSearch({ text: '', vector: seed, filters: {}, limit: 3, excludeKeys: [fixture[0]!.key] }, noJob);
       assert.ok(hits.length > 0 && !hits.some((x) => x.creator.key === fixture[0]!.key), 'the excluded seed is never returned');
-      const cosine = (a: number[], b: number[]) => {
+      const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
         let d = 0, na = 0, nb = 0;
         for (let i = 0; i < a.length; i++) { d += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; }
         return d / Math.sqrt(na * nb || 1);

@@ -24,7 +24,8 @@ export interface CreatorWorkReply {
   niches: NicheScore[][] | null;
   /**
    * the batch documents' words the embedder's vocabulary keeps (`relatedVocabulary`) that this
-   * worker has not sent before; null when the embedder has no vocabulary
+   * worker's embedder met for the first time (a word comes again only after the embedder's memo
+   * let it go); null when the embedder has no vocabulary
    */
   words: string[] | null;
   /** the worker's time on this batch */
@@ -99,8 +100,8 @@ export class CreatorWorkPool {
 
   /**
    * Niches and vectors of a batch, in the batch's order, and the batch documents' vocabulary words
-   * (only those its worker has not returned before: all batches' words together are all words of
-   * all documents; null when the embedder keeps no vocabulary).
+   * (mostly those its worker has not returned before: all batches' words together are all words
+   * of all documents; null when the embedder keeps no vocabulary).
    */
   run(creators: Creator[]): Promise<{ vectors: Float32Array[]; niches: NicheScore[][] | null; words: string[] | null }> {
     if (this.closed) return Promise.reject(new Error('import worker pool is closed'));

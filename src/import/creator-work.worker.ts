@@ -9,16 +9,14 @@ import type { CreatorText, CreatorWorkInit, CreatorWorkReply, CreatorWorkRequest
  * A worker thread of a bulk import: classifies and embeds batches of creators, exactly as the
  * importer does in its own thread (same classifier, same deterministic embedder), and sends back
  * the niches and the vectors (one transferred buffer per batch). Where the embedder has a
- * vocabulary, it also sends the documents' words the index keeps in its own (IndexVocabulary),
- * each word once per worker: the tokens embedding found anyway, so the index need not read every
- * document again after the import.
+ * vocabulary, it also sends the documents' words the index keeps in its own (IndexVocabulary):
+ * the tokens embedding met for the first time (once per worker, or again after its memo let them
+ * go), so the index need not read every document again after the import.
  */
 const init = workerData as CreatorWorkInit;
 const port = parentPort!;
 const embedder = await openLocalEmbedder(init.embedder);
 const vocabularyWord = embedder.vocabularyWord;
-/** words this worker has looked at already (sent, or not vocabulary words) */
-const wordsSeen = new Set<string>();
 
 port.on('message', (req: CreatorWorkRequest) => {
   try {
@@ -26,20 +24,12 @@ port.on('message', (req: CreatorWorkRequest) => {
     const dim = embedder.dimension;
     const vectors = new Float32Array(req.creators.length * dim);
     const niches: NicheScore[][] | null = init.nicheModel ? [] : null;
-    const batchWords = vocabularyWord ? new Set<string>() : undefined;
+    const firstSeen: string[] | undefined = vocabularyWord ? [] : undefined;
     req.creators.forEach((c: CreatorText, i) => {
       if (niches && init.nicheModel) niches.push(significantNiches(nicheScores(init.nicheModel, nicheDoc(c))));
-      vectors.set(embedder.embedOne(creatorDocument(c), batchWords), i * dim);
+      vectors.set(embedder.embedOne(creatorDocument(c), firstSeen), i * dim);
     });
-    let words: string[] | null = null;
-    if (batchWords && vocabularyWord) {
-      words = [];
-      for (const word of batchWords) {
-        if (wordsSeen.has(word)) continue;
-        wordsSeen.add(word);
-        if (vocabularyWord(word)) words.push(word);
-      }
-    }
+    const words = firstSeen && vocabularyWord ? firstSeen.filter(vocabularyWord) : null;
     const reply: CreatorWorkReply = { id: req.id, vectors, niches, words, busyMs: performance.now() - started };
     port.postMessage(reply, [vectors.buffer]);
   } catch (err) {

@@ -19,11 +19,15 @@ const silentLedger = Ledger.silent(defaultPrices);
 export interface OpenedLocalEmbedder {
   id: string;
   dimension: number;
-  /** `words`, when given, receives the text's distinct tokens where the embedder finds them anyway (see vocabularyWord) */
-  embedOne(text: string, words?: Set<string>): Float32Array;
+  /**
+   * `firstSeen`, when given, receives the text's tokens this embedder had not met before (or had
+   * forgotten), where it finds them anyway: over many texts, each distinct token at least once
+   * (see vocabularyWord)
+   */
+  embedOne(text: string, firstSeen?: string[]): Float32Array;
   /**
    * The embedder's `relatedVocabulary()`, resolved (an index keeps only these words of its
-   * documents); present only where `embedOne` fills its `words`.
+   * documents); present only where `embedOne` fills its `firstSeen`.
    */
   vocabularyWord?: (word: string) => boolean;
 }
@@ -37,7 +41,7 @@ export async function openLocalEmbedder(spec: LocalEmbedderSpec): Promise<Opened
   return {
     id: embedder.id,
     dimension: embedder.dimension,
-    embedOne: (text, words) => embedder.embedOpened(text, words),
+    embedOne: (text, firstSeen) => embedder.embedOpened(text, firstSeen),
     vocabularyWord: await embedder.relatedVocabulary(),
   };
 }

@@ -138,19 +138,21 @@ export class WordVecEmbedder implements Embedder {
 
   /**
    * The vector of one text, once `open()` has loaded the table (hot loops without the ledger).
-   * `words`, when given, receives the text's distinct tokens (`tokenize`), which it had to find anyway.
+   * `firstSeen`, when given, receives the text's tokens (`tokenize`) that this embedder's memo of
+   * resolved tokens did not hold: tokens it meets for the first time, or again after the memo let
+   * them go. Over many texts, every distinct token arrives at least once (the memo's look-up is
+   * made for every token anyway, so this costs nothing more).
    */
-  embedOpened(text: string, words?: Set<string>): Float32Array {
+  embedOpened(text: string, firstSeen?: string[]): Float32Array {
     if (!this.wv) throw new Error('WordVecEmbedder.embedOpened before open()');
-    return this.embedWith(this.wv, text, words);
+    return this.embedWith(this.wv, text, firstSeen);
   }
 
-  /** The vector of one text with a loaded table (`words`: as in embedOpened). */
-  embedWith(wv: WordVectors, text: string, words?: Set<string>): Float32Array {
+  /** The vector of one text with a loaded table (`firstSeen`: as in embedOpened). */
+  embedWith(wv: WordVectors, text: string, firstSeen?: string[]): Float32Array {
     const dim = wv.dimension;
     const counts = new Map<string, number>();
     for (const token of tokenize(text)) counts.set(token, (counts.get(token) ?? 0) + 1);
-    if (words) for (const token of counts.keys()) words.add(token);
 
     const sum = new Float64Array(dim);
     let knownMass = 0;
@@ -158,7 +160,7 @@ export class WordVecEmbedder implements Embedder {
     const unknown: string[] = [];
     for (const [token, tf] of counts) {
       const w = 1 + Math.log(tf);
-      const r = this.resolve(wv, token);
+      const r = this.resolve(wv, token, firstSeen);
       if (!r) {
         unknownMass += w;
         if (this.fallback) for (let i = 0; i < tf; i++) unknown.push(token);
@@ -201,10 +203,14 @@ export class WordVecEmbedder implements Embedder {
     return out;
   }
 
-  /** a token's word ids and SIF weights: itself, or the pieces of a run-together word; null if unknown */
-  private resolve(wv: WordVectors, token: string): Resolved | null {
+  /**
+   * a token's word ids and SIF weights: itself, or the pieces of a run-together word; null if
+   * unknown. A token the memo did not hold goes into `firstSeen`.
+   */
+  private resolve(wv: WordVectors, token: string, firstSeen?: string[]): Resolved | null {
     const cached = this.resolved.get(token);
     if (cached !== undefined) return cached;
+    firstSeen?.push(token);
     let r: Resolved | null = null;
     const id = wv.id(token);
     if (id !== undefined) r = { ids: [id], weights: [sif(wv.rank(id))] };

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createEmbedder } from '../../../src/providers/embeddings/create-embedder.js';
 import { noJob } from '../../../src/providers/ledger.js';
 import { ensureWordVectors, readWinkJson } from '../../../src/providers/embeddings/wordvec/convert.js';
-import { FNV_OFFSET, hashString } from '../../../src/providers/embeddings/hashing.embedder.js';
+import { FNV_OFFSET, hashString, tokenize } from '../../../src/providers/embeddings/hashing.embedder.js';
 import { PieceIndex } from '../../../src/providers/embeddings/wordvec/piece-index.js';
 import { MAX_PIECE, segmentWord, sliceVocabulary } from '../../../src/providers/embeddings/wordvec/segment.js';
 import { seededRandom } from '../../../src/import/seeded-random.js';
@@ -340,6 +340,16 @@ describe('WordVecEmbedder', () => {
     const onlyUnknown = await embed(withFallback, 'hundefutter');
     assert.ok(onlyUnknown.slice(0, DIM).every((x) => x === 0));
     assert.ok(Math.abs(dot(onlyUnknown, onlyUnknown) - 1) < 1e-5);
+  });
+
+  it('hands over each token it meets for the first time, once, with the same vectors as without', async () => {
+    const e = make(16);
+    const texts = ['my puppy at the vet', 'pasta with garlic and olive oil, my puppy', '#dogsofinstagram hundefutter', 'my puppy at the vet'];
+    const firstSeen: string[] = [];
+    const vectors = texts.map((t) => Array.from(e.embedOpened(t, firstSeen)));
+    const distinct = [...new Set(texts.flatMap(tokenize))];
+    assert.deepEqual([...firstSeen].sort(), distinct.sort(), 'every distinct token once, the repeated text adds none');
+    assert.deepEqual(vectors, texts.map((t) => Array.from(make(16).embedOpened(t))));
   });
 
   it('records one ledger call per embed with the number of vectors', async () => {

@@ -81,9 +81,9 @@ export interface VectorSearchTuning {
  * recall@50 0.993 against 0.986 without (bench:search; 0.985 against 0.972 at 100k, 0.970 against
  * 0.960 at 1M, where it is ~15 % of the CPU too). At 1M, ef × 16 gave hybrid recall@50 0.965–0.971
  * where × 8 gave 0.951–0.964 (bench:search runs on three builds of the index), for 2–8 % more CPU;
- * at 100k it gained 0.001–0.004. The graph built with ef_construction 100 (VECTOR_GRAPH, a quarter
- * less build time) gave 0.959 at × 16; × 24 on it restores the margin (see docs/operations.md
- * "Search tuning").
+ * at 100k it gained 0.001–0.004. The graph built with ef_construction 100 (a quarter less build
+ * time than 150) gave 0.959 at × 16; × 24 on it restores the margin; the graph of 64 (VECTOR_GRAPH,
+ * a third less again) gave 0.961 at × 24 (see docs/operations.md "Search tuning").
  */
 export const DEFAULT_SEARCH_TUNING: VectorSearchTuning = { legDepth: 2, efPerResult: 8, refineFactor: 0, large: { minRows: 500_000, efPerResult: 24 } };
 const MAX_LEG_LIMIT = 2_000;

@@ -9,14 +9,20 @@ export const DEFAULT_VECTOR_INDEX_MIN_ROWS = 5_000;
 
 /**
  * The HNSW graph of the vector index: m links per node (2 × m on the bottom layer), built with
- * ef_construction candidates per insert. Measured on 2 cores, same 1M table, one process:
- * ef_construction 100 builds the graph in three quarters of the time of 150 (221 against 295 s,
- * 418 against 550 CPU s; the HNSW build is the largest step of a bulk import) for a vector recall@50
- * 0.01 lower at the same search breadth, which the broader search of large tables
- * (DEFAULT_SEARCH_TUNING.large) buys back: hybrid recall@50 0.966 at 1M. Fewer links (m 16) lose more
- * (0.955). See docs/operations.md.
+ * ef_construction candidates per insert. The build is the largest step of a bulk import, and its
+ * cost follows ef_construction. Measured on 2 cores:
+ *  - ef_construction 100 built the same 1M table in three quarters of the time of 150 (221 against
+ *    295 s) for a vector recall@50 0.01 lower at the same search breadth;
+ *  - 64 (since 2026-12-02) built a 200k table with 24 CPU s against 38–42 for 100 and 29 for 80,
+ *    and their recall@50 was within the spread between two builds at the same setting (scratch run,
+ *    one process);
+ *  - at 1M, 64 built the index in 94 s, and bench:search measured hybrid recall@50 0.961 (vector leg
+ *    0.930) at the broader search of large tables (DEFAULT_SEARCH_TUNING.large), against 0.966
+ *    (0.941) for the graph of 100, one build each (builds of one setting have differed by 0.006).
+ * Fewer links (m 16 at ef_construction 100) lost more recall (0.955) for little less build.
+ * See docs/operations.md.
  */
-export const VECTOR_GRAPH = { m: 20, efConstruction: 100 } as const;
+export const VECTOR_GRAPH = { m: 20, efConstruction: 64 } as const;
 
 export const FTS_INDEX = 'doc_idx';
 export const VECTOR_INDEX = 'vector_idx';

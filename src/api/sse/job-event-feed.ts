@@ -126,6 +126,17 @@ export class JobEventFeed {
     return tail.slice(after, limit) ?? this.list(jobId, after, limit);
   }
 
+  /**
+   * `read` without a promise, for the usual case: the job's tail is current and reaches back to
+   * `after`, so the answer is in memory. Null when `read` would have to wait (a refresh, a read of
+   * Postgres, or a stream resuming from before the tail).
+   */
+  readNow(jobId: string, after: number, limit: number): JobEvent[] | null {
+    const tail = this.tails.get(jobId);
+    if (!tail?.current) return null;
+    return tail.slice(after, limit);
+  }
+
   /** One refresh per tail at a time; whoever comes while it runs waits for it (and for a next one if needed). */
   private async refresh(jobId: string, tail: JobTail, after: number): Promise<void> {
     while (!tail.current) {

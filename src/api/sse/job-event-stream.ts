@@ -156,7 +156,10 @@ export class JobEventStream implements SseClient {
       this.again = true;
       return;
     }
-    if (!this.fresh && this.pumpNow()) return;
+    if (!this.fresh && this.pumpNow()) {
+      this.failures = 0;
+      return;
+    }
     this.pumping = this.drain()
       .then(() => {
         this.failures = 0;

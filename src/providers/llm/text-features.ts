@@ -83,7 +83,7 @@ export function textView(text: string, segment?: (token: string) => string[]): T
   let sorted: string[] | undefined;
   return {
     tokens: set,
-    // most views (every imported creator's) are never asked for a prefix (see `prefixIndex`)
+    // most views (every imported creator's) are never asked for a prefix: the niche lexicon looks its prefixes up by token
     get sorted() {
       return (sorted ??= [...set].sort());
     },

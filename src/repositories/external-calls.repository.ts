@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.js';
+import type { Pool } from '../db/pool.js';
 
 export interface ExternalCall {
   jobId: string | null;
@@ -20,14 +20,25 @@ export interface ExternalCallRow extends Required<ExternalCall> {
 }
 
 export class ExternalCallsRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Pool) {}
 
-  /** Inserts the call and adds its cost to the job's meta.cost_usd in the same statement. */
+  /**
+   * Inserts the call and adds its cost to the job's meta.cost_usd in the same statement.
+   *
+   * The statement commits without waiting for its WAL to reach the disk (`synchronous_commit =
+   * off`, for this statement's transaction only): the row describes a call already made, and every
+   * provider call (a search, an LLM or BrightData request) waited for the flush, ~0.3 ms of the
+   * ~0.6 ms an awaited insert takes here (1.7 → 1.3 ms inside a search at 23k creators). The WAL is
+   * flushed in order, so the next durable commit on any connection (a job's checkpoint, event or
+   * end) puts the row on disk too; only a crash of Postgres or its machine before that can lose it,
+   * together with its cost on the job (one statement). Takes the pool: inside a caller's
+   * transaction the setting would relax that whole transaction.
+   */
   async insert(call: ExternalCall): Promise<void> {
     await this.db.query(
-      `with c as (
+      `with relaxed as (select set_config('synchronous_commit', 'off', true)), c as (
          insert into external_calls (job_id, service, operation, status, http_status, duration_ms, units, cost_usd, error)
-         values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) returning job_id, cost_usd)
+         select $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9 where exists (select 1 from relaxed) returning job_id, cost_usd)
        update pipeline_jobs j
          set meta = jsonb_set(j.meta, '{cost_usd}', to_jsonb(round((coalesce((j.meta->>'cost_usd')::numeric, 0) + c.cost_usd), 8)))
        from c where j.id = c.job_id and c.cost_usd > 0`,

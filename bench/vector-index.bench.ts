@@ -51,6 +51,7 @@ function kinds(rows: number, dim: number): Kind[] {
   });
   return [
     hnsw(1, VECTOR_GRAPH.m, VECTOR_GRAPH.efConstruction, [1], [400, 800]),
+    hnsw(1, 20, 100, [1], [400, 800]),
     hnsw(1, 20, 150, [1], [400, 800]),
     hnsw(1, 16, 100, [1], [400, 800]),
     hnsw(8, 20, 150, [4, 8], [800]),

@@ -7,6 +7,14 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 export type Pool = pg.Pool;
 export type Queryable = Pick<pg.Pool, 'query'>;
 
+/**
+ * A CTE named `relaxed` that makes its statement's transaction commit without waiting for the WAL
+ * flush (`synchronous_commit = off`, for that transaction only). Postgres evaluates a SELECT CTE
+ * only when read, so the statement must read it (`exists (select 1 from relaxed)`); run it on the
+ * pool, not inside a caller's transaction, which it would relax as a whole.
+ */
+export const RELAXED_COMMIT_CTE = "relaxed as (select set_config('synchronous_commit', 'off', true))";
+
 export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection (e.g. Postgres restart) must not crash the process.

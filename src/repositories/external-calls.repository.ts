@@ -1,3 +1,4 @@
+import { RELAXED_COMMIT_CTE } from '../db/pool.js';
 import type { Pool } from '../db/pool.js';
 
 export interface ExternalCall {
@@ -36,7 +37,7 @@ export class ExternalCallsRepository {
    */
   async insert(call: ExternalCall): Promise<void> {
     await this.db.query(
-      `with relaxed as (select set_config('synchronous_commit', 'off', true)), c as (
+      `with ${RELAXED_COMMIT_CTE}, c as (
          insert into external_calls (job_id, service, operation, status, http_status, duration_ms, units, cost_usd, error)
          select $1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9 where exists (select 1 from relaxed) returning job_id, cost_usd)
        update pipeline_jobs j

@@ -1,3 +1,4 @@
+import { RELAXED_COMMIT_CTE } from '../db/pool.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import type { JobMeta, JobParams, JobStatus, Stage } from '../domain/job.js';
 
@@ -173,7 +174,7 @@ export class JobsRepository {
     const key = job.idempotencyKey ?? null;
     try {
       const { rows } = await pool.query<JobRow & { kind: 'created' | 'existing' }>(
-        `with ${relaxed ? "relaxed as (select set_config('synchronous_commit', 'off', true)), " : ''}freed as (
+        `with ${relaxed ? `${RELAXED_COMMIT_CTE}, ` : ''}freed as (
            update pipeline_jobs set idempotency_key = null
            where $5::text is not null and api_key_id = $2 and idempotency_key = $5 and created_at < now() - interval '24 hours'
            returning 1

@@ -185,20 +185,30 @@ export class JobEventStream implements SseClient {
     const events = this.hub.feed.readNow(this.jobId, this.lastSeq, PAGE);
     if (events === null || events.length >= PAGE) return false;
     for (const e of events) {
-      if (this.closed) return true;
-      this.lastSeq = e.seq;
-      this.traced = fanOutTrace.written.hasSubscribers;
-      const fits = this.write(frame(e));
-      if (terminalEventTypes.includes(e.type)) {
-        this.close();
-        return true;
-      }
-      if (!fits) {
+      const sent = this.send(e);
+      if (sent === 'end') return true;
+      if (sent === 'full') {
         this.full = true;
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Writes one event, as the last one sent. 'end': the stream is closed (before it, or by this
+   * terminal event, after writing it); 'full': the socket takes no more for now.
+   */
+  private send(e: JobEvent): 'sent' | 'full' | 'end' {
+    if (this.closed) return 'end';
+    this.lastSeq = e.seq;
+    this.traced = fanOutTrace.written.hasSubscribers;
+    const fits = this.write(frame(e));
+    if (terminalEventTypes.includes(e.type)) {
+      this.close();
+      return 'end';
+    }
+    return fits ? 'sent' : 'full';
   }
 
   private retryLater(): void {
@@ -231,14 +241,9 @@ export class JobEventStream implements SseClient {
       this.fresh = false;
       const events = await this.hub.feed.read(this.jobId, this.lastSeq, PAGE, { fresh });
       for (const e of events) {
-        if (this.closed) return;
-        this.lastSeq = e.seq;
-        this.traced = fanOutTrace.written.hasSubscribers;
-        if (!this.write(frame(e))) await this.room();
-        if (terminalEventTypes.includes(e.type)) {
-          this.close();
-          return;
-        }
+        const sent = this.send(e);
+        if (sent === 'end') return;
+        if (sent === 'full') await this.room();
       }
       if (events.length < PAGE) return;
     }
